@@ -1,0 +1,128 @@
+/*
+ * Reading checkpoints: the C counterpart of TensorFlow's CheckpointReader.
+ *
+ *   tfckpt_reader *r;
+ *   if (tfckpt_reader_open("train_dir/", &r) != TFCKPT_OK) {
+ *     fprintf(stderr, "%s\n", tfckpt_reader_errmsg(r));
+ *     tfckpt_reader_close(r);
+ *     return 1;
+ *   }
+ *   for (int64_t i = 0; i < tfckpt_reader_num_variables(r); i++) {
+ *     tfckpt_var_info v;
+ *     tfckpt_reader_var(r, i, &v);
+ *     printf("%s %s\n", v.name, tfckpt_dtype_name(v.dtype));
+ *   }
+ *   tfckpt_tensor *t;
+ *   if (tfckpt_reader_get_tensor(r, "dense/kernel", &t) == TFCKPT_OK) {
+ *     ... tfckpt_tensor_data(t) ...
+ *     tfckpt_tensor_free(t);
+ *   }
+ *   tfckpt_reader_close(r);
+ *
+ * Paths accepted by tfckpt_reader_open:
+ *   - a V2 prefix ("model.ckpt-1000"), its ".index" file, or one of its
+ *     ".data-NNNNN-of-NNNNN" files;
+ *   - a directory holding a `checkpoint` state file (its latest checkpoint;
+ *     a stale absolute path is retried by its base name inside the directory);
+ *   - a SavedModel directory (its variables/variables bundle);
+ *   - a directory holding exactly one checkpoint;
+ *   - a legacy V1 checkpoint file.
+ *
+ * Ownership and lifetime: the reader owns everything it returns by pointer
+ * (names, dims); those stay valid until tfckpt_reader_close.  Tensors returned
+ * by tfckpt_reader_get_tensor belong to the caller (tfckpt_tensor_free); a
+ * tensor that is a view (tfckpt_tensor_is_view) must be freed before the
+ * reader is closed.
+ *
+ * Reading: the index is parsed once at open; data files are memory-mapped on
+ * first use only, so listing never touches them.  Every full read of a tensor
+ * checks its CRC32C.  A view's data pointer points into the mapped file and
+ * may be unaligned for the element type: copy with memcpy, or use
+ * tfckpt_reader_read_into.
+ *
+ * Threads: after open, any number of threads may read from one reader.  The
+ * error message then belongs to whichever failing call came last.
+ */
+#ifndef TFCKPT_READER_H
+#define TFCKPT_READER_H
+
+#include "tfckpt/tensor.h"
+#include "tfckpt/tfckpt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tfckpt_reader tfckpt_reader;
+
+enum { TFCKPT_FORMAT_V1 = 1, TFCKPT_FORMAT_V2 = 2 };
+
+/*! tfckpt_reader_open() :
+ *  Resolves `path` (see above) and reads the checkpoint's index.
+ *  @return TFCKPT_OK, or an error; in both cases *out is a handle (unless
+ *          memory ran out, then NULL) that must be closed, and whose
+ *          tfckpt_reader_errmsg() explains the failure, e.g.
+ *          "model.ckpt.index: block checksum mismatch at offset 0". */
+int tfckpt_reader_open(const char *path, tfckpt_reader **out /* OUT */);
+void tfckpt_reader_close(tfckpt_reader *r);
+
+/* The message of the last failure on `r` ("out of memory" for NULL). */
+const char *tfckpt_reader_errmsg(const tfckpt_reader *r);
+
+/* The resolved checkpoint: prefix for V2 ("dir/model.ckpt-1000"), file for V1. */
+const char *tfckpt_reader_prefix(const tfckpt_reader *r);
+int tfckpt_reader_format(const tfckpt_reader *r);   /* TFCKPT_FORMAT_V1 / _V2 */
+int tfckpt_reader_num_shards(const tfckpt_reader *r);
+
+/* Variables, sorted by name.  A partitioned variable is one variable under
+ * its full name and shape; its slice entries are not listed. */
+int64_t tfckpt_reader_num_variables(const tfckpt_reader *r);
+
+typedef struct tfckpt_var_info {
+  const char *name;
+  int dtype;
+  int rank;
+  const int64_t *dims;    /* rank values */
+  int64_t num_elements;
+  int64_t nbytes;         /* bytes stored in the data files (all slices) */
+  int num_slices;         /* 0: stored whole; >0: partitioned into slices */
+  int shard;              /* data file of an unpartitioned variable, else -1 */
+  int64_t offset;         /* its byte offset in that file, else -1 */
+} tfckpt_var_info;
+
+/* Fills *out for variable i (0 <= i < num_variables). */
+int tfckpt_reader_var(const tfckpt_reader *r, int64_t i, tfckpt_var_info *out /* OUT */);
+
+/* Index of the variable called `name`, or -1. */
+int64_t tfckpt_reader_find(const tfckpt_reader *r, const char *name);
+int tfckpt_reader_has_tensor(const tfckpt_reader *r, const char *name);
+
+/*! tfckpt_reader_get_tensor() :
+ *  Reads a whole variable (partitioned ones assembled), checking every CRC.
+ *  Returns a view of the mapped file when no conversion is needed (stored
+ *  whole, little-endian), else a tensor owning its values.
+ *  @return TFCKPT_OK, TFCKPT_ENOTFOUND (no such variable; the message
+ *          suggests close names), TFCKPT_ECHECKSUM, TFCKPT_ECORRUPT, ... */
+int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor **out /* OUT */);
+int tfckpt_reader_get_tensor_at(tfckpt_reader *r, int64_t i, tfckpt_tensor **out /* OUT */);
+
+/* Copies a fixed-size variable's values (host byte order) into buf, which
+ * must hold num_elements * dtype size bytes. */
+int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_t cap);
+
+/* Checks the CRC32C of every stored piece of variable i without keeping the
+ * values.  TFCKPT_ECHECKSUM with a message naming the tensor on mismatch. */
+int tfckpt_reader_verify(tfckpt_reader *r, int64_t i);
+
+/* Up to `max` names closest to `name` (edit distance on the last path
+ * component and the whole name), for "did you mean" hints.  Returns how many
+ * were written to out; pointers are owned by the reader. */
+int tfckpt_reader_suggest(const tfckpt_reader *r, const char *name, const char **out, int max);
+
+/* Number of bytes the data files hold in all (0 for V1 files). */
+int64_t tfckpt_reader_data_bytes(const tfckpt_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,66 @@
+/*
+ * tfckpt_tensor: a dtype, a shape and the values.
+ *
+ *   tfckpt_tensor *t;
+ *   int64_t dims[2] = {2, 3};
+ *   if (tfckpt_tensor_new(TFCKPT_FLOAT, 2, dims, &t) == TFCKPT_OK) {
+ *     float *v = tfckpt_tensor_mutable_data(t);   // 6 zeros, row-major
+ *     v[0] = 1.0f;
+ *     tfckpt_tensor_free(t);
+ *   }
+ *
+ * Ownership: a tensor from tfckpt_tensor_new owns its values.  A tensor from a
+ * reader may instead be a *view* of the checkpoint's mapped data file
+ * (tfckpt_tensor_is_view): it is read-only and valid until that reader is
+ * closed.  Either way the caller frees the tensor with tfckpt_tensor_free.
+ *
+ * Values are in host byte order, row-major.  float16 and bfloat16 are stored
+ * as their 16-bit patterns (uint16_t); bool as one byte 0/1; complex as
+ * (real, imag) pairs.  String and variant tensors hold byte strings, read with
+ * tfckpt_tensor_get_string (for variant: each element's serialized
+ * VariantTensorDataProto).
+ */
+#ifndef TFCKPT_TENSOR_H
+#define TFCKPT_TENSOR_H
+
+#include "tfckpt/tfckpt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tfckpt_tensor tfckpt_tensor;
+
+/* A new tensor of zeros (or empty strings).  `dims` holds `rank` values >= 0.
+ * @return TFCKPT_OK, TFCKPT_EINVAL (bad dtype/rank/dims), TFCKPT_ERANGE
+ *         (element count or bytes overflow), TFCKPT_ENOMEM. */
+int tfckpt_tensor_new(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out /* OUT */);
+void tfckpt_tensor_free(tfckpt_tensor *t);
+
+int tfckpt_tensor_dtype(const tfckpt_tensor *t);
+int tfckpt_tensor_rank(const tfckpt_tensor *t);
+const int64_t *tfckpt_tensor_dims(const tfckpt_tensor *t);
+int64_t tfckpt_tensor_num_elements(const tfckpt_tensor *t);
+
+/* Fixed-size dtypes: the element bytes (num_elements * dtype size).
+ * NULL for string/variant tensors (and possibly for empty tensors). */
+const void *tfckpt_tensor_data(const tfckpt_tensor *t);
+size_t tfckpt_tensor_nbytes(const tfckpt_tensor *t);
+/* Writable data; NULL for views and string tensors. */
+void *tfckpt_tensor_mutable_data(tfckpt_tensor *t);
+int tfckpt_tensor_is_view(const tfckpt_tensor *t);
+
+/* String/variant tensors: element i's bytes (not NUL-terminated). */
+int tfckpt_tensor_get_string(const tfckpt_tensor *t, int64_t i, const uint8_t **data /* OUT */,
+                             size_t *len /* OUT */);
+/* Copies `len` bytes into element i of a string tensor. */
+int tfckpt_tensor_set_string(tfckpt_tensor *t, int64_t i, const void *data, size_t len);
+
+/* Element i of a numeric tensor as a double (float16/bfloat16 widened,
+ * complex: the real part, bool 0/1).  NAN for string tensors. */
+double tfckpt_tensor_get_double(const tfckpt_tensor *t, int64_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,292 @@
+/* The public reader: open, list, look up, read (assembling partitioned
+ * variables), verify.  Format details live in the backends. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt/reader_impl.h"
+
+void ckpt_var_free(ckpt_var *v) {
+  for (int i = 0; i < v->nparts; i++) {
+    ckpt_part *p = &v->parts[i];
+    tfckpt_slice_free(&p->extent);
+    free(p->dims);
+    free(p->backend);
+  }
+  free(v->parts);
+  free(v->dims);
+  free(v->name);
+  memset(v, 0, sizeof *v);
+}
+
+static int var_cmp(const void *a, const void *b) {
+  return strcmp(((const ckpt_var *)a)->name, ((const ckpt_var *)b)->name);
+}
+
+void ckpt_sort_vars(tfckpt_reader *r) {
+  qsort(r->vars, r->nvars, sizeof *r->vars, var_cmp);
+}
+
+int tfckpt_reader_open(const char *path, tfckpt_reader **out) {
+  tfckpt_reader *r = calloc(1, sizeof *r);
+  *out = r;
+  if (!r) return TFCKPT_ENOMEM;
+  pthread_mutex_init(&r->lock, NULL);
+  ckpt_location loc;
+  int rc = ckpt_resolve(path, &loc, &r->err);
+  if (rc) return rc;
+  r->format = loc.format;
+  if (loc.format == TFCKPT_FORMAT_V2) {
+    rc = ckpt_open_bundle(r, loc.prefix);
+  } else {
+    rc = ckpt_open_v1(r, loc.prefix, loc.files, loc.nfiles);
+    loc.files = NULL; /* owned by the backend now */
+    loc.nfiles = 0;
+  }
+  if (rc == TFCKPT_OK) {
+    r->prefix = loc.prefix;
+    loc.prefix = NULL;
+  }
+  ckpt_location_free(&loc);
+  return rc;
+}
+
+void tfckpt_reader_close(tfckpt_reader *r) {
+  if (!r) return;
+  if (r->backend && r->backend->close) r->backend->close(r);
+  for (size_t i = 0; i < r->nvars; i++) ckpt_var_free(&r->vars[i]);
+  free(r->vars);
+  free(r->prefix);
+  pthread_mutex_destroy(&r->lock);
+  free(r);
+}
+
+const char *tfckpt_reader_errmsg(const tfckpt_reader *r) {
+  return r ? tfckpt_err_text(&r->err) : "out of memory";
+}
+
+const char *tfckpt_reader_prefix(const tfckpt_reader *r) { return r->prefix ? r->prefix : ""; }
+int tfckpt_reader_format(const tfckpt_reader *r) { return r->format; }
+int tfckpt_reader_num_shards(const tfckpt_reader *r) { return r->num_shards; }
+int64_t tfckpt_reader_num_variables(const tfckpt_reader *r) { return (int64_t)r->nvars; }
+
+int64_t tfckpt_reader_data_bytes(const tfckpt_reader *r) {
+  return r->backend && r->backend->data_bytes ? r->backend->data_bytes(r) : 0;
+}
+
+int tfckpt_reader_var(const tfckpt_reader *r, int64_t i, tfckpt_var_info *out) {
+  if (i < 0 || (size_t)i >= r->nvars) return TFCKPT_EINVAL;
+  const ckpt_var *v = &r->vars[i];
+  out->name = v->name;
+  out->dtype = v->dtype;
+  out->rank = v->rank;
+  out->dims = v->dims;
+  out->num_elements = v->num_elements;
+  out->nbytes = v->nbytes;
+  out->num_slices = v->partitioned ? v->nparts : 0;
+  out->shard = !v->partitioned && v->nparts == 1 && r->format == TFCKPT_FORMAT_V2 ? v->parts[0].shard : -1;
+  out->offset = out->shard >= 0 ? v->parts[0].offset : -1;
+  return TFCKPT_OK;
+}
+
+int64_t tfckpt_reader_find(const tfckpt_reader *r, const char *name) {
+  size_t lo = 0, hi = r->nvars;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(r->vars[mid].name, name);
+    if (c == 0) return (int64_t)mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+int tfckpt_reader_has_tensor(const tfckpt_reader *r, const char *name) {
+  return tfckpt_reader_find(r, name) >= 0;
+}
+
+/* Levenshtein distance, capped for long strings to stay cheap. */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t n = strlen(a), m = strlen(b);
+  if (n > 256) n = 256;
+  if (m > 256) m = 256;
+  size_t prev[257], cur[257];
+  for (size_t j = 0; j <= m; j++) prev[j] = j;
+  for (size_t i = 1; i <= n; i++) {
+    cur[0] = i;
+    for (size_t j = 1; j <= m; j++) {
+      size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+      cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+    memcpy(prev, cur, (m + 1) * sizeof *prev);
+  }
+  return prev[m];
+}
+
+int tfckpt_reader_suggest(const tfckpt_reader *r, const char *name, const char **out, int max) {
+  if (max <= 0) return 0;
+  size_t best_d[16];
+  if (max > 16) max = 16;
+  int n = 0;
+  size_t limit = strlen(name) / 2 + 3;
+  for (size_t i = 0; i < r->nvars; i++) {
+    const char *cand = r->vars[i].name;
+    size_t d = edit_distance(name, cand);
+    /* a name that contains the query, or ends like it, is a good hint too */
+    if (strstr(cand, name)) d = d < 2 ? d : 2;
+    if (d > limit) continue;
+    int pos = n;
+    while (pos > 0 && best_d[pos - 1] > d) pos--;
+    if (pos >= max) continue;
+    int last = n < max ? n : max - 1;
+    for (int k = last; k > pos; k--) {
+      best_d[k] = best_d[k - 1];
+      out[k] = out[k - 1];
+    }
+    best_d[pos] = d;
+    out[pos] = cand;
+    if (n < max) n++;
+  }
+  return n;
+}
+
+void ckpt_byteswap(void *data, size_t nbytes, int dtype) {
+  size_t es = tfckpt_dtype_size(dtype);
+  if (dtype == TFCKPT_COMPLEX64) es = 4;
+  if (dtype == TFCKPT_COMPLEX128) es = 8;
+  uint8_t *p = data;
+  if (es == 2)
+    for (size_t i = 0; i + 2 <= nbytes; i += 2) {
+      uint16_t v;
+      memcpy(&v, p + i, 2);
+      v = __builtin_bswap16(v);
+      memcpy(p + i, &v, 2);
+    }
+  else if (es == 4)
+    for (size_t i = 0; i + 4 <= nbytes; i += 4) {
+      uint32_t v;
+      memcpy(&v, p + i, 4);
+      v = __builtin_bswap32(v);
+      memcpy(p + i, &v, 4);
+    }
+  else if (es == 8)
+    for (size_t i = 0; i + 8 <= nbytes; i += 8) {
+      uint64_t v;
+      memcpy(&v, p + i, 8);
+      v = __builtin_bswap64(v);
+      memcpy(p + i, &v, 8);
+    }
+}
+
+/* Copies a part (row-major, shape part->dims) into the full tensor at the
+ * part's extent. */
+static void copy_part(tfckpt_tensor *full, const ckpt_part *p, const tfckpt_tensor *src) {
+  size_t es = tfckpt_dtype_size(full->dtype);
+  int rank = full->rank;
+  if (src->n == 0) return;
+  if (rank == 0) {
+    memcpy(full->data, src->data, es);
+    return;
+  }
+  int64_t idx[TFCKPT_MAX_FILE_RANK] = {0};
+  int64_t start[TFCKPT_MAX_FILE_RANK];
+  for (int d = 0; d < rank; d++) start[d] = p->extent.length[d] == -1 ? 0 : p->extent.start[d];
+  size_t run = (size_t)p->dims[rank - 1] * es;
+  const uint8_t *s = src->data;
+  for (;;) {
+    int64_t off = 0;
+    for (int d = 0; d < rank; d++) off = off * full->dims[d] + start[d] + idx[d];
+    memcpy((uint8_t *)full->data + (size_t)off * es, s, run);
+    s += run;
+    int d = rank - 2;
+    while (d >= 0) {
+      if (++idx[d] < p->dims[d]) break;
+      idx[d] = 0;
+      d--;
+    }
+    if (d < 0) break;
+  }
+}
+
+static int read_var(tfckpt_reader *r, int64_t i, int check, tfckpt_tensor **out) {
+  *out = NULL;
+  if (i < 0 || (size_t)i >= r->nvars)
+    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
+  const ckpt_var *v = &r->vars[i];
+  if (!v->partitioned && v->nparts == 1) return r->backend->read_part(r, v, &v->parts[0], check, out);
+  if (!tfckpt_dtype_size(v->dtype))
+    return tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED,
+                         "%s: partitioned %s variables cannot be assembled", v->name,
+                         tfckpt_dtype_name(v->dtype));
+  tfckpt_tensor *full;
+  int rc = tfckpt_tensor_new(v->dtype, v->rank, v->dims, &full);
+  if (rc) return tfckpt_seterr(&r->err, rc, "%s: cannot allocate %lld elements", v->name,
+                               (long long)v->num_elements);
+  for (int k = 0; k < v->nparts; k++) {
+    tfckpt_tensor *part;
+    rc = r->backend->read_part(r, v, &v->parts[k], check, &part);
+    if (rc) {
+      tfckpt_tensor_free(full);
+      return rc;
+    }
+    copy_part(full, &v->parts[k], part);
+    tfckpt_tensor_free(part);
+  }
+  *out = full;
+  return TFCKPT_OK;
+}
+
+int tfckpt_reader_get_tensor_at(tfckpt_reader *r, int64_t i, tfckpt_tensor **out) {
+  return read_var(r, i, 1, out);
+}
+
+int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor **out) {
+  *out = NULL;
+  int64_t i = tfckpt_reader_find(r, name);
+  if (i < 0) {
+    const char *s[3];
+    int n = tfckpt_reader_suggest(r, name, s, 3);
+    if (n == 0)
+      return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"",
+                           tfckpt_reader_prefix(r), name);
+    return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND,
+                         "%s: no variable named \"%s\"; did you mean \"%s\"%s%s%s%s%s?",
+                         tfckpt_reader_prefix(r), name, s[0], n > 1 ? ", \"" : "",
+                         n > 1 ? s[1] : "", n > 1 ? "\"" : "", n > 2 ? ", \"" : "",
+                         n > 2 ? s[2] : "");
+  }
+  return read_var(r, i, 1, out);
+}
+
+int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_t cap) {
+  tfckpt_tensor *t;
+  int rc = tfckpt_reader_get_tensor(r, name, &t);
+  if (rc) return rc;
+  if (!tfckpt_dtype_size(t->dtype)) {
+    tfckpt_tensor_free(t);
+    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "%s: %s tensors cannot be read into a buffer",
+                         name, tfckpt_dtype_name(t->dtype));
+  }
+  if (cap < t->nbytes) {
+    size_t need = t->nbytes;
+    tfckpt_tensor_free(t);
+    return tfckpt_seterr(&r->err, TFCKPT_ERANGE, "%s: buffer of %zu bytes, %zu needed", name,
+                         cap, need);
+  }
+  if (t->nbytes) memcpy(buf, t->data, t->nbytes);
+  tfckpt_tensor_free(t);
+  return TFCKPT_OK;
+}
+
+int tfckpt_reader_verify(tfckpt_reader *r, int64_t i) {
+  if (i < 0 || (size_t)i >= r->nvars)
+    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
+  const ckpt_var *v = &r->vars[i];
+  for (int k = 0; k < v->nparts; k++) {
+    tfckpt_tensor *part;
+    int rc = r->backend->read_part(r, v, &v->parts[k], 1, &part);
+    if (rc) return rc;
+    tfckpt_tensor_free(part);
+  }
+  return TFCKPT_OK;
+}

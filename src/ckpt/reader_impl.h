@@ -1,0 +1,89 @@
+/* The reader's internals, shared by the files of src/ckpt/ (V2 bundles in
+ * bundle_backend.c, legacy V1 files in v1.c, path resolution in resolve.c). */
+#ifndef TFCKPT_CKPT_READER_IMPL_H
+#define TFCKPT_CKPT_READER_IMPL_H
+
+#include <pthread.h>
+
+#include "core/error.h"
+#include "core/file.h"
+#include "format/bundle.h"
+#include "format/table.h"
+#include "tfckpt/reader.h"
+#include "tensor/tensor_impl.h"
+
+/* One stored piece of a variable: the whole of it, or one slice. */
+typedef struct ckpt_part {
+  tfckpt_slice extent;  /* rank 0 when the part is the whole variable */
+  int whole;
+  int rank;             /* the part's own shape */
+  int64_t *dims;
+  int64_t num_elements;
+  /* V2 location */
+  int32_t shard;
+  int64_t offset, size;
+  uint32_t masked_crc;
+  /* backend-specific (V1: the table key of the slice) */
+  void *backend;
+  size_t backend_len;
+} ckpt_part;
+
+typedef struct ckpt_var {
+  char *name;
+  int dtype;
+  int rank;
+  int64_t *dims;
+  int64_t num_elements;
+  int64_t nbytes;
+  int nparts;
+  ckpt_part *parts;
+  int partitioned; /* listed with slices */
+} ckpt_var;
+
+typedef struct ckpt_backend ckpt_backend;
+
+struct tfckpt_reader {
+  tfckpt_err err;
+  char *prefix;
+  int format;
+  const ckpt_backend *backend;
+  void *backend_state;
+  ckpt_var *vars; /* sorted by name */
+  size_t nvars;
+  int num_shards;
+  int big_endian;
+  pthread_mutex_t lock;
+};
+
+struct ckpt_backend {
+  /* Reads one part as a tensor of the part's shape, checking its CRC when
+   * `check` (values are not needed when `values_needed` is 0: verify only). */
+  int (*read_part)(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, int check,
+                   tfckpt_tensor **out);
+  void (*close)(tfckpt_reader *r);
+  int64_t (*data_bytes)(const tfckpt_reader *r);
+};
+
+/* V2 bundle: opens prefix.index and fills r->vars. */
+int ckpt_open_bundle(tfckpt_reader *r, const char *prefix);
+/* Legacy V1: `files` are the checkpoint's table files (one or more shards). */
+int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles);
+
+/* Path resolution (resolve.c). */
+typedef struct ckpt_location {
+  int format;      /* TFCKPT_FORMAT_V1 / V2 */
+  char *prefix;    /* V2 prefix or V1 path/pattern as given */
+  char **files;    /* V1: the shard files */
+  int nfiles;
+} ckpt_location;
+
+int ckpt_resolve(const char *path, ckpt_location *out, tfckpt_err *err);
+void ckpt_location_free(ckpt_location *loc);
+
+/* Helpers shared by backends */
+void ckpt_var_free(ckpt_var *v);
+void ckpt_sort_vars(tfckpt_reader *r);
+/* Swaps every element of a big-endian tensor in place. */
+void ckpt_byteswap(void *data, size_t nbytes, int dtype);
+
+#endif

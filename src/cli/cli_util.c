@@ -1,0 +1,120 @@
+#include "cli/cli_util.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cli_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "tfckpt %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+tfckpt_reader *cli_open(const char *cmd, const char *path) {
+  tfckpt_reader *r;
+  if (tfckpt_reader_open(path, &r) != TFCKPT_OK) {
+    cli_error(cmd, "%s", tfckpt_reader_errmsg(r));
+    tfckpt_reader_close(r);
+    return NULL;
+  }
+  return r;
+}
+
+char *cli_shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
+  size_t n = 0;
+  buf[0] = '\0';
+  n += (size_t)snprintf(buf + n, cap - n, "[");
+  for (int i = 0; i < rank && n < cap; i++)
+    n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", (long long)dims[i]);
+  if (n < cap) snprintf(buf + n, cap - n, "]");
+  return buf;
+}
+
+char *cli_bytes_str(char *buf, size_t cap, double bytes) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) bytes /= 1024, u++;
+  if (u == 0) snprintf(buf, cap, "%.0f B", bytes);
+  else snprintf(buf, cap, "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+void cli_json_string(FILE *out, const char *s, size_t len) {
+  fputc('"', out);
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    switch (c) {
+      case '"': fputs("\\\"", out); break;
+      case '\\': fputs("\\\\", out); break;
+      case '\n': fputs("\\n", out); break;
+      case '\r': fputs("\\r", out); break;
+      case '\t': fputs("\\t", out); break;
+      default:
+        if (c < 0x20 || c == 0x7f) fprintf(out, "\\u%04x", c);
+        else fputc(c, out); /* UTF-8 passes through */
+    }
+  }
+  fputc('"', out);
+}
+
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n)) return 0;
+  if (a[n] == '=') {
+    *value = a + n + 1;
+    return 1;
+  }
+  if (a[n] != '\0') return 0;
+  if (*i + 1 >= argc) {
+    *value = NULL;
+    return 1;
+  }
+  *value = argv[++*i];
+  return 1;
+}
+
+long long cli_parse_count(const char *cmd, const char *opt, const char *value) {
+  if (!value) {
+    cli_error(cmd, "%s needs a value", opt);
+    return -1;
+  }
+  char *end;
+  long long v = strtoll(value, &end, 10);
+  if (end == value || *end || v < 0) {
+    cli_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, value);
+    return -1;
+  }
+  return v;
+}
+
+void cli_progress_start(cli_progress *p, const char *label, double total) {
+  p->active = isatty(STDERR_FILENO) && total > 0;
+  p->total = total;
+  p->last_shown = -1;
+  p->label = label;
+}
+
+void cli_progress_update(cli_progress *p, double done) {
+  if (!p->active) return;
+  double frac = done / p->total;
+  if (frac > 1) frac = 1;
+  if (frac - p->last_shown < 0.01 && frac < 1) return;
+  p->last_shown = frac;
+  int width = 30, filled = (int)(frac * width);
+  fprintf(stderr, "\r%s [", p->label);
+  for (int i = 0; i < width; i++) fputc(i < filled ? '#' : '.', stderr);
+  fprintf(stderr, "] %3.0f%%", frac * 100);
+  fflush(stderr);
+}
+
+void cli_progress_end(cli_progress *p) {
+  if (!p->active) return;
+  fprintf(stderr, "\r%*s\r", 50 + (int)strlen(p->label), "");
+  fflush(stderr);
+  p->active = 0;
+}

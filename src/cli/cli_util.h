@@ -1,0 +1,47 @@
+/* Helpers shared by the subcommands: opening checkpoints with error
+ * reporting, option parsing, shapes, JSON strings, progress bars. */
+#ifndef TFCKPT_CLI_UTIL_H
+#define TFCKPT_CLI_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tfckpt/reader.h"
+
+/* Exit statuses used by every command. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Opens `path`; on failure prints "tfckpt CMD: message" and returns NULL. */
+tfckpt_reader *cli_open(const char *cmd, const char *path);
+
+/* Prints "tfckpt CMD: " + formatted message to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "[3, 3, 32]", "[]" for scalars. Writes into buf (returns buf). */
+char *cli_shape_str(char *buf, size_t cap, int rank, const int64_t *dims);
+
+/* Human-readable byte count: "1.5 MiB". */
+char *cli_bytes_str(char *buf, size_t cap, double bytes);
+
+/* Writes s (len bytes) as a JSON string literal, with quotes. */
+void cli_json_string(FILE *out, const char *s, size_t len);
+
+/* Option parsing: matches "--name VALUE" or "--name=VALUE"; advances *i.
+ * Returns 1 and sets *value when argv[*i] is this option. */
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
+/* Parses a non-negative integer option value; prints an error and returns -1
+ * when it is not one. */
+long long cli_parse_count(const char *cmd, const char *opt, const char *value);
+
+/* A progress bar on stderr, only when stderr is a terminal. */
+typedef struct cli_progress {
+  int active;
+  double total;
+  double last_shown;
+  const char *label;
+} cli_progress;
+void cli_progress_start(cli_progress *p, const char *label, double total);
+void cli_progress_update(cli_progress *p, double done);
+void cli_progress_end(cli_progress *p);
+
+#endif

@@ -1,0 +1,173 @@
+/* tfckpt ls: one line per variable, then totals. */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+
+static const char kUsage[] =
+    "usage: tfckpt ls CHECKPOINT [options]\n"
+    "\n"
+    "Lists variables: name, dtype, shape, element count, bytes; then a total line.\n"
+    "\n"
+    "  --filter REGEX    list only variables whose name matches (POSIX extended)\n"
+    "  --exclude REGEX   leave matching variables out of the totals (e.g. '/Adam')\n"
+    "  --sort name|size  order (default: name)\n"
+    "  --json            print one JSON array of objects instead\n"
+    "  --all             also list the TF2 object graph tensor\n";
+
+#define OBJECT_GRAPH_KEY "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+typedef struct row {
+  tfckpt_var_info v;
+  int excluded;
+} row;
+
+static int by_size(const void *a, const void *b) {
+  const row *x = a, *y = b;
+  if (x->v.nbytes != y->v.nbytes) return x->v.nbytes < y->v.nbytes ? 1 : -1;
+  return strcmp(x->v.name, y->v.name);
+}
+
+static void with_commas(char *buf, size_t cap, long long v) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", v);
+  size_t k = 0;
+  for (int i = 0; i < n && k + 1 < cap; i++) {
+    if (i && (n - i) % 3 == 0 && tmp[i - 1] != '-') buf[k++] = ',';
+    buf[k++] = tmp[i];
+  }
+  buf[k] = '\0';
+}
+
+int cmd_ls(int argc, char **argv) {
+  const char *path = NULL, *filter = NULL, *exclude = NULL, *sort = "name";
+  int json = 0, all = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *val;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(kUsage, stdout);
+      return EXIT_OK;
+    } else if (cli_opt_value(argc, argv, &i, "--filter", &val)) {
+      if (!(filter = val)) goto missing;
+    } else if (cli_opt_value(argc, argv, &i, "--exclude", &val)) {
+      if (!(exclude = val)) goto missing;
+    } else if (cli_opt_value(argc, argv, &i, "--sort", &val)) {
+      if (!(sort = val)) goto missing;
+      if (strcmp(sort, "name") && strcmp(sort, "size")) {
+        cli_error("ls", "--sort takes name or size, not \"%s\"", sort);
+        return EXIT_USAGE;
+      }
+    } else if (!strcmp(argv[i], "--json")) {
+      json = 1;
+    } else if (!strcmp(argv[i], "--all")) {
+      all = 1;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("ls", "unknown option %s (see tfckpt ls --help)", argv[i]);
+      return EXIT_USAGE;
+    } else if (!path) {
+      path = argv[i];
+    } else {
+      cli_error("ls", "unexpected argument \"%s\"", argv[i]);
+      return EXIT_USAGE;
+    }
+    continue;
+  missing:
+    cli_error("ls", "%s needs a value", argv[i]);
+    return EXIT_USAGE;
+  }
+  if (!path) {
+    fputs(kUsage, stderr);
+    return EXIT_USAGE;
+  }
+  regex_t fre, xre;
+  int rc;
+  if (filter && (rc = regcomp(&fre, filter, REG_EXTENDED | REG_NOSUB))) {
+    cli_error("ls", "bad --filter regular expression \"%s\"", filter);
+    return EXIT_USAGE;
+  }
+  if (exclude && (rc = regcomp(&xre, exclude, REG_EXTENDED | REG_NOSUB))) {
+    cli_error("ls", "bad --exclude regular expression \"%s\"", exclude);
+    if (filter) regfree(&fre);
+    return EXIT_USAGE;
+  }
+  tfckpt_reader *r = cli_open("ls", path);
+  int status = EXIT_FAIL;
+  row *rows = NULL;
+  if (!r) goto done;
+  int64_t n = tfckpt_reader_num_variables(r), m = 0;
+  rows = calloc((size_t)(n ? n : 1), sizeof *rows);
+  if (!rows) {
+    cli_error("ls", "out of memory");
+    goto done;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    tfckpt_var_info v;
+    tfckpt_reader_var(r, i, &v);
+    if (!all && !strcmp(v.name, OBJECT_GRAPH_KEY)) continue;
+    if (filter && regexec(&fre, v.name, 0, NULL, 0) != 0) continue;
+    rows[m].v = v;
+    rows[m].excluded = exclude && regexec(&xre, v.name, 0, NULL, 0) == 0;
+    m++;
+  }
+  if (!strcmp(sort, "size")) qsort(rows, (size_t)m, sizeof *rows, by_size);
+
+  long long params = 0, bytes = 0, counted = 0;
+  for (int64_t i = 0; i < m; i++) {
+    if (rows[i].excluded) continue;
+    counted++;
+    bytes += rows[i].v.nbytes;
+    int dt = rows[i].v.dtype;
+    if (dt != TFCKPT_STRING && dt != TFCKPT_VARIANT) params += rows[i].v.num_elements;
+  }
+  if (json) {
+    fputs("[", stdout);
+    for (int64_t i = 0; i < m; i++) {
+      const tfckpt_var_info *v = &rows[i].v;
+      fputs(i ? ",\n {\"name\": " : "\n {\"name\": ", stdout);
+      cli_json_string(stdout, v->name, strlen(v->name));
+      printf(", \"dtype\": \"%s\", \"shape\": [", tfckpt_dtype_name(v->dtype));
+      for (int d = 0; d < v->rank; d++) printf("%s%lld", d ? ", " : "", (long long)v->dims[d]);
+      printf("], \"elements\": %lld, \"bytes\": %lld, \"slices\": %d", (long long)v->num_elements,
+             (long long)v->nbytes, v->num_slices);
+      if (v->shard >= 0) printf(", \"shard\": %d, \"offset\": %lld", v->shard, (long long)v->offset);
+      if (rows[i].excluded) fputs(", \"excluded\": true", stdout);
+      fputs("}", stdout);
+    }
+    fputs(m ? "\n]\n" : "]\n", stdout);
+  } else {
+    int wname = 4, wtype = 5, wshape = 5;
+    char shape[256], num[40], num2[40], hb[32];
+    for (int64_t i = 0; i < m; i++) {
+      int l = (int)strlen(rows[i].v.name);
+      if (l > wname) wname = l > 100 ? 100 : l;
+      l = (int)strlen(tfckpt_dtype_name(rows[i].v.dtype));
+      if (l > wtype) wtype = l;
+      l = (int)strlen(cli_shape_str(shape, sizeof shape, rows[i].v.rank, rows[i].v.dims));
+      if (l > wshape) wshape = l;
+    }
+    for (int64_t i = 0; i < m; i++) {
+      const tfckpt_var_info *v = &rows[i].v;
+      with_commas(num, sizeof num, v->num_elements);
+      with_commas(num2, sizeof num2, v->nbytes);
+      printf("%-*s  %-*s  %-*s  %12s  %14s%s%s\n", wname, v->name, wtype,
+             tfckpt_dtype_name(v->dtype), wshape,
+             cli_shape_str(shape, sizeof shape, v->rank, v->dims), num, num2,
+             v->num_slices ? "  (partitioned)" : "", rows[i].excluded ? "  (excluded)" : "");
+    }
+    with_commas(num, sizeof num, params);
+    with_commas(num2, sizeof num2, bytes);
+    printf("total: %lld variables, %s parameters, %s bytes (%s)", counted, num, num2,
+           cli_bytes_str(hb, sizeof hb, (double)bytes));
+    if (m - counted) printf(", %lld excluded", (long long)(m - counted));
+    putchar('\n');
+  }
+  status = EXIT_OK;
+done:
+  free(rows);
+  tfckpt_reader_close(r);
+  if (filter) regfree(&fre);
+  if (exclude) regfree(&xre);
+  return status;
+}

@@ -1,0 +1,129 @@
+#include "core/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int errno_status(int e) {
+  if (e == ENOENT || e == ENOTDIR) return TFCKPT_ENOTFOUND;
+  if (e == ENOMEM) return TFCKPT_ENOMEM;
+  return TFCKPT_EIO;
+}
+
+int tfckpt_map_file(const char *path, tfckpt_mapped *out, tfckpt_err *err) {
+  out->data = NULL;
+  out->size = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    return tfckpt_seterr(err, errno_status(e), "%s: %s", path, strerror(e));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return tfckpt_seterr(err, TFCKPT_EIO, "%s: %s", path, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return tfckpt_seterr(err, TFCKPT_EINVAL, "%s: not a regular file", path);
+  }
+  if (st.st_size > 0) {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      int e = errno;
+      close(fd);
+      return tfckpt_seterr(err, errno_status(e), "%s: mmap: %s", path, strerror(e));
+    }
+    out->data = p;
+    out->size = (size_t)st.st_size;
+  }
+  close(fd);
+  return TFCKPT_OK;
+}
+
+void tfckpt_mapped_close(tfckpt_mapped *m) {
+  if (m->data) munmap((void *)(uintptr_t)m->data, m->size);
+  m->data = NULL;
+  m->size = 0;
+}
+
+int tfckpt_is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int tfckpt_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int tfckpt_read_file(const char *path, size_t max_size, char **out, size_t *len,
+                     tfckpt_err *err) {
+  *out = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    int e = errno;
+    return tfckpt_seterr(err, errno_status(e), "%s: %s", path, strerror(e));
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap + 1);
+  if (!buf) {
+    fclose(f);
+    return tfckpt_seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
+  }
+  for (;;) {
+    if (n == cap) {
+      if (cap >= max_size) {
+        free(buf);
+        fclose(f);
+        return tfckpt_seterr(err, TFCKPT_ERANGE, "%s: file larger than %zu bytes", path,
+                             max_size);
+      }
+      size_t ncap = cap * 2 > max_size ? max_size : cap * 2;
+      char *nb = realloc(buf, ncap + 1);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        return tfckpt_seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) break;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(buf);
+    return tfckpt_seterr(err, TFCKPT_EIO, "%s: read error", path);
+  }
+  buf[n] = '\0';
+  *out = buf;
+  if (len) *len = n;
+  return TFCKPT_OK;
+}
+
+char *tfckpt_strdupf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *s = NULL;
+  if (vasprintf(&s, fmt, ap) < 0) s = NULL;
+  va_end(ap);
+  return s;
+}
+
+char *tfckpt_path_join(const char *dir, const char *name) {
+  size_t n = strlen(dir);
+  if (n == 0) return strdup(name);
+  if (dir[n - 1] == '/') return tfckpt_strdupf("%s%s", dir, name);
+  return tfckpt_strdupf("%s/%s", dir, name);
+}

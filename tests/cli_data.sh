@@ -1,0 +1,110 @@
+#!/bin/bash
+# tfckpt data: exit codes, messages, summary, --json, --batches, --on-error.
+set -u
+BIN=${TFCKPT_BIN:?TFCKPT_BIN must point to the tfckpt binary}
+PY=/usr/bin/python3
+SKL=/usr/lib/python3/dist-packages/sklearn/datasets/data
+T=$(mktemp -d "${TMPDIR:-/tmp}/tfckpt-cli-data-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# expect CODE CMD...: runs CMD, stdout -> $T/out, stderr -> $T/err
+expect() {
+  local want=$1; shift
+  "$@" >"$T/out" 2>"$T/err"
+  local got=$?
+  [ "$got" = "$want" ] || fail "exit $got (want $want): $* -- $(head -c 300 "$T/err")"
+}
+
+expect 0 "$BIN" data --help
+grep -q -- '--on-error' "$T/out" || fail "--help lists options"
+expect 2 "$BIN" data
+grep -q '^tfckpt data: no input files' "$T/err" || fail "no files message"
+expect 2 "$BIN" data x.csv --bogus
+grep -q "^tfckpt data: unknown option '--bogus'" "$T/err" || fail "unknown option message"
+expect 2 "$BIN" data x.csv --threads
+expect 2 "$BIN" data x.csv --batch-size abc
+expect 1 "$BIN" data "$T/missing.csv"
+grep -q "^tfckpt data: $T/missing.csv: No such file or directory" "$T/err" || fail "missing file message: $(cat "$T/err")"
+
+printf 'a,b,c\n1,2,3\n4,5,6\n7,x,9\n10,11\n12,13,14\n' >"$T/bad.csv"
+expect 1 "$BIN" data "$T/bad.csv"
+[ "$(cat "$T/err")" = "tfckpt data: $T/bad.csv:4:2: cannot parse \"x\" as a number" ] ||
+  fail "malformed row message: $(cat "$T/err")"
+expect 0 "$BIN" data "$T/bad.csv" --on-error skip --json
+$PY - "$T/out" <<'PYEOF' || fail "skip counts"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["rows"] == 3 and d["skipped"] == 2, d
+assert [c["name"] for c in d["columns"]] == ["a", "b", "c"]
+assert d["columns"][0]["mean"] == (1 + 4 + 12) / 3
+assert all(c["type"] == "int" for c in d["columns"])
+PYEOF
+
+printf 'x,y\n1,\n,2.5\n3,4\n' >"$T/na.csv"
+expect 1 "$BIN" data "$T/na.csv"
+grep -q "na.csv:2:2: missing value" "$T/err" || fail "missing value message"
+expect 0 "$BIN" data "$T/na.csv" --na-value y=-1 --na-value x=0 --json
+$PY - "$T/out" <<'PYEOF' || fail "na-value"
+import json, sys
+d = json.load(open(sys.argv[1]))
+x, y = d["columns"]
+assert x["missing"] == 1 and y["missing"] == 1, d
+assert x["mean"] == 2 and y["mean"] == 3.25 and y["type"] == "float", d
+PYEOF
+
+if [ -r "$SKL/iris.csv" ]; then
+  expect 0 "$BIN" data "$SKL/iris.csv"
+  grep -q '^rows: *150$' "$T/out" || fail "iris rows"
+  grep -q 'int32, 3 classes (setosa, versicolor, virginica)' "$T/out" || fail "iris classes"
+  expect 0 "$BIN" data "$SKL/iris.csv" --batches 2 --batch-size 4
+  [ "$(grep -c '^batch ' "$T/out")" = 2 ] || fail "two batches printed"
+  grep -q '^batch 0 (epoch 0, iteration in epoch 0): 4 rows$' "$T/out" || fail "batch header"
+  grep -q '^  \[5.1, 3.5, 1.4, 0.2\] -> 0$' "$T/out" || fail "first row printed"
+  # same seed, same batches; different seed, different batches
+  "$BIN" data "$SKL/iris.csv" --batches 3 --shuffle 50 --seed 7 --threads 1 >"$T/s1"
+  "$BIN" data "$SKL/iris.csv" --batches 3 --shuffle 50 --seed 7 --threads 2 --chunk-size 100 >"$T/s2"
+  "$BIN" data "$SKL/iris.csv" --batches 3 --shuffle 50 --seed 8 >"$T/s3"
+  cmp -s "$T/s1" "$T/s2" || fail "seed reproducibility across threads/chunks"
+  cmp -s "$T/s1" "$T/s3" && fail "different seeds give different batches"
+  expect 0 "$BIN" data "$SKL/iris.csv" --json --batches 200 --batch-size 32 --epochs 2 --shuffle 150 --seed 1
+  $PY - "$T/out" "$SKL/iris.csv" <<'PYEOF' || fail "iris json + batches"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["rows"] == 150 and d["width"] == 4 and d["num_classes"] == 3
+b = d["batches"]
+assert [x["rows"] for x in b] == [32, 32, 32, 32, 22] * 2, [x["rows"] for x in b]
+assert [x["epoch"] for x in b] == [0] * 5 + [1] * 5
+assert [x["iteration"] for x in b] == list(range(10))
+e0 = sorted(tuple(r) + (l,) for x in b[:5] for r, l in zip(x["features"], x["labels"]))
+e1 = sorted(tuple(r) + (l,) for x in b[5:] for r, l in zip(x["features"], x["labels"]))
+assert e0 == e1
+import numpy as np
+e0 = sorted(tuple(float(np.float32(v)) for v in r[:4]) + (r[4],) for r in e0)
+ref = np.loadtxt(sys.argv[2], delimiter=",", skiprows=1)
+want = sorted(tuple(float(np.float32(v)) for v in r[:4]) + (int(r[4]),) for r in ref)
+assert e0 == want
+PYEOF
+else
+  echo "SKIP iris checks: python3-sklearn not installed"
+fi
+
+HEART=/usr/share/doc/liblinear-tools/examples/heart_scale
+if [ -r "$HEART" ]; then
+  expect 0 "$BIN" data "$HEART" --json
+  $PY - "$T/out" <<'PYEOF' || fail "heart_scale json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "libsvm" and d["rows"] == 270 and d["width"] == 13, d
+assert d["columns"][-1]["name"] == "label" and d["columns"][-1]["min"] == -1
+PYEOF
+else
+  echo "SKIP heart_scale: liblinear-tools not installed"
+fi
+
+if [ "$fails" -ne 0 ]; then
+  echo "cli_data: $fails failure(s)" >&2
+  exit 1
+fi
+echo "cli_data: all checks passed"
