@@ -114,6 +114,21 @@ int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_
  * values.  TFCKPT_ECHECKSUM with a message naming the tensor on mismatch. */
 int tfckpt_reader_verify(tfckpt_reader *r, int64_t i);
 
+/* The stored pieces of a partitioned variable (num_slices of them), for
+ * tools that copy checkpoints slice by slice. */
+typedef struct tfckpt_slice_info {
+  int rank;
+  const int64_t *start;   /* rank values */
+  const int64_t *length;  /* rank values; -1: the whole dimension */
+  const int64_t *dims;    /* the slice's own shape */
+  int shard;              /* V2: data file and offset of the slice's bytes */
+  int64_t offset;
+} tfckpt_slice_info;
+
+int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_info *out /* OUT */);
+/* Reads slice k of variable i (CRC checked) as a tensor of the slice's shape. */
+int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_tensor **out /* OUT */);
+
 /* Up to `max` names closest to `name` (edit distance on the last path
  * component and the whole name), for "did you mean" hints.  Returns how many
  * were written to out; pointers are owned by the reader. */

@@ -290,3 +290,27 @@ int tfckpt_reader_verify(tfckpt_reader *r, int64_t i) {
   }
   return TFCKPT_OK;
 }
+
+int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_info *out) {
+  if (i < 0 || (size_t)i >= r->nvars) return TFCKPT_EINVAL;
+  const ckpt_var *v = &r->vars[i];
+  if (!v->partitioned || k < 0 || k >= v->nparts) return TFCKPT_EINVAL;
+  const ckpt_part *p = &v->parts[k];
+  out->rank = p->extent.rank;
+  out->start = p->extent.start;
+  out->length = p->extent.length;
+  out->dims = p->dims;
+  out->shard = r->format == TFCKPT_FORMAT_V2 ? p->shard : -1;
+  out->offset = r->format == TFCKPT_FORMAT_V2 ? p->offset : -1;
+  return TFCKPT_OK;
+}
+
+int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_tensor **out) {
+  *out = NULL;
+  if (i < 0 || (size_t)i >= r->nvars)
+    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
+  const ckpt_var *v = &r->vars[i];
+  if (k < 0 || k >= v->nparts)
+    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "%s: no slice %d", v->name, k);
+  return r->backend->read_part(r, v, &v->parts[k], 1, out);
+}
