@@ -129,6 +129,11 @@ int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_i
 /* Reads slice k of variable i (CRC checked) as a tensor of the slice's shape. */
 int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_tensor **out /* OUT */);
 
+/* The shard_id field stored in partitioned variable i's parent entry (it owns
+ * no data; TF's MergeBundles may still set it); 0 for other variables.  For
+ * byte-exact copies (tfckpt_writer_set_parent_shard). */
+int tfckpt_reader_parent_shard(const tfckpt_reader *r, int64_t i);
+
 /* Up to `max` names closest to `name` (edit distance on the last path
  * component and the whole name), for "did you mean" hints.  Returns how many
  * were written to out; pointers are owned by the reader. */

@@ -23,6 +23,8 @@
 #ifndef TFCKPT_TENSOR_H
 #define TFCKPT_TENSOR_H
 
+#include <stdio.h>
+
 #include "tfckpt/tfckpt.h"
 
 #ifdef __cplusplus
@@ -59,6 +61,27 @@ int tfckpt_tensor_set_string(tfckpt_tensor *t, int64_t i, const void *data, size
 /* Element i of a numeric tensor as a double (float16/bfloat16 widened,
  * complex: the real part, bool 0/1).  NAN for string tensors. */
 double tfckpt_tensor_get_double(const tfckpt_tensor *t, int64_t i);
+
+/* Printing values the way numpy does (summarised with "..." beyond
+ * `threshold` elements, aligned columns, 75-character lines). */
+typedef struct tfckpt_print_options {
+  int precision;      /* digits after the point for floats (default 8) */
+  int full;           /* 1: never summarise */
+  int64_t threshold;  /* summarise above this many elements (default 1000) */
+  int edgeitems;      /* items kept at each edge when summarising (default 3) */
+  int linewidth;      /* wrap rows longer than this (default 75) */
+} tfckpt_print_options;
+
+void tfckpt_print_options_init(tfckpt_print_options *o);
+
+/* Writes `t` to `out` numpy-style; `o` may be NULL for the defaults.
+ * @return TFCKPT_OK or TFCKPT_ENOMEM / TFCKPT_EIO. */
+int tfckpt_tensor_print(FILE *out, const tfckpt_tensor *t, const tfckpt_print_options *o);
+
+/* Formats element i as text into buf (numpy's repr of one value, e.g.
+ * "0.25", "-3", "True", "b'ab\\x00'", "(1+2j)").  Returns the length. */
+size_t tfckpt_tensor_format_element(const tfckpt_tensor *t, int64_t i, int precision, char *buf,
+                                    size_t cap);
 
 #ifdef __cplusplus
 }

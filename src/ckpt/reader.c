@@ -249,11 +249,14 @@ int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor *
     if (n == 0)
       return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"",
                            tfckpt_reader_prefix(r), name);
-    return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND,
-                         "%s: no variable named \"%s\"; did you mean \"%s\"%s%s%s%s%s?",
-                         tfckpt_reader_prefix(r), name, s[0], n > 1 ? ", \"" : "",
-                         n > 1 ? s[1] : "", n > 1 ? "\"" : "", n > 2 ? ", \"" : "",
-                         n > 2 ? s[2] : "");
+    char hint[600] = "";
+    size_t len = 0;
+    for (int k = 0; k < n; k++) {
+      int w = snprintf(hint + len, sizeof hint - len, "%s\"%.150s\"", k ? ", " : "", s[k]);
+      if (w > 0 && (size_t)w < sizeof hint - len) len += (size_t)w;
+    }
+    return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"; did you mean %s?",
+                         tfckpt_reader_prefix(r), name, hint);
   }
   return read_var(r, i, 1, out);
 }
@@ -313,4 +316,9 @@ int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_te
   if (k < 0 || k >= v->nparts)
     return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "%s: no slice %d", v->name, k);
   return r->backend->read_part(r, v, &v->parts[k], 1, out);
+}
+
+int tfckpt_reader_parent_shard(const tfckpt_reader *r, int64_t i) {
+  if (i < 0 || (size_t)i >= r->nvars || !r->vars[i].partitioned) return 0;
+  return r->vars[i].parent_shard;
 }

@@ -1,3 +1,269 @@
+/* tfckpt dump: every tensor's name, dtype, shape and all values as text.
+ *
+ * Format (docs/dump-format.md):
+ *   # tfckpt dump 1
+ *   # checkpoint: <prefix>
+ *   tensor "<name as a JSON string>" <dtype> [<d0>,<d1>,...] <elements>
+ *   <values: one line per row of the last dimension, separated by spaces>
+ *   ...
+ * Floats are written so that they read back exactly; strings are one JSON
+ * string per line; complex values are Python literals ("1+2j"); bool is 1/0. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-int cmd_dump(int argc, char **argv) { (void)argc; (void)argv; cli_error("dump", "not implemented"); return 1; }
+#include "core/atomic_file.h"
+#include "tensor/half.h"
+#include "tensor/numfmt.h"
+
+static const char kUsage[] =
+    "usage: tfckpt dump CHECKPOINT [-o FILE] [--filter REGEX]\n"
+    "\n"
+    "Writes every tensor's name, dtype, shape and all of its values as text\n"
+    "(format: docs/dump-format.md).  Without -o the text goes to standard output.\n"
+    "The output file is written under a temporary name and renamed when complete.\n";
+
+#define OUTBUF (1u << 20)
+
+typedef struct out {
+  tfckpt_atomic_file file; /* used when writing to a file */
+  int to_file;
+  char *buf;
+  size_t len;
+  int failed;
+  tfckpt_err err;
+  double written;
+} out;
+
+static void out_flush(out *o) {
+  if (o->failed || !o->len) {
+    o->len = 0;
+    return;
+  }
+  if (o->to_file) {
+    if (tfckpt_atomic_write(&o->file, o->buf, o->len, &o->err)) o->failed = 1;
+  } else if (fwrite(o->buf, 1, o->len, stdout) != o->len) {
+    tfckpt_seterr(&o->err, TFCKPT_EIO, "write error on standard output");
+    o->failed = 1;
+  }
+  o->written += (double)o->len;
+  o->len = 0;
+}
+
+static inline void out_need(out *o, size_t n) {
+  if (o->len + n > OUTBUF) out_flush(o);
+}
+
+static void out_str(out *o, const char *s, size_t n) {
+  if (n > OUTBUF / 2) {
+    out_flush(o);
+    size_t saved = o->len;
+    (void)saved;
+    for (size_t i = 0; i < n; i += OUTBUF / 2) {
+      size_t k = n - i < OUTBUF / 2 ? n - i : OUTBUF / 2;
+      memcpy(o->buf, s + i, k);
+      o->len = k;
+      out_flush(o);
+    }
+    return;
+  }
+  out_need(o, n);
+  memcpy(o->buf + o->len, s, n);
+  o->len += n;
+}
+
+static void out_json_string(out *o, const uint8_t *s, size_t n) {
+  out_need(o, 2);
+  o->buf[o->len++] = '"';
+  for (size_t i = 0; i < n; i++) {
+    out_need(o, 8);
+    uint8_t c = s[i];
+    if (c == '"' || c == '\\') {
+      o->buf[o->len++] = '\\';
+      o->buf[o->len++] = (char)c;
+    } else if (c < 0x20 || c >= 0x7f) {
+      /* bytes outside printable ASCII as \u00XX: one code point per byte */
+      o->len += (size_t)sprintf(o->buf + o->len, "\\u%04x", c);
+    } else {
+      o->buf[o->len++] = (char)c;
+    }
+  }
+  out_need(o, 1);
+  o->buf[o->len++] = '"';
+}
+
+static size_t fmt_value(const tfckpt_tensor *t, int64_t i, char *b) {
+  const uint8_t *p = (const uint8_t *)tfckpt_tensor_data(t);
+  int dt = tfckpt_tensor_dtype(t);
+  switch (dt) {
+    case TFCKPT_FLOAT: {
+      float f;
+      memcpy(&f, p + 4 * i, 4);
+      return tfckpt_fmt_f32(f, b);
+    }
+    case TFCKPT_DOUBLE: {
+      double d;
+      memcpy(&d, p + 8 * i, 8);
+      return tfckpt_fmt_f64(d, b);
+    }
+    case TFCKPT_HALF:
+    case TFCKPT_BFLOAT16: {
+      uint16_t h;
+      memcpy(&h, p + 2 * i, 2);
+      return tfckpt_fmt_f32(dt == TFCKPT_HALF ? tfckpt_half_to_float(h) : tfckpt_bf16_to_float(h), b);
+    }
+    case TFCKPT_COMPLEX64: {
+      float c[2];
+      memcpy(c, p + 8 * i, 8);
+      size_t n = tfckpt_fmt_f32(c[0], b);
+      if (!signbit(c[1]) && !isnan(c[1])) b[n++] = '+';
+      n += tfckpt_fmt_f32(c[1], b + n);
+      b[n++] = 'j';
+      b[n] = '\0';
+      return n;
+    }
+    case TFCKPT_COMPLEX128: {
+      double c[2];
+      memcpy(c, p + 16 * i, 16);
+      return (size_t)snprintf(b, 2 * TFCKPT_NUMFMT_MAX, "%.17g%+.17gj", c[0], c[1]);
+    }
+    case TFCKPT_UINT64: {
+      uint64_t v;
+      memcpy(&v, p + 8 * i, 8);
+      return tfckpt_fmt_u64(v, b);
+    }
+    case TFCKPT_INT64: {
+      int64_t v;
+      memcpy(&v, p + 8 * i, 8);
+      return tfckpt_fmt_i64(v, b);
+    }
+    default:
+      /* every other fixed-size dtype is an integer of at most 32 bits;
+       * float8 types are written as their raw byte */
+      if (dt >= TFCKPT_FLOAT8_E5M2 && dt <= TFCKPT_FLOAT8_E5M2FNUZ) return tfckpt_fmt_u64(p[i], b);
+      return tfckpt_fmt_i64((int64_t)tfckpt_tensor_get_double(t, i), b);
+  }
+}
+
+static void dump_tensor(out *o, const char *name, const tfckpt_tensor *t) {
+  char head[128];
+  int rank = tfckpt_tensor_rank(t);
+  const int64_t *dims = tfckpt_tensor_dims(t);
+  int64_t n = tfckpt_tensor_num_elements(t);
+  out_str(o, "tensor ", 7);
+  out_json_string(o, (const uint8_t *)name, strlen(name));
+  int k = snprintf(head, sizeof head, " %s [", tfckpt_dtype_name(tfckpt_tensor_dtype(t)));
+  out_str(o, head, (size_t)k);
+  for (int d = 0; d < rank; d++) {
+    k = snprintf(head, sizeof head, "%s%lld", d ? "," : "", (long long)dims[d]);
+    out_str(o, head, (size_t)k);
+  }
+  k = snprintf(head, sizeof head, "] %lld\n", (long long)n);
+  out_str(o, head, (size_t)k);
+  int dt = tfckpt_tensor_dtype(t);
+  if (dt == TFCKPT_STRING || dt == TFCKPT_VARIANT) {
+    for (int64_t i = 0; i < n && !o->failed; i++) {
+      const uint8_t *s;
+      size_t len;
+      tfckpt_tensor_get_string(t, i, &s, &len);
+      out_json_string(o, s, len);
+      out_str(o, "\n", 1);
+    }
+    return;
+  }
+  int64_t row = rank ? dims[rank - 1] : 1;
+  if (row <= 0) return;
+  for (int64_t i = 0; i < n && !o->failed; i++) {
+    out_need(o, 2 * TFCKPT_NUMFMT_MAX + 2);
+    o->len += fmt_value(t, i, o->buf + o->len);
+    o->buf[o->len++] = (i + 1) % row ? ' ' : '\n';
+  }
+}
+
+int cmd_dump(int argc, char **argv) {
+  const char *path = NULL, *outpath = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *val;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(kUsage, stdout);
+      return EXIT_OK;
+    } else if (cli_opt_value(argc, argv, &i, "-o", &val) ||
+               cli_opt_value(argc, argv, &i, "--output", &val)) {
+      if (!(outpath = val)) {
+        cli_error("dump", "-o needs a file name");
+        return EXIT_USAGE;
+      }
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("dump", "unknown option %s (see tfckpt dump --help)", argv[i]);
+      return EXIT_USAGE;
+    } else if (!path) {
+      path = argv[i];
+    } else {
+      cli_error("dump", "unexpected argument \"%s\"", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!path) {
+    fputs(kUsage, stderr);
+    return EXIT_USAGE;
+  }
+  tfckpt_reader *r = cli_open("dump", path);
+  if (!r) return EXIT_FAIL;
+  out o = {.to_file = outpath != NULL};
+  o.file.fd = -1;
+  int status = EXIT_FAIL;
+  o.buf = malloc(OUTBUF);
+  if (!o.buf) {
+    cli_error("dump", "out of memory");
+    goto done;
+  }
+  if (outpath && tfckpt_atomic_open(&o.file, outpath, NULL, &o.err)) {
+    cli_error("dump", "%s", tfckpt_err_text(&o.err));
+    goto done;
+  }
+  int64_t nvars = tfckpt_reader_num_variables(r);
+  cli_progress prog;
+  double total = (double)tfckpt_reader_data_bytes(r);
+  cli_progress_start(&prog, "dump", outpath && total > 64e6 ? total : 0);
+  char head[64];
+  out_str(&o, "# tfckpt dump 1\n# checkpoint: ", 30);
+  out_str(&o, tfckpt_reader_prefix(r), strlen(tfckpt_reader_prefix(r)));
+  int k = snprintf(head, sizeof head, "\n# variables: %lld\n", (long long)nvars);
+  out_str(&o, head, (size_t)k);
+  double done_bytes = 0;
+  for (int64_t i = 0; i < nvars && !o.failed; i++) {
+    tfckpt_var_info v;
+    tfckpt_reader_var(r, i, &v);
+    tfckpt_tensor *t;
+    if (tfckpt_reader_get_tensor_at(r, i, &t) != TFCKPT_OK) {
+      cli_progress_end(&prog);
+      cli_error("dump", "%s", tfckpt_reader_errmsg(r));
+      goto done;
+    }
+    dump_tensor(&o, v.name, t);
+    tfckpt_tensor_free(t);
+    done_bytes += (double)v.nbytes;
+    cli_progress_update(&prog, done_bytes);
+  }
+  out_flush(&o);
+  cli_progress_end(&prog);
+  if (!o.failed && outpath &&
+      (tfckpt_atomic_sync(&o.file, &o.err) || tfckpt_atomic_commit(&o.file, &o.err)))
+    o.failed = 1;
+  if (!o.failed && !outpath && fflush(stdout) != 0) {
+    tfckpt_seterr(&o.err, TFCKPT_EIO, "write error on standard output");
+    o.failed = 1;
+  }
+  if (o.failed) {
+    cli_error("dump", "%s", tfckpt_err_text(&o.err));
+    goto done;
+  }
+  status = EXIT_OK;
+done:
+  if (outpath) tfckpt_atomic_release(&o.file);
+  free(o.buf);
+  tfckpt_reader_close(r);
+  return status;
+}

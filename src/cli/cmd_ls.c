@@ -5,6 +5,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/objtree_print.h"
 
 static const char kUsage[] =
     "usage: tfckpt ls CHECKPOINT [options]\n"
@@ -15,7 +16,9 @@ static const char kUsage[] =
     "  --exclude REGEX   leave matching variables out of the totals (e.g. '/Adam')\n"
     "  --sort name|size  order (default: name)\n"
     "  --json            print one JSON array of objects instead\n"
-    "  --all             also list the TF2 object graph tensor\n";
+    "  --all             also list the TF2 object graph tensor\n"
+    "  --friendly        show readable names of TF2 object-based keys beside them\n"
+    "                    (model/dense/kernel, optimizer/m/model/dense/kernel)\n";
 
 #define OBJECT_GRAPH_KEY "_CHECKPOINTABLE_OBJECT_GRAPH"
 
@@ -43,7 +46,7 @@ static void with_commas(char *buf, size_t cap, long long v) {
 
 int cmd_ls(int argc, char **argv) {
   const char *path = NULL, *filter = NULL, *exclude = NULL, *sort = "name";
-  int json = 0, all = 0;
+  int json = 0, all = 0, friendly = 0;
   for (int i = 1; i < argc; i++) {
     const char *val;
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -63,6 +66,8 @@ int cmd_ls(int argc, char **argv) {
       json = 1;
     } else if (!strcmp(argv[i], "--all")) {
       all = 1;
+    } else if (!strcmp(argv[i], "--friendly")) {
+      friendly = 1;
     } else if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("ls", "unknown option %s (see tfckpt ls --help)", argv[i]);
       return EXIT_USAGE;
@@ -127,6 +132,12 @@ int cmd_ls(int argc, char **argv) {
       const tfckpt_var_info *v = &rows[i].v;
       fputs(i ? ",\n {\"name\": " : "\n {\"name\": ", stdout);
       cli_json_string(stdout, v->name, strlen(v->name));
+      if (friendly) {
+        char *fn = cli_friendly_name(v->name);
+        fputs(", \"friendly\": ", stdout);
+        cli_json_string(stdout, fn ? fn : v->name, strlen(fn ? fn : v->name));
+        free(fn);
+      }
       printf(", \"dtype\": \"%s\", \"shape\": [", tfckpt_dtype_name(v->dtype));
       for (int d = 0; d < v->rank; d++) printf("%s%lld", d ? ", " : "", (long long)v->dims[d]);
       printf("], \"elements\": %lld, \"bytes\": %lld, \"slices\": %d", (long long)v->num_elements,
@@ -137,11 +148,17 @@ int cmd_ls(int argc, char **argv) {
     }
     fputs(m ? "\n]\n" : "]\n", stdout);
   } else {
-    int wname = 4, wtype = 5, wshape = 5;
+    int wname = 4, wtype = 5, wshape = 5, wfriendly = 0;
     char shape[256], num[40], num2[40], hb[32];
     for (int64_t i = 0; i < m; i++) {
       int l = (int)strlen(rows[i].v.name);
       if (l > wname) wname = l > 100 ? 100 : l;
+      if (friendly) {
+        char *fn = cli_friendly_name(rows[i].v.name);
+        l = fn ? (int)strlen(fn) : 0;
+        if (l > wfriendly) wfriendly = l > 100 ? 100 : l;
+        free(fn);
+      }
       l = (int)strlen(tfckpt_dtype_name(rows[i].v.dtype));
       if (l > wtype) wtype = l;
       l = (int)strlen(cli_shape_str(shape, sizeof shape, rows[i].v.rank, rows[i].v.dims));
@@ -151,6 +168,11 @@ int cmd_ls(int argc, char **argv) {
       const tfckpt_var_info *v = &rows[i].v;
       with_commas(num, sizeof num, v->num_elements);
       with_commas(num2, sizeof num2, v->nbytes);
+      if (friendly) {
+        char *fn = cli_friendly_name(v->name);
+        printf("%-*s  ", wfriendly, fn ? fn : v->name);
+        free(fn);
+      }
       printf("%-*s  %-*s  %-*s  %12s  %14s%s%s\n", wname, v->name, wtype,
              tfckpt_dtype_name(v->dtype), wshape,
              cli_shape_str(shape, sizeof shape, v->rank, v->dims), num, num2,

@@ -1,3 +1,283 @@
+/* tfckpt tree: variables grouped by scope ('/'-separated), with parameter
+ * counts, bytes and shares of the total. */
+#include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-int cmd_tree(int argc, char **argv) { (void)argc; (void)argv; cli_error("tree", "not implemented"); return 1; }
+
+static const char kUsage[] =
+    "usage: tfckpt tree CHECKPOINT [options]\n"
+    "\n"
+    "Shows the variables as a tree of scopes with parameter counts, bytes and the\n"
+    "share of all parameters.\n"
+    "\n"
+    "  --depth N        show N levels of scopes; deeper ones are folded into their\n"
+    "                   parent's totals\n"
+    "  --exclude REGEX  leave matching variables out (e.g. '/(Adam|Adam_1)$')\n"
+    "  --sort name|size order of siblings (default: name, numbers compared as numbers)\n"
+    "  --ascii          draw the tree with ASCII characters\n";
+
+typedef struct node {
+  char *name;
+  struct node **kids;
+  int nkids, capkids;
+  long long params, bytes, nvars;
+  int64_t var; /* variable stored exactly at this path, or -1 */
+} node;
+
+static node *node_new(const char *name, size_t len) {
+  node *n = calloc(1, sizeof *n);
+  if (!n) return NULL;
+  n->name = strndup(name, len);
+  n->var = -1;
+  if (!n->name) {
+    free(n);
+    return NULL;
+  }
+  return n;
+}
+
+static void node_free(node *n) {
+  if (!n) return;
+  for (int i = 0; i < n->nkids; i++) node_free(n->kids[i]);
+  free(n->kids);
+  free(n->name);
+  free(n);
+}
+
+static node *child(node *n, const char *name, size_t len) {
+  /* variables arrive sorted, so a new scope is usually the last child */
+  for (int i = n->nkids - 1; i >= 0 && i >= n->nkids - 2; i--)
+    if (strlen(n->kids[i]->name) == len && !memcmp(n->kids[i]->name, name, len)) return n->kids[i];
+  for (int i = 0; i < n->nkids - 2; i++)
+    if (strlen(n->kids[i]->name) == len && !memcmp(n->kids[i]->name, name, len)) return n->kids[i];
+  if (n->nkids == n->capkids) {
+    int cap = n->capkids ? n->capkids * 2 : 4;
+    node **nk = realloc(n->kids, (size_t)cap * sizeof *nk);
+    if (!nk) return NULL;
+    n->kids = nk;
+    n->capkids = cap;
+  }
+  node *c = node_new(name, len);
+  if (c) n->kids[n->nkids++] = c;
+  return c;
+}
+
+/* "block35_10" after "block35_9": digit runs compare as numbers. */
+static int natural_cmp(const char *a, const char *b) {
+  while (*a && *b) {
+    if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+      while (*a == '0') a++;
+      while (*b == '0') b++;
+      size_t la = 0, lb = 0;
+      while (isdigit((unsigned char)a[la])) la++;
+      while (isdigit((unsigned char)b[lb])) lb++;
+      if (la != lb) return la < lb ? -1 : 1;
+      int c = memcmp(a, b, la);
+      if (c) return c;
+      a += la;
+      b += lb;
+    } else {
+      if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+      a++, b++;
+    }
+  }
+  return *a ? 1 : *b ? -1 : 0;
+}
+
+static int by_name(const void *x, const void *y) {
+  return natural_cmp((*(node *const *)x)->name, (*(node *const *)y)->name);
+}
+static int by_size(const void *x, const void *y) {
+  const node *a = *(node *const *)x, *b = *(node *const *)y;
+  if (a->params != b->params) return a->params < b->params ? 1 : -1;
+  return natural_cmp(a->name, b->name);
+}
+
+static void sort_tree(node *n, int size) {
+  qsort(n->kids, (size_t)n->nkids, sizeof *n->kids, size ? by_size : by_name);
+  for (int i = 0; i < n->nkids; i++) sort_tree(n->kids[i], size);
+}
+
+typedef struct tree_ctx {
+  tfckpt_reader *r;
+  long long total_params;
+  int max_depth;
+  int ascii;
+  int label_width;
+  char prefix[1024];
+} tree_ctx;
+
+static void with_commas(char *buf, size_t cap, long long v) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", v);
+  size_t k = 0;
+  for (int i = 0; i < n && k + 1 < cap; i++) {
+    if (i && (n - i) % 3 == 0 && tmp[i - 1] != '-') buf[k++] = ',';
+    buf[k++] = tmp[i];
+  }
+  buf[k] = '\0';
+}
+
+/* Display width of a UTF-8 string (box-drawing characters count as one). */
+static int display_width(const char *s) {
+  int w = 0;
+  for (; *s; s++)
+    if (((unsigned char)*s & 0xc0) != 0x80) w++;
+  return w;
+}
+
+static void print_line(tree_ctx *c, const char *lead, const node *n, int is_scope) {
+  char label[1400], num[32], hb[32], shape[256] = "";
+  snprintf(label, sizeof label, "%s%s%s", lead, n->name, is_scope ? "/" : "");
+  with_commas(num, sizeof num, n->params);
+  cli_bytes_str(hb, sizeof hb, (double)n->bytes);
+  double pct = c->total_params ? 100.0 * (double)n->params / (double)c->total_params : 0;
+  if (!is_scope && n->var >= 0) {
+    tfckpt_var_info v;
+    tfckpt_reader_var(c->r, n->var, &v);
+    char sh[200];
+    snprintf(shape, sizeof shape, "  %s %s", tfckpt_dtype_name(v.dtype),
+             cli_shape_str(sh, sizeof sh, v.rank, v.dims));
+  } else if (is_scope) {
+    snprintf(shape, sizeof shape, "  (%lld variable%s)", n->nvars, n->nvars == 1 ? "" : "s");
+  }
+  int pad = c->label_width - display_width(label);
+  printf("%s%*s %14s  %10s  %5.1f%%%s\n", label, pad > 0 ? pad : 0, "", num, hb, pct, shape);
+}
+
+static void measure(tree_ctx *c, const node *n, int depth, int indent) {
+  for (int i = 0; i < n->nkids; i++) {
+    const node *k = n->kids[i];
+    int w = indent * 4 + (int)strlen(k->name) + 1;
+    if (w > c->label_width) c->label_width = w > 90 ? 90 : w;
+    if (k->nkids && (c->max_depth < 0 || depth + 1 < c->max_depth)) measure(c, k, depth + 1, indent + 1);
+  }
+}
+
+static void print_kids(tree_ctx *c, const node *n, int depth) {
+  size_t plen = strlen(c->prefix);
+  for (int i = 0; i < n->nkids; i++) {
+    const node *k = n->kids[i];
+    int last = i == n->nkids - 1;
+    const char *branch = c->ascii ? (last ? "`-- " : "|-- ") : (last ? "└── " : "├── ");
+    const char *cont = c->ascii ? (last ? "    " : "|   ") : (last ? "    " : "│   ");
+    char lead[1100];
+    snprintf(lead, sizeof lead, "%s%s", c->prefix, branch);
+    int expand = k->nkids && (c->max_depth < 0 || depth + 1 < c->max_depth);
+    /* a path that is both a variable and a scope prints as both */
+    if (k->var >= 0 && k->nkids) {
+      node leaf = *k;
+      leaf.nkids = 0;
+      tfckpt_var_info v;
+      tfckpt_reader_var(c->r, k->var, &v);
+      leaf.params = v.dtype == TFCKPT_STRING || v.dtype == TFCKPT_VARIANT ? 0 : v.num_elements;
+      leaf.bytes = v.nbytes;
+      print_line(c, lead, &leaf, 0);
+    }
+    print_line(c, lead, k, k->nkids > 0);
+    if (expand && plen + strlen(cont) < sizeof c->prefix) {
+      strcat(c->prefix, cont);
+      print_kids(c, k, depth + 1);
+      c->prefix[plen] = '\0';
+    }
+  }
+}
+
+int cmd_tree(int argc, char **argv) {
+  const char *path = NULL, *exclude = NULL, *sort = "name";
+  int depth = -1, ascii = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *val;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(kUsage, stdout);
+      return EXIT_OK;
+    } else if (cli_opt_value(argc, argv, &i, "--depth", &val)) {
+      long long d = cli_parse_count("tree", "--depth", val);
+      if (d < 0) return EXIT_USAGE;
+      depth = d > 1000 ? 1000 : (int)d;
+    } else if (cli_opt_value(argc, argv, &i, "--exclude", &val)) {
+      if (!(exclude = val)) {
+        cli_error("tree", "--exclude needs a value");
+        return EXIT_USAGE;
+      }
+    } else if (cli_opt_value(argc, argv, &i, "--sort", &val)) {
+      if (!val || (strcmp(val, "name") && strcmp(val, "size"))) {
+        cli_error("tree", "--sort takes name or size");
+        return EXIT_USAGE;
+      }
+      sort = val;
+    } else if (!strcmp(argv[i], "--ascii")) {
+      ascii = 1;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("tree", "unknown option %s (see tfckpt tree --help)", argv[i]);
+      return EXIT_USAGE;
+    } else if (!path) {
+      path = argv[i];
+    } else {
+      cli_error("tree", "unexpected argument \"%s\"", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!path) {
+    fputs(kUsage, stderr);
+    return EXIT_USAGE;
+  }
+  regex_t xre;
+  if (exclude && regcomp(&xre, exclude, REG_EXTENDED | REG_NOSUB)) {
+    cli_error("tree", "bad --exclude regular expression \"%s\"", exclude);
+    return EXIT_USAGE;
+  }
+  tfckpt_reader *r = cli_open("tree", path);
+  node *root = NULL;
+  int status = EXIT_FAIL;
+  if (!r) goto done;
+  const char *pfx = tfckpt_reader_prefix(r);
+  const char *base = strrchr(pfx, '/');
+  root = node_new(base ? base + 1 : pfx, strlen(base ? base + 1 : pfx));
+  if (!root) goto oom;
+  int64_t n = tfckpt_reader_num_variables(r);
+  for (int64_t i = 0; i < n; i++) {
+    tfckpt_var_info v;
+    tfckpt_reader_var(r, i, &v);
+    if (!strcmp(v.name, "_CHECKPOINTABLE_OBJECT_GRAPH")) continue;
+    if (exclude && regexec(&xre, v.name, 0, NULL, 0) == 0) continue;
+    long long params = v.dtype == TFCKPT_STRING || v.dtype == TFCKPT_VARIANT ? 0 : v.num_elements;
+    node *cur = root;
+    const char *s = v.name;
+    cur->params += params, cur->bytes += v.nbytes, cur->nvars++;
+    for (;;) {
+      const char *slash = strchr(s, '/');
+      size_t len = slash ? (size_t)(slash - s) : strlen(s);
+      cur = child(cur, s, len);
+      if (!cur) goto oom;
+      cur->params += params, cur->bytes += v.nbytes, cur->nvars++;
+      if (!slash) break;
+      s = slash + 1;
+    }
+    cur->var = i;
+  }
+  sort_tree(root, !strcmp(sort, "size"));
+  tree_ctx c = {.r = r, .total_params = root->params, .max_depth = depth, .ascii = ascii};
+  c.label_width = (int)strlen(root->name) + 1;
+  measure(&c, root, 0, 1);
+  if (c.label_width < 20) c.label_width = 20;
+  char num[32], hb[32];
+  with_commas(num, sizeof num, root->params);
+  int pad = c.label_width - (int)strlen(root->name);
+  printf("%s%*s %14s  %10s  %5.1f%%  (%lld variables)\n", root->name, pad > 0 ? pad : 0, "", num,
+         cli_bytes_str(hb, sizeof hb, (double)root->bytes), 100.0, root->nvars);
+  print_kids(&c, root, 0);
+  status = EXIT_OK;
+  goto done;
+oom:
+  cli_error("tree", "out of memory");
+done:
+  node_free(root);
+  tfckpt_reader_close(r);
+  if (exclude) regfree(&xre);
+  return status;
+}
