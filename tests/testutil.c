@@ -154,7 +154,17 @@ static int cmp_entry(const void *a, const void *b) {
   return strcmp(((const tu_entry *)a)->name, ((const tu_entry *)b)->name);
 }
 
+static int write_bundle(const char *prefix, const tu_entry *entries, int n, int big_endian);
+
 int tu_write_bundle(const char *prefix, const tu_entry *entries, int n) {
+  return write_bundle(prefix, entries, n, 0);
+}
+
+int tu_write_bundle_be(const char *prefix, const tu_entry *entries, int n) {
+  return write_bundle(prefix, entries, n, 1);
+}
+
+static int write_bundle(const char *prefix, const tu_entry *entries, int n, int big_endian) {
   tu_entry *sorted = malloc((size_t)(n ? n : 1) * sizeof *sorted);
   memcpy(sorted, entries, (size_t)n * sizeof *sorted);
   qsort(sorted, (size_t)n, sizeof *sorted, cmp_entry);
@@ -178,7 +188,9 @@ int tu_write_bundle(const char *prefix, const tu_entry *entries, int n) {
   keys[0] = "";
   klens[0] = 0;
   uint8_t header[] = {0x08, 0x01, 0x1a, 0x02, 0x08, 0x01};
-  tfckpt_buf_append(&vals[0], header, sizeof header);
+  uint8_t header_be[] = {0x08, 0x01, 0x10, 0x01, 0x1a, 0x02, 0x08, 0x01};
+  if (big_endian) tfckpt_buf_append(&vals[0], header_be, sizeof header_be);
+  else tfckpt_buf_append(&vals[0], header, sizeof header);
   for (int i = 0; i < n; i++) {
     const tu_entry *e = &sorted[i];
     keys[i + 1] = e->name;

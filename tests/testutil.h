@@ -78,5 +78,8 @@ typedef struct tu_entry {
 } tu_entry;
 
 int tu_write_bundle(const char *prefix, const tu_entry *entries, int n);
+/* Same, with the header's endianness field set to BIG (the caller supplies
+ * big-endian value bytes). */
+int tu_write_bundle_be(const char *prefix, const tu_entry *entries, int n);
 
 #endif
