@@ -2,6 +2,8 @@
 #include <math.h>
 #include <zlib.h>
 
+#include "tfckpt/tensor.h"
+
 #include "data_testutil.h"
 
 static tfckpt_dataset_options base(const char **paths, size_t n) {
@@ -419,6 +421,94 @@ static void test_other_formats(void) {
   tfckpt_dataset_close(ds);
 }
 
+static void test_tensors(void) {
+  const char *p = dt_write("t.svm", "1 1:0.5 3:2\n0 2:-1\n");
+  tfckpt_dataset_options o = base(&p, 1);
+  for (int sparse = 0; sparse < 2; sparse++) {
+    o.sparse = sparse;
+    tfckpt_dataset *ds;
+    CHECK_EQ_INT(tfckpt_dataset_open(&o, &ds), 0);
+    const tfckpt_batch *b;
+    CHECK_EQ_INT(tfckpt_dataset_next(ds, &b), 0);
+    tfckpt_tensor *f, *l;
+    CHECK_EQ_INT(tfckpt_batch_to_tensors(b, &f, &l), 0);
+    CHECK_EQ_INT(tfckpt_tensor_dtype(f), TFCKPT_FLOAT);
+    CHECK_EQ_INT(tfckpt_tensor_rank(f), 2);
+    CHECK(tfckpt_tensor_dims(f)[0] == 2 && tfckpt_tensor_dims(f)[1] == 3);
+    const float *fv = tfckpt_tensor_data(f);
+    float want[6] = {0.5f, 0, 2, 0, -1, 0};
+    CHECK(fv && !memcmp(fv, want, sizeof want));
+    CHECK_EQ_INT(tfckpt_tensor_dtype(l), TFCKPT_INT32);
+    CHECK_EQ_INT(tfckpt_tensor_rank(l), 1);
+    const int32_t *lv = tfckpt_tensor_data(l);
+    CHECK(lv && lv[0] == 1 && lv[1] == 0);
+    tfckpt_tensor_free(f);
+    tfckpt_tensor_free(l);
+    tfckpt_dataset_close(ds);
+  }
+}
+
+static void test_label_only(void) {
+  const char *p = dt_write("lab.csv", "y\n1\n2\n3\n");
+  tfckpt_dataset_options o = base(&p, 1);
+  o.label_columns = "y";
+  o.shuffle_buffer = 2;
+  tfckpt_dataset *ds;
+  CHECK_EQ_INT(tfckpt_dataset_open(&o, &ds), 0);
+  const tfckpt_batch *b;
+  CHECK_EQ_INT(tfckpt_dataset_next(ds, &b), 0);
+  CHECK(b && b->rows == 3 && b->width == 0 && b->features != NULL);
+  CHECK(b && b->labels_i32[0] + b->labels_i32[1] + b->labels_i32[2] == 6);
+  tfckpt_dataset_close(ds);
+}
+
+/* Random near-CSV text: whatever it holds, the result (rows, skipped count
+ * or error message) must not depend on chunk size or thread count. */
+static void test_random_inputs(void) {
+  static const char alphabet[] = "0123456789012345678901234567,,,,..\"\n\n\n\r e-+#xNA";
+  unsigned seed = 7;
+  char text[4096];
+  int streamed = 0, failed = 0;
+  for (int iter = 0; iter < 300; iter++) {
+    size_t n = 1 + (size_t)(rand_r(&seed) % 600);
+    for (size_t i = 0; i < n; i++) text[i] = alphabet[rand_r(&seed) % (sizeof alphabet - 1)];
+    text[n] = '\0';
+    const char *p = dt_write("rand.csv", text);
+    for (int mode = 0; mode < 2; mode++) {
+      dt_rows ref, r;
+      tfckpt_dataset_options o = base(&p, 1);
+      o.on_error = mode;
+      o.comment = (iter & 1) ? '#' : 0;
+      o.header = TFCKPT_HEADER_NONE;
+      o.format = TFCKPT_FORMAT_CSV;
+      o.na_values = (iter & 2) ? "0" : NULL;
+      int rc0 = dt_collect(&o, &ref);
+      if (rc0 == TFCKPT_EDATA && ref.width == 0 && ref.rows == 0 && strstr(ref.err, "no data")) {
+        dt_rows_free(&ref);
+        continue;
+      }
+      o.chunk_bytes = 16 + (size_t)(rand_r(&seed) % 40);
+      o.num_threads = 1 + (size_t)(rand_r(&seed) % 3);
+      o.batch_size = 1 + (size_t)(rand_r(&seed) % 5);
+      int rc1 = dt_collect(&o, &r);
+      streamed += rc0 == 0 && ref.rows > 0;
+      failed += rc0 == TFCKPT_EDATA;
+      int same = rc0 == rc1 && !strcmp(ref.err, r.err) && ref.stats.skipped == r.stats.skipped &&
+                 (rc0 != 0 || (ref.rows == r.rows && (!ref.rows ||
+                  !memcmp(ref.feat, r.feat, ref.rows * ref.width * sizeof(float)))));
+      if (!same) {
+        fprintf(stderr, "random input %d mode %d differs (chunk %zu): rc %d/%d \"%s\" / \"%s\"\n",
+                iter, mode, o.chunk_bytes, rc0, rc1, ref.err, r.err);
+        dt_failures++;
+      }
+      dt_rows_free(&ref);
+      dt_rows_free(&r);
+    }
+  }
+  printf("random inputs: %d streamed rows, %d stopped on a bad row\n", streamed, failed);
+  CHECK(streamed > 50 && failed > 50);
+}
+
 static void test_bad_options(void) {
   const char *p = dt_write("o.csv", "a\n1\n");
   tfckpt_dataset_options o = base(&p, 1);
@@ -440,6 +530,9 @@ int main(void) {
   test_shuffle_epochs();
   test_files_glob_gzip();
   test_other_formats();
+  test_label_only();
+  test_tensors();
+  test_random_inputs();
   test_bad_options();
   dt_rmtmp();
   return dt_finish("test_data_csv");
