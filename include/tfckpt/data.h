@@ -114,10 +114,11 @@ typedef struct tfckpt_dataset_options {
    * largest sampled label + 1. */
   int64_t num_classes;
 
-  /* Values used for empty or NA fields ("", NA, N/A, NaN-free spellings
-   * null/NULL/?): "VALUE" for every column and/or "COL=VALUE" entries,
-   * comma-separated ("0", "age=30,income=nan").  A missing value in a column
-   * without a default is a malformed row — never filled silently. */
+  /* Defaults for missing fields (empty, NA, N/A, n/a, null, NULL, None, ?):
+   * "VALUE" for every column and/or "COL=VALUE" entries, comma-separated
+   * ("0", "age=30,income=nan").  A missing value in a column without a
+   * default is a malformed row: never filled silently.  ("nan" in the data
+   * itself is a number, not a missing value.) */
   const char *na_values;
 
   /* LibSVM */
@@ -176,6 +177,17 @@ typedef struct tfckpt_batch {
  * at the end of the stream; a negative status on error (the message names
  * file:line:column; batches before the bad row may have been delivered). */
 int tfckpt_dataset_next(tfckpt_dataset *ds, const tfckpt_batch **out);
+
+typedef struct tfckpt_tensor tfckpt_tensor; /* <tfckpt/tensor.h> */
+
+/* Copies a batch into new tensors: *features float32 [rows, width] (sparse
+ * rows are densified), *labels int32 or float32 [rows] (or [rows,
+ * label_width] when label_width > 1), *labels = NULL for unlabelled data.
+ * `labels` may be NULL.  The caller frees them with tfckpt_tensor_free();
+ * they stay valid after the batch is gone.  Returns 0 or TFCKPT_ENOMEM /
+ * TFCKPT_EINVAL (then nothing is allocated). */
+int tfckpt_batch_to_tensors(const tfckpt_batch *b, tfckpt_tensor **features,
+                            tfckpt_tensor **labels);
 
 /* Stops the threads and frees everything.  NULL is a no-op. */
 void tfckpt_dataset_close(tfckpt_dataset *ds);

@@ -44,13 +44,13 @@ int tfd_chunk_reserve_rows(const tfd_cfg *cfg, tfd_chunk *c, size_t rows) {
   if (rows <= c->rows_cap) return 0;
   size_t nc = c->rows_cap ? c->rows_cap : 256;
   while (nc < rows) nc *= 2;
-  if (!cfg->sparse && cfg->width) {
-    float *f = realloc(c->feat, nc * cfg->width * sizeof *f);
+  if (!cfg->sparse) {
+    float *f = realloc(c->feat, (nc * cfg->width + 1) * sizeof *f);
     if (!f) return -1;
     c->feat = f;
   }
-  if (cfg->nlabels) {
-    uint32_t *l = realloc(c->lab, nc * cfg->nlabels * sizeof *l);
+  {
+    uint32_t *l = realloc(c->lab, (nc * cfg->nlabels + 1) * sizeof *l);
     if (!l) return -1;
     c->lab = l;
   }
@@ -351,9 +351,9 @@ static void parse_libsvm(const tfd_cfg *cfg, tfd_chunk *c) {
     while (s < le && (*s == ' ' || *s == '\t' || *s == '\r')) s++;
     if (s == le) continue; /* blank or comment line */
     if (tfd_chunk_reserve_rows(cfg, c, c->nrows + 1)) { oom(c); break; }
-    float *fr = (!cfg->sparse && w) ? c->feat + c->nrows * w : NULL;
-    uint32_t *lr = c->lab ? c->lab + c->nrows * cfg->nlabels : NULL;
-    if (fr) memset(fr, 0, w * sizeof *fr);
+    float *fr = !cfg->sparse ? c->feat + c->nrows * w : NULL;
+    uint32_t *lr = c->lab + c->nrows * cfg->nlabels;
+    if (fr && w) memset(fr, 0, w * sizeof *fr);
     size_t nnz0 = c->nnz;
     int bad = 0, label_nonint = 0;
     double label_v = 0;

@@ -401,11 +401,10 @@ static void *batcher_main(void *arg) {
   b.ds = ds;
   b.S = ds->opt.shuffle_buffer;
   if (b.S > 1) {
-    if (!cfg->sparse && cfg->width) b.sfeat = malloc(b.S * cfg->width * sizeof(float));
-    if (cfg->nlabels) b.slab = malloc(b.S * cfg->nlabels * sizeof(uint32_t));
+    if (!cfg->sparse) b.sfeat = malloc((b.S * cfg->width + 1) * sizeof(float));
+    b.slab = malloc((b.S * cfg->nlabels + 1) * sizeof(uint32_t));
     if (cfg->sparse) b.srow = calloc(b.S, sizeof *b.srow);
-    if ((!cfg->sparse && cfg->width && !b.sfeat) || (cfg->nlabels && !b.slab) ||
-        (cfg->sparse && !b.srow)) {
+    if ((!cfg->sparse && !b.sfeat) || !b.slab || (cfg->sparse && !b.srow)) {
       post_end(ds, TFCKPT_ENOMEM, "out of memory for the shuffle buffer");
       goto out;
     }
@@ -433,8 +432,8 @@ static void *batcher_main(void *arg) {
     if (c->file_first) cur_line = c->lines_before;
     int stopped = 0;
     for (size_t r = 0; r < c->nrows && !stopped; r++) {
-      const float *fr = (!cfg->sparse && cfg->width) ? c->feat + r * cfg->width : NULL;
-      const uint32_t *lr = cfg->nlabels ? c->lab + r * cfg->nlabels : NULL;
+      const float *fr = (!cfg->sparse && c->feat) ? c->feat + r * cfg->width : NULL;
+      const uint32_t *lr = c->lab ? c->lab + r * cfg->nlabels : NULL;
       const int32_t *idx = NULL;
       const float *val = NULL;
       size_t nnz = 0;
@@ -551,8 +550,8 @@ int tfd_pipeline_start(tfckpt_dataset *ds) {
   size_t bs = ds->opt.batch_size;
   for (size_t i = 0; i < ds->nbatches; i++) {
     tfd_batch_obj *o = &ds->batches[i];
-    if (!cfg->sparse && cfg->width && !(o->feat = malloc(bs * cfg->width * sizeof(float))))
-      goto oom;
+    /* +1: a label-only data set still has a (empty) features array */
+    if (!cfg->sparse && !(o->feat = malloc((bs * cfg->width + 1) * sizeof(float)))) goto oom;
     if (cfg->nlabels && !(o->lab = malloc(bs * cfg->nlabels * sizeof(uint32_t)))) goto oom;
     if (cfg->sparse && !(o->rowptr = malloc((bs + 1) * sizeof(int64_t)))) goto oom;
     o->pub.width = cfg->width;

@@ -1,0 +1,30 @@
+# Thin wrapper around CMake/CTest.
+#   make          release build in build/
+#   make check    the test suite: release build, then an ASan+UBSan build
+#   make asan     only the sanitizer build's tests
+#   make bench    build the benchmarks (see bench/README.md to run them)
+JOBS ?= $(shell nproc)
+
+.PHONY: all build check test asan clean bench
+
+all: build
+
+build:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j$(JOBS)
+
+test: build
+	cd build && ctest --output-on-failure -j$(JOBS)
+
+asan:
+	CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTFCKPT_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && TFCKPT_QUICK=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS) -E '^py_'
+
+check: test asan
+
+bench: build
+
+clean:
+	rm -rf build build-asan
