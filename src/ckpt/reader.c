@@ -23,7 +23,7 @@ static int var_cmp(const void *a, const void *b) {
 }
 
 void ckpt_sort_vars(tfckpt_reader *r) {
-  qsort(r->vars, r->nvars, sizeof *r->vars, var_cmp);
+  if (r->nvars > 1) qsort(r->vars, r->nvars, sizeof *r->vars, var_cmp);
 }
 
 int tfckpt_reader_open(const char *path, tfckpt_reader **out) {

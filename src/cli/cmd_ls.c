@@ -116,7 +116,7 @@ int cmd_ls(int argc, char **argv) {
     rows[m].excluded = exclude && regexec(&xre, v.name, 0, NULL, 0) == 0;
     m++;
   }
-  if (!strcmp(sort, "size")) qsort(rows, (size_t)m, sizeof *rows, by_size);
+  if (!strcmp(sort, "size") && m > 1) qsort(rows, (size_t)m, sizeof *rows, by_size);
 
   long long params = 0, bytes = 0, counted = 0;
   for (int64_t i = 0; i < m; i++) {

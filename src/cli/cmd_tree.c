@@ -98,7 +98,7 @@ static int by_size(const void *x, const void *y) {
 }
 
 static void sort_tree(node *n, int size) {
-  qsort(n->kids, (size_t)n->nkids, sizeof *n->kids, size ? by_size : by_name);
+  if (n->nkids > 1) qsort(n->kids, (size_t)n->nkids, sizeof *n->kids, size ? by_size : by_name);
   for (int i = 0; i < n->nkids; i++) sort_tree(n->kids[i], size);
 }
 
