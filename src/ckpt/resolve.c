@@ -188,7 +188,7 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
       char **names;
       int n;
       list_indexes(dir, &names, &n);
-      qsort(names, (size_t)n, sizeof *names, cmp_str);
+      if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
       char others[300] = "";
       size_t len = 0;
       for (int i = 0; i < n; i++) {
@@ -230,7 +230,7 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
   char **names;
   int n;
   list_indexes(dir, &names, &n);
-  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str); /* names is NULL when n == 0 */
   if (n == 1) {
     char *p = tfckpt_path_join(dir, names[0]);
     rc = p ? set_v2(out, p, strlen(p)) : TFCKPT_ENOMEM;

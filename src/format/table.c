@@ -123,7 +123,7 @@ static int block_iter_next(block_iter *it) {
     it->key = nk;
     it->kcap = ncap;
   }
-  memcpy(it->key + shared, p, unshared);
+  if (unshared) memcpy(it->key + shared, p, unshared); /* key is NULL for "" keys */
   it->klen = need;
   it->value = p + unshared;
   it->vlen = vlen;
@@ -207,7 +207,7 @@ int tfckpt_table_open(const uint8_t *data, size_t size, const char *name, tfckpt
       rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "%s: out of memory", name);
       break;
     }
-    memcpy(e->key, it.key, it.klen);
+    if (it.klen) memcpy(e->key, it.key, it.klen);
     e->klen = it.klen;
     e->handle = h;
     t->nindex++;
@@ -248,7 +248,8 @@ int tfckpt_table_foreach(tfckpt_table *t, tfckpt_table_visit visit, void *ctx, t
 }
 
 static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
-  int c = memcmp(a, b, alen < blen ? alen : blen);
+  size_t n = alen < blen ? alen : blen;
+  int c = n ? memcmp(a, b, n) : 0; /* "" keys may have NULL data */
   if (c) return c;
   return alen < blen ? -1 : alen > blen;
 }
