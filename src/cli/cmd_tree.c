@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/objtree_print.h"
 
 static const char kUsage[] =
     "usage: tfckpt tree CHECKPOINT [options]\n"
@@ -18,7 +19,10 @@ static const char kUsage[] =
     "                   parent's totals\n"
     "  --exclude REGEX  leave matching variables out (e.g. '/(Adam|Adam_1)$')\n"
     "  --sort name|size order of siblings (default: name, numbers compared as numbers)\n"
-    "  --ascii          draw the tree with ASCII characters\n";
+    "  --ascii          draw the tree with ASCII characters\n"
+    "  --objects        TF2 checkpoints: the object graph (root -> model -> layers ->\n"
+    "                   variables, optimizer slots attached to their variables) with\n"
+    "                   each checkpoint key\n";
 
 typedef struct node {
   char *name;
@@ -189,7 +193,7 @@ static void print_kids(tree_ctx *c, const node *n, int depth) {
 
 int cmd_tree(int argc, char **argv) {
   const char *path = NULL, *exclude = NULL, *sort = "name";
-  int depth = -1, ascii = 0;
+  int depth = -1, ascii = 0, objects = 0;
   for (int i = 1; i < argc; i++) {
     const char *val;
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -212,6 +216,8 @@ int cmd_tree(int argc, char **argv) {
       sort = val;
     } else if (!strcmp(argv[i], "--ascii")) {
       ascii = 1;
+    } else if (!strcmp(argv[i], "--objects")) {
+      objects = 1;
     } else if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("tree", "unknown option %s (see tfckpt tree --help)", argv[i]);
       return EXIT_USAGE;
@@ -235,6 +241,10 @@ int cmd_tree(int argc, char **argv) {
   node *root = NULL;
   int status = EXIT_FAIL;
   if (!r) goto done;
+  if (objects) {
+    status = cli_print_object_tree_ex(r, stdout, ascii);
+    goto done;
+  }
   const char *pfx = tfckpt_reader_prefix(r);
   const char *base = strrchr(pfx, '/');
   root = node_new(base ? base + 1 : pfx, strlen(base ? base + 1 : pfx));

@@ -1,0 +1,175 @@
+/* tfckpt graph: the variables a .meta / saved_model.pb declares, and its op
+ * types. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "format/metagraph.h"
+
+static const char kUsage[] =
+    "usage: tfckpt graph FILE [options]\n"
+    "\n"
+    "Lists the variables a graph declares (name as saved in checkpoints, dtype,\n"
+    "shape as the graph declares it; ? = unknown) and a histogram of op types.\n"
+    "FILE is a .meta file (MetaGraphDef), a saved_model.pb, or a SavedModel\n"
+    "directory.  Partitioned variables are listed once under their full name and\n"
+    "shape; TF2 SavedModels list object-based checkpoint keys.\n"
+    "\n"
+    "  --json      print the variables as a JSON array (the form of ls --json,\n"
+    "              plus \"op\", \"node\" and \"saved\"; unknown sizes are -1)\n"
+    "  --top N     show the N most frequent op types (default 20; 0: all)\n";
+
+static const char *kind_name(const tfckpt_graph_info *g) {
+  return g->kind == TFCKPT_GRAPH_SAVED_MODEL ? "SavedModel" : "MetaGraphDef";
+}
+
+static char *graph_shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
+  if (rank < 0) {
+    snprintf(buf, cap, "<unknown rank>");
+    return buf;
+  }
+  size_t k = 0;
+  k += (size_t)snprintf(buf, cap, "[");
+  for (int d = 0; d < rank && k + 1 < cap; d++) {
+    int n = dims[d] < 0 ? snprintf(buf + k, cap - k, "%s?", d ? ", " : "")
+                        : snprintf(buf + k, cap - k, "%s%lld", d ? ", " : "", (long long)dims[d]);
+    if (n < 0) break;
+    k += (size_t)n;
+  }
+  if (k + 1 < cap) snprintf(buf + k, cap - k, "]");
+  return buf;
+}
+
+static int64_t graph_elements(const tfckpt_graph_var *v) {
+  if (v->rank < 0) return -1;
+  int64_t n = 1;
+  for (int d = 0; d < v->rank; d++) {
+    if (v->dims[d] < 0) return -1;
+    if (v->dims[d] && n > INT64_MAX / v->dims[d]) return -1;
+    n *= v->dims[d];
+  }
+  return n;
+}
+
+static void print_json(const tfckpt_graph_info *g) {
+  fputs("[", stdout);
+  for (size_t i = 0; i < g->nvars; i++) {
+    const tfckpt_graph_var *v = &g->vars[i];
+    fputs(i ? ",\n {\"name\": " : "\n {\"name\": ", stdout);
+    cli_json_string(stdout, v->name, strlen(v->name));
+    printf(", \"dtype\": \"%s\", \"shape\": ", v->dtype ? tfckpt_dtype_name(v->dtype) : "unknown");
+    if (v->rank < 0) {
+      fputs("null", stdout);
+    } else {
+      fputs("[", stdout);
+      for (int d = 0; d < v->rank; d++) printf("%s%lld", d ? ", " : "", (long long)v->dims[d]);
+      fputs("]", stdout);
+    }
+    int64_t n = graph_elements(v);
+    size_t es = v->dtype ? tfckpt_dtype_size(v->dtype) : 0;
+    long long bytes = n >= 0 && es && (uint64_t)n <= INT64_MAX / es ? (long long)(n * (int64_t)es) : -1;
+    printf(", \"elements\": %lld, \"bytes\": %lld, \"slices\": %d, \"op\": \"%s\", \"node\": ",
+           (long long)n, bytes, v->nparts, v->op);
+    cli_json_string(stdout, v->node, strlen(v->node));
+    printf(", \"saved\": %s}", v->saved ? "true" : "false");
+  }
+  fputs(g->nvars ? "\n]\n" : "]\n", stdout);
+}
+
+int cmd_graph(int argc, char **argv) {
+  const char *path = NULL;
+  int json = 0;
+  long long top = 20;
+  for (int i = 1; i < argc; i++) {
+    const char *val;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(kUsage, stdout);
+      return EXIT_OK;
+    } else if (!strcmp(argv[i], "--json")) {
+      json = 1;
+    } else if (cli_opt_value(argc, argv, &i, "--top", &val)) {
+      if (!val) {
+        cli_error("graph", "--top needs a value");
+        return EXIT_USAGE;
+      }
+      if ((top = cli_parse_count("graph", "--top", val)) < 0) return EXIT_USAGE;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("graph", "unknown option %s (see tfckpt graph --help)", argv[i]);
+      return EXIT_USAGE;
+    } else if (!path) {
+      path = argv[i];
+    } else {
+      cli_error("graph", "unexpected argument \"%s\"", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (!path) {
+    fputs(kUsage, stderr);
+    return EXIT_USAGE;
+  }
+  tfckpt_graph_info g;
+  tfckpt_err err = {0, ""};
+  if (tfckpt_graph_load(path, &g, &err)) {
+    cli_error("graph", "%s", tfckpt_err_text(&err));
+    return EXIT_FAIL;
+  }
+  if (json) {
+    print_json(&g);
+    tfckpt_graph_info_free(&g);
+    return EXIT_OK;
+  }
+  printf("%s: %s", path, kind_name(&g));
+  if (g.kind == TFCKPT_GRAPH_SAVED_MODEL)
+    printf(" (%d meta graph%s%s)", g.num_meta_graphs, g.num_meta_graphs == 1 ? "" : "s, the first shown",
+           "");
+  if (g.tags) printf(", tags: %s", g.tags);
+  printf(", %lld nodes", (long long)g.num_nodes);
+  if (g.num_functions)
+    printf(", %lld functions (%lld nodes)", (long long)g.num_functions,
+           (long long)g.num_function_nodes);
+  static const char *const kSaver[] = {"LEGACY", "V1", "V2"};
+  if (g.saver_version >= 0 && g.saver_version <= 2) printf(", saver %s", kSaver[g.saver_version]);
+  putchar('\n');
+
+  int wname = 4, wtype = 5, wshape = 5;
+  char shape[256];
+  size_t nlocal = 0;
+  for (size_t i = 0; i < g.nvars; i++) {
+    const tfckpt_graph_var *v = &g.vars[i];
+    int l = (int)strlen(v->name);
+    if (l > wname) wname = l > 100 ? 100 : l;
+    l = (int)strlen(v->dtype ? tfckpt_dtype_name(v->dtype) : "?");
+    if (l > wtype) wtype = l;
+    l = (int)strlen(graph_shape_str(shape, sizeof shape, v->rank, v->dims));
+    if (l > wshape) wshape = l;
+    nlocal += !v->saved;
+  }
+  printf("\nvariables: %zu%s\n", g.nvars,
+         g.object_based ? " (object-based checkpoint keys from the SavedObjectGraph)" : "");
+  for (size_t i = 0; i < g.nvars; i++) {
+    const tfckpt_graph_var *v = &g.vars[i];
+    printf("  %-*s  %-*s  %-*s  %s", wname, v->name, wtype,
+           v->dtype ? tfckpt_dtype_name(v->dtype) : "?", wshape,
+           graph_shape_str(shape, sizeof shape, v->rank, v->dims), v->op);
+    if (v->nparts) printf("  (partitioned: %d parts)", v->nparts);
+    if (strcmp(v->node, v->name) && !v->nparts) printf("  (%s)", v->node);
+    if (!v->saved)
+      fputs(g.saver_keys ? "  (not restored by the graph's Saver)"
+                         : "  (local: not in the \"variables\" collection)",
+            stdout);
+    putchar('\n');
+  }
+  if (g.saver_keys)
+    printf("  the graph's Saver restores %zu checkpoint keys%s\n", g.saver_keys,
+           nlocal ? "; variables marked above are not among them" : "");
+  else if (nlocal)
+    printf("  %zu local variables are not saved by a default Saver\n", nlocal);
+  size_t shown = top == 0 || (size_t)top > g.nops ? g.nops : (size_t)top;
+  printf("\nop types: %zu distinct in %lld top-level nodes%s\n", g.nops, (long long)g.num_nodes,
+         shown < g.nops ? " (most frequent first; --top 0 shows all)" : "");
+  for (size_t i = 0; i < shown; i++)
+    printf("  %8lld  %s\n", (long long)g.ops[i].count, g.ops[i].op);
+  tfckpt_graph_info_free(&g);
+  return EXIT_OK;
+}
