@@ -40,7 +40,7 @@ static int g_failures;
   } while (0)
 
 /* A fresh empty directory under $TMPDIR (or /tmp); malloc'd path. */
-static char *wt_make_tmpdir(const char *tag) {
+__attribute__((unused)) static char *wt_make_tmpdir(const char *tag) {
   const char *base = getenv("TMPDIR");
   char *p = malloc(4096);
   snprintf(p, 4096, "%s/tfckpt_%s_XXXXXX", base && *base ? base : "/tmp", tag);
@@ -53,7 +53,7 @@ static char *wt_make_tmpdir(const char *tag) {
 
 /* Number of entries in dir (without . and ..); names containing `substr`
  * only when substr is non-NULL. */
-static int wt_count_files(const char *dir, const char *substr) {
+__attribute__((unused)) static int wt_count_files(const char *dir, const char *substr) {
   DIR *d = opendir(dir);
   if (!d) return -1;
   int n = 0;
@@ -65,7 +65,7 @@ static int wt_count_files(const char *dir, const char *substr) {
   return n;
 }
 
-static void wt_rm_rf(const char *dir) {
+__attribute__((unused)) static void wt_rm_rf(const char *dir) {
   DIR *d = opendir(dir);
   if (!d) return;
   struct dirent *e;
@@ -79,7 +79,7 @@ static void wt_rm_rf(const char *dir) {
   rmdir(dir);
 }
 
-static long long wt_file_size(const char *path) {
+__attribute__((unused)) static long long wt_file_size(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }

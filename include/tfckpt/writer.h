@@ -23,9 +23,28 @@
  * same prefix is replaced only by the final renames.  Closing a writer that
  * was not finished removes its temporary files.
  *
+ * Replacing a checkpoint with the same prefix: data files have fixed names
+ * (prefix.data-SSSSS-of-NNNNN), so they cannot all change in one atomic step.
+ * The writer therefore removes the old .index first (only when a new data
+ * file would replace an old one), then renames the data files, then the new
+ * .index.  A crash in that short window leaves no index under the prefix (no
+ * checkpoint, never a half-written or mismatched one); a crash at any other
+ * moment leaves the old or the new checkpoint complete.  Checkpoints under
+ * other prefixes (the usual model.ckpt-<step> case) are never touched, except
+ * the ones max_to_keep deletes after the state file names the new one.
+ *
+ * Layout: tensors are appended to their data file in the order added (TF's
+ * BundleWriter does the same); the index is sorted by name at finish.  With
+ * the same adds in the same order, the files are byte-identical to TF's.
+ *
  * Ownership: the writer copies what it needs from each tensor during the add
  * call (values go straight to the data file), so the caller may free the
  * tensor right after.  Close the writer with tfckpt_writer_close.
+ *
+ * Testing hook: when the environment variable TFCKPT_WRITER_KILL_AT=N (N > 0)
+ * is set at open, the writer kills its own process with SIGKILL just before
+ * its N-th file-changing system call (write, fsync, rename, unlink), so
+ * crash tests can stop it at every point.
  */
 #ifndef TFCKPT_WRITER_H
 #define TFCKPT_WRITER_H
@@ -49,33 +68,69 @@ typedef struct tfckpt_writer_options {
                           all; default 0) */
 } tfckpt_writer_options;
 
+/* Fills *o with the defaults (1 shard, no state file update). */
 void tfckpt_writer_options_init(tfckpt_writer_options *o);
 
-/* Starts a checkpoint with prefix `prefix` ("dir/model.ckpt-100").
- * `opts` may be NULL for the defaults.  As with the reader, *out is set even
- * on failure (NULL only when memory ran out) and must be closed. */
+/*! tfckpt_writer_open() :
+ * Starts a checkpoint with prefix `prefix` ("dir/model.ckpt-100"): creates
+ * the temporary data files in the prefix's directory (so an unwritable
+ * directory fails here, not at finish).  `opts` may be NULL for the defaults.
+ * As with the reader, *out is set even on failure (NULL only when memory ran
+ * out) and must be closed.
+ * @return TFCKPT_OK, TFCKPT_EINVAL (bad prefix or options), TFCKPT_ENOTFOUND
+ *         (no such directory), TFCKPT_EIO (cannot create files there). */
 int tfckpt_writer_open(const char *prefix, const tfckpt_writer_options *opts,
                        tfckpt_writer **out /* OUT */);
+/* The message of the last failure on `w` ("out of memory" for NULL), e.g.
+ * "out/model.ckpt: tensor \"dense/kernel\" was already added". */
 const char *tfckpt_writer_errmsg(const tfckpt_writer *w);
 
-/* Adds a whole tensor.  Names must be unique and non-empty.
+/*! tfckpt_writer_add() :
+ * Adds a whole tensor of any dtype except resource (string and variant
+ * included), appending its bytes to a data file chosen round-robin.  Names
+ * must be unique and non-empty.  After an I/O error the writer is failed:
+ * every later call returns that error.
  * @return TFCKPT_OK, TFCKPT_EEXIST (name already added), TFCKPT_EINVAL,
- *         TFCKPT_EIO. */
+ *         TFCKPT_EUNSUPPORTED (resource / unknown dtype), TFCKPT_EIO. */
 int tfckpt_writer_add(tfckpt_writer *w, const char *name, const tfckpt_tensor *t);
+
+/* Same, into data file `shard` (0 <= shard < num_shards). */
 int tfckpt_writer_add_to_shard(tfckpt_writer *w, const char *name, const tfckpt_tensor *t,
                                int shard);
 
-/* Adds one slice of a partitioned variable `full_name` of shape full_dims.
+/*! tfckpt_writer_add_slice() :
+ * Adds one slice of a partitioned variable `full_name` of shape full_dims.
  * start/length give the slice's extent per dimension (length -1: the whole
- * dimension); `t` holds the slice's values with the slice's shape. */
+ * dimension, start then 0); `t` holds the slice's values with the slice's
+ * shape, and goes to data file `shard`.  As in TF, a slice whose every
+ * extent is -1 is stored as a plain tensor.  Otherwise the parent entry
+ * (dtype, full shape, the list of slices in the order added) and one slice
+ * entry are written.  Slices of one variable must agree on dtype and shape.
+ * @return TFCKPT_OK, TFCKPT_EEXIST (same slice twice, or the name is a
+ *         plain tensor), TFCKPT_EINVAL (extent outside the shape, dtype or
+ *         shape mismatch), TFCKPT_EIO. */
 int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_rank,
                             const int64_t *full_dims, const int64_t *start,
                             const int64_t *length, const tfckpt_tensor *t, int shard);
 
-/* Writes the index, syncs and renames everything into place. */
+/* Sets the shard_id field stored in a partitioned variable's parent entry
+ * (0 by default).  The parent owns no data; TF's MergeBundles nevertheless
+ * records a non-zero id for parents coming from a later shard, and byte-exact
+ * copies need to reproduce it.  Call after the variable's first slice. */
+int tfckpt_writer_set_parent_shard(tfckpt_writer *w, const char *full_name, int shard);
+
+/*! tfckpt_writer_finish() :
+ * Flushes and fsyncs the data files, writes the index (sorted by name) and,
+ * with update_state, the `checkpoint` file; then renames the data files,
+ * the index and the state file into place (in that order) and fsyncs the
+ * directory; finally deletes checkpoints beyond max_to_keep.  Can be called
+ * once; on failure the temporary files are removed by close.
+ * @return TFCKPT_OK or the error (TFCKPT_EIO, TFCKPT_ECORRUPT for an
+ *         unreadable existing `checkpoint` file, ...). */
 int tfckpt_writer_finish(tfckpt_writer *w);
 
-/* Frees the writer; if it was not finished, removes its temporary files. */
+/* Frees the writer; if it was not finished, removes its temporary files.
+ * Accepts NULL. */
 void tfckpt_writer_close(tfckpt_writer *w);
 
 #ifdef __cplusplus

@@ -38,6 +38,7 @@ typedef struct ckpt_var {
   int nparts;
   ckpt_part *parts;
   int partitioned; /* listed with slices */
+  int32_t parent_shard; /* V2: shard_id stored in a partitioned variable's parent entry */
 } ckpt_var;
 
 typedef struct ckpt_backend ckpt_backend;

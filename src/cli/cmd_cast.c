@@ -1,0 +1,124 @@
+/* tfckpt cast: convert floating-point variables to another float dtype. */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/edit_util.h"
+#include "tensor/float_cast.h"
+
+static const char kUsage[] =
+    "usage: tfckpt cast IN OUT --to float16|bfloat16|float32 [--regex RE] [options]\n"
+    "\n"
+    "Writes checkpoint OUT with IN's floating-point variables (float32, float64,\n"
+    "float16, bfloat16) converted to the --to dtype, rounding to nearest, ties to\n"
+    "even, straight from each stored value (no double rounding).  Values too large\n"
+    "become +-inf, NaN stays NaN.  Integer, bool, string and variant variables are\n"
+    "copied untouched.\n"
+    "\n"
+    "  --to DTYPE    float16 (half), bfloat16 or float32 (float)\n"
+    "  --regex RE    convert only the variables whose name matches RE (POSIX\n"
+    "                extended, searched anywhere in the name)\n"
+    "\n"
+    "options:\n";
+
+typedef struct cast_ctx {
+  int to;
+  int use_re;
+  regex_t re;
+  int64_t converted;
+  int64_t last_var_counted;
+} cast_ctx;
+
+static int cast_one(void *vctx, const tfckpt_var_info *v, int slice, const tfckpt_tensor *in,
+                    tfckpt_tensor **out) {
+  cast_ctx *c = vctx;
+  (void)slice;
+  *out = NULL;
+  if (!tfckpt_dtype_is_float(v->dtype) || v->dtype == c->to) return 0;
+  if (c->use_re && regexec(&c->re, v->name, 0, NULL, 0) != 0) return 0;
+  int rc = tfckpt_tensor_cast_float(in, c->to, out);
+  if (rc) {
+    cli_error("cast", "%s: cannot convert: %s", v->name, tfckpt_errstr(rc));
+    return -1;
+  }
+  c->converted++;
+  return 0;
+}
+
+int cmd_cast(int argc, char **argv) {
+  const char *pos[2] = {NULL, NULL}, *to = NULL, *re = NULL;
+  int npos = 0;
+  edit_opts o = {0};
+  cast_ctx c = {0};
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    int k;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(kUsage, stdout);
+      fputs(edit_common_help, stdout);
+      return EXIT_OK;
+    } else if (cli_opt_value(argc, argv, &i, "--to", &v)) {
+      if (!(to = v)) return cli_error("cast", "--to needs a value"), EXIT_USAGE;
+    } else if (cli_opt_value(argc, argv, &i, "--regex", &v)) {
+      if (!(re = v)) return cli_error("cast", "--regex needs a value"), EXIT_USAGE;
+    } else if ((k = edit_parse_common("cast", argc, argv, &i, &o)) != 0) {
+      if (k < 0) return EXIT_USAGE;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("cast", "unknown option %s (see tfckpt cast --help)", argv[i]);
+      return EXIT_USAGE;
+    } else if (npos < 2) {
+      pos[npos++] = argv[i];
+    } else {
+      cli_error("cast", "unexpected argument \"%s\"", argv[i]);
+      return EXIT_USAGE;
+    }
+  }
+  if (npos == 1 && o.in_place) pos[npos++] = pos[0];
+  if (npos != 2 || !to) {
+    if (npos == 2) cli_error("cast", "--to is required (float16, bfloat16 or float32)");
+    else fputs(kUsage, stderr);
+    return EXIT_USAGE;
+  }
+  c.to = tfckpt_dtype_from_name(to);
+  if (!strcmp(to, "bf16")) c.to = TFCKPT_BFLOAT16;
+  if (c.to != TFCKPT_HALF && c.to != TFCKPT_BFLOAT16 && c.to != TFCKPT_FLOAT) {
+    cli_error("cast", "unsupported target dtype \"%s\" (use float16, bfloat16 or float32)", to);
+    return EXIT_USAGE;
+  }
+  if (re) {
+    int e = regcomp(&c.re, re, REG_EXTENDED | REG_NOSUB);
+    if (e) {
+      char msg[200];
+      regerror(e, &c.re, msg, sizeof msg);
+      cli_error("cast", "bad regular expression \"%s\": %s", re, msg);
+      return EXIT_USAGE;
+    }
+    c.use_re = 1;
+  }
+  int ret = EXIT_FAIL;
+  tfckpt_reader *r = cli_open("cast", pos[0]);
+  tfckpt_writer *w = NULL;
+  if (!r) goto done;
+  const char *out = o.in_place ? tfckpt_reader_prefix(r) : pos[1];
+  if (edit_check_output("cast", out, tfckpt_reader_prefix(r), &o)) goto done;
+  int nshards = o.shards ? o.shards : tfckpt_reader_num_shards(r);
+  if (!(w = edit_open_writer("cast", out, nshards, &o))) goto done;
+  int64_t copied = 0, bytes = 0;
+  if (edit_copy("cast", r, w, nshards, NULL, cast_one, &c, &copied, &bytes)) {
+    tfckpt_writer_close(w);
+    goto done;
+  }
+  ret = edit_finish("cast", w);
+  if (ret == EXIT_OK && !o.quiet) {
+    char hb[32];
+    fprintf(stderr, "cast: %lld tensors converted to %s, %lld variables (%s) written to %s\n",
+            (long long)c.converted, tfckpt_dtype_name(c.to), (long long)copied,
+            cli_bytes_str(hb, sizeof hb, (double)bytes), out);
+  }
+done:
+  if (c.use_re) regfree(&c.re);
+  tfckpt_reader_close(r);
+  return ret;
+}

@@ -1,0 +1,269 @@
+/* tfckpt rename: write a copy with variables renamed by rules. */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/edit_util.h"
+#include "format/proto.h"
+
+static const char kUsage[] =
+    "usage: tfckpt rename IN OUT --rule 'FROM=>TO'... [--regex 'RE=>REPL'...]\n"
+    "                            [--dry-run] [options]\n"
+    "\n"
+    "Writes checkpoint OUT with IN's variables renamed.  Rules apply in the order\n"
+    "given, each to the result of the previous ones:\n"
+    "  --rule 'FROM=>TO'     literal prefix: a name starting with FROM gets TO instead\n"
+    "                        (e.g. --rule 'encoder/=>model/encoder/')\n"
+    "  --regex 'RE=>REPL'    POSIX extended regular expression, first match replaced;\n"
+    "                        \\0 is the whole match, \\1..\\9 its groups\n"
+    "                        (e.g. --regex '(.*)/weights$=>\\1/kernel')\n"
+    "  --dry-run             print \"old -> new\" for every renamed variable, write\n"
+    "                        nothing\n"
+    "A rule that matches no variable, or two variables ending with one name, is an\n"
+    "error and nothing is written.  Values and the data layout are copied as they\n"
+    "are.  Note: in TF2 object-based checkpoints the object graph\n"
+    "(_CHECKPOINTABLE_OBJECT_GRAPH) still names the old keys.\n"
+    "\n"
+    "options:\n";
+
+typedef struct rule {
+  int is_regex;
+  char *from, *to;
+  regex_t re;
+  int64_t hits;
+  const char *text;
+} rule;
+
+/* Applies r to name; returns a malloc'd new name, or NULL if no match
+ * (*oom set when allocation failed). */
+static char *apply(rule *r, const char *name, int *oom) {
+  if (!r->is_regex) {
+    size_t n = strlen(r->from);
+    if (strncmp(name, r->from, n)) return NULL;
+    char *s = malloc(strlen(r->to) + strlen(name + n) + 1);
+    if (!s) return *oom = 1, NULL;
+    strcpy(s, r->to);
+    strcat(s, name + n);
+    return s;
+  }
+  regmatch_t m[10];
+  if (regexec(&r->re, name, 10, m, 0) != 0) return NULL;
+  tfckpt_buf b = {0};
+  tfckpt_buf_append(&b, name, (size_t)m[0].rm_so);
+  for (const char *p = r->to; *p; p++) {
+    if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
+      int g = p[1] - '0';
+      if (m[g].rm_so >= 0)
+        tfckpt_buf_append(&b, name + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+      p++;
+    } else if (*p == '\\' && p[1] == '\\') {
+      tfckpt_buf_append(&b, "\\", 1);
+      p++;
+    } else {
+      tfckpt_buf_append(&b, p, 1);
+    }
+  }
+  tfckpt_buf_append(&b, name + m[0].rm_eo, strlen(name + m[0].rm_eo));
+  tfckpt_buf_append(&b, "", 1);
+  if (b.oom) {
+    tfckpt_buf_free(&b);
+    *oom = 1;
+    return NULL;
+  }
+  return (char *)b.data;
+}
+
+static int parse_rule(rule *r, const char *text, int is_regex) {
+  memset(r, 0, sizeof *r);
+  r->text = text;
+  r->is_regex = is_regex;
+  const char *sep = strstr(text, "=>");
+  if (!sep) {
+    cli_error("rename", "rule \"%s\" has no \"=>\" (write FROM=>TO)", text);
+    return -1;
+  }
+  r->from = strndup(text, (size_t)(sep - text));
+  r->to = strdup(sep + 2);
+  if (!r->from || !r->to) {
+    cli_error("rename", "out of memory");
+    return -1;
+  }
+  if (!*r->from) {
+    cli_error("rename", "rule \"%s\": the FROM part is empty", text);
+    return -1;
+  }
+  if (is_regex) {
+    int e = regcomp(&r->re, r->from, REG_EXTENDED);
+    if (e) {
+      char msg[200];
+      regerror(e, &r->re, msg, sizeof msg);
+      cli_error("rename", "bad regular expression \"%s\": %s", r->from, msg);
+      r->is_regex = 0; /* nothing to regfree */
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int name_cmp(const void *a, const void *b) {
+  const char *const *x = a, *const *y = b;
+  int c = strcmp(x[0], y[0]);
+  return c ? c : strcmp(x[1], y[1]);
+}
+
+int cmd_rename(int argc, char **argv) {
+  const char *pos[2] = {NULL, NULL};
+  int npos = 0, dry = 0, nrules = 0;
+  rule *rules = calloc((size_t)argc, sizeof *rules);
+  edit_opts o = {0};
+  int ret = EXIT_USAGE;
+  tfckpt_reader *r = NULL;
+  char **names = NULL;
+  int64_t nv = 0;
+  if (!rules) return EXIT_FAIL;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    int c, is_regex = 0;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(kUsage, stdout);
+      fputs(edit_common_help, stdout);
+      ret = EXIT_OK;
+      goto done;
+    } else if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
+      dry = 1;
+    } else if (cli_opt_value(argc, argv, &i, "--rule", &v) ||
+               (is_regex = cli_opt_value(argc, argv, &i, "--regex", &v))) {
+      if (!v) {
+        cli_error("rename", "%s needs a value", argv[i]);
+        goto done;
+      }
+      if (parse_rule(&rules[nrules++], v, is_regex)) goto done;
+    } else if ((c = edit_parse_common("rename", argc, argv, &i, &o)) != 0) {
+      if (c < 0) goto done;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      cli_error("rename", "unknown option %s (see tfckpt rename --help)", argv[i]);
+      goto done;
+    } else if (npos < 2) {
+      pos[npos++] = argv[i];
+    } else {
+      cli_error("rename", "unexpected argument \"%s\"", argv[i]);
+      goto done;
+    }
+  }
+  if (npos == 1 && (o.in_place || dry)) pos[npos++] = pos[0];
+  if (npos != 2 || nrules == 0) {
+    if (npos == 2) cli_error("rename", "no --rule or --regex given");
+    else fputs(kUsage, stderr);
+    goto done;
+  }
+  ret = EXIT_FAIL;
+  if (!(r = cli_open("rename", pos[0]))) goto done;
+  nv = tfckpt_reader_num_variables(r);
+  names = calloc((size_t)(nv ? nv : 1), sizeof *names);
+  char **pairs = malloc((size_t)(nv ? nv : 1) * 2 * sizeof *pairs);
+  if (!names || !pairs) {
+    free(pairs);
+    cli_error("rename", "out of memory");
+    goto done;
+  }
+  int oom = 0;
+  for (int64_t i = 0; i < nv && !oom; i++) {
+    tfckpt_var_info v;
+    tfckpt_reader_var(r, i, &v);
+    names[i] = strdup(v.name);
+    if (!names[i]) oom = 1;
+    for (int k = 0; k < nrules && !oom; k++) {
+      char *nn = apply(&rules[k], names[i], &oom);
+      if (nn) {
+        rules[k].hits++;
+        free(names[i]);
+        names[i] = nn;
+      }
+    }
+  }
+  if (oom) {
+    free(pairs);
+    cli_error("rename", "out of memory");
+    goto done;
+  }
+  int bad = 0;
+  for (int k = 0; k < nrules; k++)
+    if (!rules[k].hits) {
+      cli_error("rename", "rule \"%s\" matches no variable of %s", rules[k].text,
+                tfckpt_reader_prefix(r));
+      bad = 1;
+    }
+  for (int64_t i = 0; i < nv; i++)
+    if (!names[i][0]) {
+      tfckpt_var_info v;
+      tfckpt_reader_var(r, i, &v);
+      cli_error("rename", "\"%s\" would be renamed to an empty name", v.name);
+      bad = 1;
+    }
+  /* collisions: sort (new, old) pairs and look for equal neighbours */
+  for (int64_t i = 0; i < nv; i++) {
+    tfckpt_var_info v;
+    tfckpt_reader_var(r, i, &v);
+    pairs[2 * i] = names[i];
+    pairs[2 * i + 1] = (char *)v.name;
+  }
+  qsort(pairs, (size_t)nv, 2 * sizeof *pairs, name_cmp);
+  for (int64_t i = 1; i < nv; i++)
+    if (!strcmp(pairs[2 * i], pairs[2 * i - 2])) {
+      cli_error("rename", "collision: \"%s\" and \"%s\" would both become \"%s\"",
+                pairs[2 * i - 1], pairs[2 * i + 1], pairs[2 * i]);
+      bad = 1;
+    }
+  free(pairs);
+  if (bad) goto done;
+  if (dry) {
+    int64_t changed = 0;
+    for (int64_t i = 0; i < nv; i++) {
+      tfckpt_var_info v;
+      tfckpt_reader_var(r, i, &v);
+      if (strcmp(v.name, names[i])) {
+        printf("%s -> %s\n", v.name, names[i]);
+        changed++;
+      }
+    }
+    fprintf(stderr, "rename: %lld of %lld variables would be renamed (dry run, nothing written)\n",
+            (long long)changed, (long long)nv);
+    ret = EXIT_OK;
+    goto done;
+  }
+  const char *out = o.in_place ? tfckpt_reader_prefix(r) : pos[1];
+  if (edit_check_output("rename", out, tfckpt_reader_prefix(r), &o)) goto done;
+  int nshards = o.shards ? o.shards : tfckpt_reader_num_shards(r);
+  tfckpt_writer *w = edit_open_writer("rename", out, nshards, &o);
+  if (!w) goto done;
+  int64_t copied = 0;
+  if (edit_copy("rename", r, w, nshards, names, NULL, NULL, &copied, NULL)) {
+    tfckpt_writer_close(w);
+    goto done;
+  }
+  ret = edit_finish("rename", w);
+  if (ret == EXIT_OK && !o.quiet) {
+    int64_t changed = 0;
+    for (int64_t i = 0; i < nv; i++) {
+      tfckpt_var_info v;
+      tfckpt_reader_var(r, i, &v);
+      changed += strcmp(v.name, names[i]) != 0;
+    }
+    fprintf(stderr, "rename: %lld of %lld variables renamed, written to %s\n",
+            (long long)changed, (long long)copied, out);
+  }
+done:
+  if (names)
+    for (int64_t i = 0; i < nv; i++) free(names[i]);
+  free(names);
+  for (int k = 0; k < nrules; k++) {
+    if (rules[k].is_regex) regfree(&rules[k].re);
+    free(rules[k].from);
+    free(rules[k].to);
+  }
+  free(rules);
+  tfckpt_reader_close(r);
+  return ret;
+}

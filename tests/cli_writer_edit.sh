@@ -1,0 +1,124 @@
+#!/bin/bash
+# The edit commands (rename, rm, cast, average, merge, rewrite --in-place) on
+# real fixtures, and their errors: exit status, the message, and no output
+# (nor temporary file) left behind.  Values are compared through
+# `tfckpt verify --hash` (sha256 of each tensor's values).
+set -u
+BIN=${TFCKPT_BIN:?run through ctest}
+FX=${TFCKPT_FIXTURES:?run through ctest}
+T=$(mktemp -d "${TMPDIR:-/tmp}/tfckpt_cli_edit_XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+COMP=$FX/tf2_checkpoint_manager_compensator
+T2T=$FX/tf1_sharded_t2t_transformer/model.ckpt-1
+
+hashes() { "$BIN" verify --hash "$1" 2>/dev/null | sort -k2; }
+names() { "$BIN" verify --hash "$1" 2>/dev/null | awk '{print $2}'; }
+count() { names "$1" | wc -l; }
+# expect_fail STATUS FRAGMENT CMD...: exit status and message fragment
+expect_fail() {
+  local want=$1 frag=$2
+  shift 2
+  local out st
+  out=$("$@" 2>&1)
+  st=$?
+  if [ "$st" != "$want" ]; then fail "$* exited $st, want $want ($out)"; return; fi
+  case "$out" in *"$frag"*) ok "$* -> $want: $frag" ;; *) fail "$*: message lacks '$frag': $out" ;; esac
+}
+no_leftovers() { # no file with the prefix, no temporary file in the directory
+  if ls "$1".* >/dev/null 2>&1; then fail "files left behind: $(ls "$1".*)"; fi
+  if ls "$(dirname "$1")" 2>/dev/null | grep -q tempstate; then fail "temporary files left in $(dirname "$1")"; fi
+}
+
+# ---- rename ---------------------------------------------------------------
+"$BIN" rename "$COMP/ckpt-10" "$T/ren" --rule 'compensator/=>model/' \
+  --regex '/_kernel/=>/kernel/' --quiet || fail "rename failed"
+[ "$(count "$T/ren")" = 22 ] || fail "rename: $(count "$T/ren") tensors, want 22"
+names "$T/ren" | grep -qx 'model/fc1/kernel/.ATTRIBUTES/VARIABLE_VALUE' || fail "rename: model/fc1/kernel missing"
+names "$T/ren" | grep -q '^compensator/' && fail "rename: old names remain"
+names "$T/ren" | grep -qx 'compensator_optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE' ||
+  fail "rename: a literal prefix rule must not touch compensator_optimizer/"
+# same values under the mapped names
+diff <(hashes "$COMP/ckpt-10" | sed -e 's#  compensator/#  model/#' -e 's#/_kernel/#/kernel/#' | sort -k2) \
+  <(hashes "$T/ren") >/dev/null && ok "rename keeps every value" || fail "rename changed values"
+out=$("$BIN" rename "$COMP/ckpt-10" "$T/dry" --regex '^compensator/(fc[12])/bias=>\1/b' --dry-run 2>/dev/null)
+[ "$out" = "compensator/fc1/bias/.ATTRIBUTES/VARIABLE_VALUE -> fc1/b/.ATTRIBUTES/VARIABLE_VALUE
+compensator/fc2/bias/.ATTRIBUTES/VARIABLE_VALUE -> fc2/b/.ATTRIBUTES/VARIABLE_VALUE" ] &&
+  ok "rename --dry-run prints old -> new" || fail "rename --dry-run printed: $out"
+no_leftovers "$T/dry"
+expect_fail 1 'collision: "compensator/fc1/_kernel/.ATTRIBUTES/VARIABLE_VALUE" and "compensator/fc1/bias/.ATTRIBUTES/VARIABLE_VALUE" would both become' \
+  "$BIN" rename "$COMP/ckpt-10" "$T/col" --regex '/(_kernel|bias)/=>/w/'
+no_leftovers "$T/col"
+expect_fail 1 'matches no variable' "$BIN" rename "$COMP/ckpt-10" "$T/none" --rule 'nothing/=>x/'
+no_leftovers "$T/none"
+expect_fail 2 'no "=>"' "$BIN" rename "$COMP/ckpt-10" "$T/none" --rule 'abc'
+
+# ---- rm -------------------------------------------------------------------
+"$BIN" rm "$T2T" "$T/noadam" --regex '/Adam' --quiet || fail "rm --regex failed"
+[ "$(count "$T/noadam")" = 88 ] || fail "rm: $(count "$T/noadam") left, want 250 - 162 = 88"
+names "$T/noadam" | grep -q Adam && fail "rm: Adam slots remain"
+[ -f "$T/noadam.data-00001-of-00002" ] || fail "rm: the 2-shard layout was not kept"
+diff <(hashes "$T2T" | grep -v /Adam) <(hashes "$T/noadam") >/dev/null &&
+  ok "rm --regex /Adam keeps the other 88 tensors' values" || fail "rm changed values"
+expect_fail 1 'no variable named "global_stp"; did you mean "global_step"' \
+  "$BIN" rm "$T2T" "$T/rm2" global_stp
+no_leftovers "$T/rm2"
+"$BIN" rm "$T2T" "$T/rm3" global_step 'losses_avg/problem_0/extra_loss' --quiet || fail "rm by name"
+[ "$(count "$T/rm3")" = 248 ] || fail "rm by name: $(count "$T/rm3") left"
+
+# ---- merge ------------------------------------------------------------------
+# the Adam slots alone = T2T without every name of noadam
+"$BIN" rm "$T2T" "$T/adam" $(names "$T/noadam") --quiet || fail "rm (all but Adam) failed"
+[ "$(count "$T/adam")" = 162 ] || fail "adam-only has $(count "$T/adam")"
+"$BIN" merge "$T/merged" "$T/noadam" "$T/adam" --quiet || fail "merge failed"
+diff <(hashes "$T2T") <(hashes "$T/merged") >/dev/null &&
+  ok "merge of the two halves gives back all 250 tensors" || fail "merge lost or changed tensors"
+expect_fail 1 '"global_step" is in both' "$BIN" merge "$T/m2" "$T/noadam" "$T2T"
+no_leftovers "$T/m2"
+"$BIN" merge "$T/m3" "$T/rm3" "$T2T" --prefer first --quiet || fail "merge --prefer first"
+[ "$(count "$T/m3")" = 250 ] || fail "merge --prefer: $(count "$T/m3")"
+
+# ---- cast -------------------------------------------------------------------
+"$BIN" cast "$COMP/ckpt-10" "$T/f16" --to float16 --quiet || fail "cast failed"
+"$BIN" ls "$T/f16" | grep -q float32 && fail "cast: float32 variables remain"
+"$BIN" ls "$T/f16" | grep 'save_counter' | grep -q int64 || fail "cast: int64 changed"
+diff <(hashes "$COMP/ckpt-10" | grep -E 'save_counter|_iterations|OBJECT_GRAPH') \
+  <(hashes "$T/f16" | grep -E 'save_counter|_iterations|OBJECT_GRAPH') >/dev/null &&
+  ok "cast leaves int64 and string tensors untouched" || fail "cast touched non-float tensors"
+"$BIN" cast "$COMP/ckpt-10" "$T/bf" --to bfloat16 --regex 'fc1/' --quiet || fail "cast --regex"
+[ "$("$BIN" ls "$T/bf" | grep -c bfloat16)" = 2 ] || fail "cast --regex fc1/ should convert 2 tensors"
+expect_fail 2 'unsupported target dtype "int8"' "$BIN" cast "$COMP/ckpt-10" "$T/c2" --to int8
+no_leftovers "$T/c2"
+
+# ---- average ----------------------------------------------------------------
+expect_fail 1 'but not in' "$BIN" average "$T/avg_bad" "$COMP/ckpt-10" "$T2T"
+no_leftovers "$T/avg_bad"
+"$BIN" average "$T/avg" --last 3 "$COMP" --quiet || fail "average --last failed"
+# integers and strings from the last listed checkpoint (ckpt-1)
+diff <(hashes "$COMP/ckpt-1" | grep -E 'save_counter|_iterations|OBJECT_GRAPH') \
+  <(hashes "$T/avg" | grep -E 'save_counter|_iterations|OBJECT_GRAPH') >/dev/null &&
+  ok "average takes int64/string tensors from the last input" || fail "average integer source"
+
+# ---- output rules, in place, bad outputs --------------------------------------
+expect_fail 1 'already exists (use --force' "$BIN" rm "$T2T" "$T/noadam" --regex '/Adam'
+expect_fail 1 'is the input checkpoint; use --in-place' "$BIN" rewrite "$T/noadam" "$T/noadam"
+mkdir "$T/ip" && cp "$T/noadam".* "$T/ip/"
+"$BIN" rm "$T/ip/noadam" --in-place global_step --quiet || fail "rm --in-place"
+[ "$(count "$T/ip/noadam")" = 87 ] || fail "rm --in-place: $(count "$T/ip/noadam")"
+[ "$(ls "$T/ip" | wc -l)" = 3 ] || fail "rm --in-place left extra files: $(ls "$T/ip")"
+cp "$T/ip/noadam.index" "$T/ip/before.index"
+"$BIN" rewrite "$T/ip/noadam" --in-place --quiet || fail "rewrite --in-place"
+cmp -s "$T/ip/noadam.index" "$T/ip/before.index" && ok "rewrite --in-place is byte-identical" ||
+  fail "rewrite --in-place changed the index"
+touch "$T/plain"
+expect_fail 1 "output directory $T/plain does not exist" "$BIN" rewrite "$T2T" "$T/plain/out"
+expect_fail 1 'cannot create a file in directory /proc' "$BIN" rewrite "$T2T" /proc/out
+expect_fail 1 'does not exist' "$BIN" rewrite "$T2T" "$T/no/such/dir/out"
+no_leftovers "$T/no/such/dir/out"
+[ "$(ls "$T" | grep -c tempstate)" = 0 ] || fail "temporary files left in $T"
+
+if [ $fails -ne 0 ]; then echo "cli_writer_edit: $fails failure(s)" >&2; exit 1; fi
+echo "cli_writer_edit: all checks passed"
