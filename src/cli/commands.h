@@ -16,6 +16,22 @@ int cmd_tree(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_rewrite(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_cast(int argc, char **argv);
+int cmd_average(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 /* more commands: add the declaration here and a line in main.c's table */
 
 #endif

@@ -13,6 +13,22 @@ static const cli_command commands[] = {
     {"stats", cmd_stats, "min/max/mean/std/zeros/NaN/Inf per tensor"},
     {"verify", cmd_verify, "check every tensor's CRC32C (or print sha256s)"},
     {"data", cmd_data, "stream CSV/TXT/LibSVM files: schema, stats, batches"},
+    {"rewrite", cmd_rewrite, "read a checkpoint and write the same tensors again (byte-exact)"},
+    {"rename", cmd_rename, "rename variables by prefix or regex rules"},
+    {"rm", cmd_rm, "write a copy without some variables (e.g. optimizer slots)"},
+    {"cast", cmd_cast, "convert float variables to float16/bfloat16/float32"},
+    {"average", cmd_average, "element-wise mean of several checkpoints"},
+    {"merge", cmd_merge, "union of the variables of several checkpoints"},
+    {"graph", cmd_graph, "variables and op types of a .meta file or SavedModel"},
+    {"check", cmd_check, "compare a checkpoint with the graph that will restore it"},
+    {"history", cmd_history, "checkpoints a `checkpoint` file records (--fix-paths)"},
+    {"export", cmd_export, "write variables to .npz, .npy files or .safetensors"},
+    {"import", cmd_import, "make a checkpoint from .npz, .npy or .safetensors"},
+    {"diff", cmd_diff, "compare two checkpoints (exit 0 identical, 1 different)"},
+    {"set", cmd_set, "copy a checkpoint with one tensor replaced or added"},
+    {"train", cmd_train, "train an MLP on CSV/TXT/LibSVM data into TF checkpoints"},
+    {"evaluate", cmd_evaluate, "loss and accuracy/MAE of a trained model on a file"},
+    {"predict", cmd_predict, "write a trained model's predictions as CSV"},
     /* new commands go above this line */
 };
 

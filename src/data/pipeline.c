@@ -438,8 +438,9 @@ static void *batcher_main(void *arg) {
       const float *val = NULL;
       size_t nnz = 0;
       if (cfg->sparse) {
-        idx = c->idx + c->rowptr[r];
-        val = c->val + c->rowptr[r];
+        /* rows without entries leave idx/val NULL: no arithmetic on NULL */
+        idx = c->idx ? c->idx + c->rowptr[r] : NULL;
+        val = c->val ? c->val + c->rowptr[r] : NULL;
         nnz = (size_t)(c->rowptr[r + 1] - c->rowptr[r]);
       }
       stopped = emit_row(&b, fr, lr, idx, val, nnz) != 0;

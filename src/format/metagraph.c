@@ -128,7 +128,7 @@ static int count_op(parse_ctx *c, const uint8_t *op, size_t len) {
   }
   /* recently seen ops are likely again: search from the end */
   for (size_t i = c->ops.n; i-- > 0;)
-    if (strlen(o[i].op) == len && !memcmp(o[i].op, op, len)) {
+    if (strlen(o[i].op) == len && (!len || !memcmp(o[i].op, op, len))) { /* op NULL if empty */
       o[i].count++;
       return 0;
     }

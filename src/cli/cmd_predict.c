@@ -1,0 +1,218 @@
+/* tfckpt predict: write a trained model's predictions for a file as CSV. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_nn.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "core/atomic_file.h"
+#include "format/proto.h"
+#include "tfckpt/model.h"
+
+static const char *CMD = "predict";
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: tfckpt predict --model DIR --data FILE [-o predictions.csv]\n"
+          "\n"
+          "Writes one CSV row per input row.  Classifiers (softmax_ce): class index,\n"
+          "class name (when known), then one probability per class; sigmoid_ce: one\n"
+          "probability and 0/1 decision per output; mse: the predicted values.\n"
+          "The data may or may not contain the label column used in training.\n"
+          "\n"
+          "  --model DIR         model directory or checkpoint prefix\n"
+          "  --data FILE         data file or glob (repeatable)\n"
+          "  -o, --output FILE   output CSV (default: standard output); written\n"
+          "                      atomically\n"
+          "  --batch-size N      rows per forward pass (default 1024)\n");
+  cli_nn_data_usage(out);
+}
+
+static void header(tfckpt_buf *b, tfckpt_model *m) {
+  size_t k = tfckpt_model_output_width(m);
+  char tmp[320];
+  int n;
+  if (tfckpt_model_loss(m) == TFCKPT_LOSS_SOFTMAX_CE) {
+    int named = tfckpt_model_class_name(m, 0) != NULL;
+    tfckpt_buf_append(b, named ? "class,class_name" : "class", named ? 16 : 5);
+    for (size_t j = 0; j < k; j++) {
+      const char *name = tfckpt_model_class_name(m, (int64_t)j);
+      /* names from sklearn headers are plain words; keep CSV-safe anyway */
+      if (name && !strpbrk(name, ",\"\n\r")) n = snprintf(tmp, sizeof tmp, ",prob_%s", name);
+      else n = snprintf(tmp, sizeof tmp, ",prob_%zu", j);
+      tfckpt_buf_append(b, tmp, (size_t)n);
+    }
+  } else {
+    for (size_t j = 0; j < k; j++) {
+      if (tfckpt_model_loss(m) == TFCKPT_LOSS_SIGMOID_CE)
+        n = snprintf(tmp, sizeof tmp, "%sprob_%zu,pred_%zu", j ? "," : "", j, j);
+      else if (k == 1) n = snprintf(tmp, sizeof tmp, "prediction");
+      else n = snprintf(tmp, sizeof tmp, "%sprediction_%zu", j ? "," : "", j);
+      tfckpt_buf_append(b, tmp, (size_t)n);
+    }
+  }
+  tfckpt_buf_append(b, "\n", 1);
+}
+
+static void rows_text(tfckpt_buf *b, tfckpt_model *m, const float *p, size_t rows) {
+  size_t k = tfckpt_model_output_width(m);
+  int loss = tfckpt_model_loss(m);
+  char tmp[64];
+  for (size_t r = 0; r < rows; r++) {
+    const float *v = p + r * k;
+    if (loss == TFCKPT_LOSS_SOFTMAX_CE) {
+      size_t am = 0;
+      for (size_t j = 1; j < k; j++)
+        if (v[j] > v[am]) am = j;
+      int n = snprintf(tmp, sizeof tmp, "%zu", am);
+      tfckpt_buf_append(b, tmp, (size_t)n);
+      const char *name = tfckpt_model_class_name(m, 0) ? tfckpt_model_class_name(m, (int64_t)am) : NULL;
+      if (tfckpt_model_class_name(m, 0)) {
+        tfckpt_buf_append(b, ",", 1);
+        if (name && !strpbrk(name, ",\"\n\r")) tfckpt_buf_append(b, name, strlen(name));
+      }
+      for (size_t j = 0; j < k; j++) {
+        n = snprintf(tmp, sizeof tmp, ",%.6g", (double)v[j]);
+        tfckpt_buf_append(b, tmp, (size_t)n);
+      }
+    } else {
+      for (size_t j = 0; j < k; j++) {
+        int n = loss == TFCKPT_LOSS_SIGMOID_CE
+                    ? snprintf(tmp, sizeof tmp, "%s%.6g,%d", j ? "," : "", (double)v[j], v[j] > 0.5f)
+                    : snprintf(tmp, sizeof tmp, "%s%.9g", j ? "," : "", (double)v[j]);
+        tfckpt_buf_append(b, tmp, (size_t)n);
+      }
+    }
+    tfckpt_buf_append(b, "\n", 1);
+  }
+}
+
+static int open_data(tfckpt_dataset_options *d, tfckpt_model *m, tfckpt_dataset **ds) {
+  /* Try with the training label column first: files for prediction often
+   * still hold it.  Without it, the width tells whether it is absent. */
+  d->label_columns = tfckpt_model_label(m);
+  d->label_dtype = TFCKPT_INVALID;
+  int rc = tfckpt_dataset_open(d, ds);
+  if (!rc && tfckpt_dataset_width(*ds) == tfckpt_model_input_width(m)) return TFCKPT_OK;
+  tfckpt_dataset_close(*ds);
+  d->label_columns = "";
+  rc = tfckpt_dataset_open(d, ds);
+  if (rc) {
+    cli_error(CMD, "%s", tfckpt_dataset_errmsg(*ds));
+    return rc;
+  }
+  if (tfckpt_dataset_width(*ds) != tfckpt_model_input_width(m)) {
+    cli_error(CMD, "%s: %zu feature columns, the model expects %zu", d->paths[0],
+              tfckpt_dataset_width(*ds), tfckpt_model_input_width(m));
+    return TFCKPT_EINVAL;
+  }
+  return TFCKPT_OK;
+}
+
+int cmd_predict(int argc, char **argv) {
+  tfckpt_dataset_options dopt;
+  tfckpt_dataset_options_init(&dopt);
+  dopt.batch_size = 1024;
+  cli_nn_paths data = {{0}, 0};
+  const char *model_dir = NULL, *output = "-", *v;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int d = cli_nn_data_option(CMD, argc, argv, &i, &dopt);
+    if (d < 0) return EXIT_USAGE;
+    if (d) continue;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return EXIT_OK;
+    } else if (cli_opt_value(argc, argv, &i, "--model", &v)) {
+      if (!v) return cli_error(CMD, "--model needs a value"), EXIT_USAGE;
+      model_dir = v;
+    } else if (cli_opt_value(argc, argv, &i, "--data", &v)) {
+      if (!v) return cli_error(CMD, "--data needs a value"), EXIT_USAGE;
+      if (data.n == 64) return cli_error(CMD, "too many files"), EXIT_USAGE;
+      data.v[data.n++] = v;
+    } else if (cli_opt_value(argc, argv, &i, "--output", &v) || cli_opt_value(argc, argv, &i, "-o", &v)) {
+      if (!v) return cli_error(CMD, "-o needs a value"), EXIT_USAGE;
+      output = v;
+    } else if (cli_opt_value(argc, argv, &i, "--batch-size", &v)) {
+      long long n = cli_parse_count(CMD, a, v);
+      if (n <= 0) return n == 0 ? (cli_error(CMD, "--batch-size must be > 0"), EXIT_USAGE) : EXIT_USAGE;
+      dopt.batch_size = (size_t)n;
+    } else {
+      cli_error(CMD, "unknown option \"%s\" (see 'tfckpt predict --help')", a);
+      return EXIT_USAGE;
+    }
+  }
+  if (!model_dir || !data.n) return cli_error(CMD, "--model and --data are required"), EXIT_USAGE;
+  tfckpt_nn_set_threads((int)dopt.num_threads);
+  tfckpt_model *m;
+  int rc = tfckpt_model_load(model_dir, &m);
+  if (rc) {
+    cli_error(CMD, "%s", tfckpt_model_errmsg(m));
+    tfckpt_model_free(m);
+    return EXIT_FAIL;
+  }
+  dopt.paths = data.v;
+  dopt.npaths = data.n;
+  tfckpt_dataset *ds = NULL;
+  rc = open_data(&dopt, m, &ds);
+  int to_stdout = !strcmp(output, "-");
+  tfckpt_atomic_file af;
+  tfckpt_err err = {0};
+  int af_open = 0;
+  if (!rc && !to_stdout) {
+    if ((rc = tfckpt_atomic_open(&af, output, NULL, &err))) cli_error(CMD, "%s", err.msg);
+    else af_open = 1;
+  }
+  size_t k = tfckpt_model_output_width(m), rows = 0;
+  float *pred = NULL;
+  tfckpt_buf b = {0};
+  if (!rc) header(&b, m);
+  const tfckpt_batch *bt;
+  while (!rc) {
+    if ((rc = tfckpt_dataset_next(ds, &bt))) {
+      cli_error(CMD, "%s", tfckpt_dataset_errmsg(ds));
+      break;
+    }
+    if (!bt) break;
+    float *np = realloc(pred, bt->rows * k * sizeof(float));
+    if (!np) {
+      rc = TFCKPT_ENOMEM;
+      cli_error(CMD, "out of memory");
+      break;
+    }
+    pred = np;
+    if ((rc = tfckpt_model_predict(m, bt->features, bt->rows, pred))) {
+      cli_error(CMD, "%s", tfckpt_model_errmsg(m));
+      break;
+    }
+    rows_text(&b, m, pred, bt->rows);
+    rows += bt->rows;
+    if (b.oom) {
+      rc = TFCKPT_ENOMEM;
+      cli_error(CMD, "out of memory");
+    } else if (to_stdout) {
+      if (fwrite(b.data, 1, b.len, stdout) != b.len) rc = TFCKPT_EIO, cli_error(CMD, "write failed");
+    } else if ((rc = tfckpt_atomic_write(&af, b.data, b.len, &err))) {
+      cli_error(CMD, "%s", err.msg);
+    }
+    b.len = 0;
+  }
+  if (rc == 0 && b.len) { /* header only: empty input */
+    if (to_stdout) fwrite(b.data, 1, b.len, stdout);
+    else rc = tfckpt_atomic_write(&af, b.data, b.len, &err);
+  }
+  if (!rc && af_open) {
+    rc = tfckpt_atomic_sync(&af, &err);
+    if (!rc) rc = tfckpt_atomic_commit(&af, &err);
+    if (!rc) rc = tfckpt_fsync_dir(output, &err);
+    if (rc) cli_error(CMD, "%s", err.msg);
+  }
+  if (af_open) tfckpt_atomic_release(&af);
+  tfckpt_buf_free(&b);
+  free(pred);
+  tfckpt_dataset_close(ds);
+  tfckpt_model_free(m);
+  if (!rc && !to_stdout) fprintf(stderr, "wrote %zu predictions to %s\n", rows, output);
+  return rc ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,130 @@
+/* Shared pieces of the converters: an atomic, buffered output file, the
+ * streaming of tensor values (with the one explicit conversion, bfloat16 ->
+ * float32), and the dtype tables. */
+#ifndef TFCKPT_CONVERT_INTERNAL_H
+#define TFCKPT_CONVERT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <zlib.h>
+
+#include "core/error.h"
+#include "tfckpt/convert.h"
+#ifdef TFCKPT_HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
+
+/* An output file written under a temporary name in the target directory and
+ * renamed over `path` by cv_out_commit.  `fd` may also be a plain file in a
+ * temporary directory (tmp == NULL: no rename, commit only syncs). */
+typedef struct cv_out {
+  int fd;
+  char *path;     /* final name (NULL: the file is not renamed) */
+  char *tmp;      /* name it is written under */
+  uint64_t pos;   /* bytes written so far (logical end) */
+  uint8_t *buf;
+  size_t blen, bcap;
+} cv_out;
+
+/* Creates `path`'s temporary sibling (".<base>.tmp-XXXXXX"). */
+int cv_out_open_atomic(cv_out *o, const char *path, tfckpt_err *err);
+/* Creates `path` itself (O_EXCL), for files inside a temporary directory. */
+int cv_out_open_plain(cv_out *o, const char *path, tfckpt_err *err);
+int cv_out_write(cv_out *o, const void *p, size_t n, tfckpt_err *err);
+/* Overwrites bytes already written (zip header patching). */
+int cv_out_pwrite(cv_out *o, const void *p, size_t n, uint64_t off, tfckpt_err *err);
+/* Flushes, fsyncs, closes and (atomic files) renames into place. */
+int cv_out_commit(cv_out *o, tfckpt_err *err);
+/* Closes and removes the temporary file; safe on a zeroed or committed cv_out. */
+void cv_out_abort(cv_out *o);
+/* fsyncs the directory holding `path` so a rename is durable. */
+void cv_sync_parent(const char *path);
+
+/* How a tensor's values go to a file: element bytes as stored, or bfloat16
+ * widened to float32. */
+typedef struct cv_layout {
+  int file_dtype;       /* dtype written */
+  uint64_t nbytes;      /* bytes of values in the file */
+} cv_layout;
+
+/* Decides file dtype and size for writing `t` as npy; error if impossible. */
+int cv_npy_layout(const tfckpt_tensor *t, const char *name, int bf16_as_f32, cv_layout *out,
+                  tfckpt_err *err);
+
+/* Streams t's values (converted per `file_dtype`) through `sink`, in chunks. */
+typedef int (*cv_sink)(void *ctx, const void *p, size_t n);
+int cv_stream_values(const tfckpt_tensor *t, int file_dtype, cv_sink sink, void *ctx);
+
+/* safetensors dtype names. */
+const char *cv_st_dtype_name(int dtype);
+int cv_st_dtype_from_name(const char *s, size_t n);
+
+/* One tensor of a safetensors header; offsets relative to the data block. */
+typedef struct cv_st_entry {
+  char *name;
+  int dtype;
+  int rank;
+  int64_t dims[TFCKPT_MAX_RANK];
+  uint64_t begin, end;
+} cv_st_entry;
+
+/* Headers above this size are refused (the reference implementation's limit). */
+#define CV_ST_MAX_HEADER 100000000u
+
+/* Parses and validates a safetensors JSON header (`n` bytes) whose data block
+ * holds `data_len` bytes: dtypes known, shapes match byte ranges, ranges
+ * contiguous from 0 to data_len without holes or overlaps, names unique,
+ * metadata string -> string.  Entries come back sorted by offset; meta as
+ * key/value pairs (2 * *nmeta strings).  Free with cv_st_free. */
+int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_entry **entries,
+                       size_t *count, char ***meta, size_t *nmeta, tfckpt_err *err);
+void cv_st_free(cv_st_entry *e, size_t count, char **meta, size_t nmeta);
+
+/* The JSON header for `count` entries and `nmeta` pairs, padded with spaces to
+ * a multiple of 8 bytes; malloc'd, NULL on OOM or invalid UTF-8 (err set). */
+char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta, size_t nmeta,
+                          size_t *len, tfckpt_err *err);
+
+/* 1 when s[0..n) is valid UTF-8. */
+int cv_utf8_valid(const char *s, size_t n);
+
+/* The zip CRC-32 (zlib's crc32; ISA-L's identical crc32_gzip_refl, ~3x
+ * faster, when available).  Chain by passing the previous value; start at 0. */
+static inline uint32_t cv_crc32(uint32_t crc, const void *p, size_t n) {
+#ifdef TFCKPT_HAVE_ISAL
+  return crc32_gzip_refl(crc, (const unsigned char *)p, n);
+#else
+  const uint8_t *q = p;
+  while (n) {
+    uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+    crc = (uint32_t)crc32(crc, q, k);
+    q += k;
+    n -= k;
+  }
+  return crc;
+#endif
+}
+
+/* 1 on a little-endian host. */
+static inline int cv_host_is_le(void) {
+  const uint16_t x = 1;
+  return *(const uint8_t *)&x == 1;
+}
+
+static inline void cv_put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void cv_put32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void cv_put64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint32_t cv_get16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static inline uint32_t cv_get32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t cv_get64(const uint8_t *p) {
+  return (uint64_t)cv_get32(p) | (uint64_t)cv_get32(p + 4) << 32;
+}
+
+#endif

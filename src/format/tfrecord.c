@@ -1,0 +1,80 @@
+/* TFRecord framing and the two Event protos TensorBoard needs for scalars. */
+#include <string.h>
+
+#include "core/coding.h"
+#include "core/crc32c.h"
+#include "format/tfrecord.h"
+
+static void put_u64le(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_u32le(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint64_t get_u64le(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+  return v;
+}
+static uint32_t get_u32le(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void tfckpt_tfrecord_append(tfckpt_buf *out, const void *data, size_t n) {
+  uint8_t head[12], tail[4];
+  put_u64le(head, (uint64_t)n);
+  put_u32le(head + 8, tfckpt_crc_mask(tfckpt_crc32c(head, 8)));
+  put_u32le(tail, tfckpt_crc_mask(tfckpt_crc32c(data, n)));
+  tfckpt_buf_append(out, head, sizeof head);
+  tfckpt_buf_append(out, data, n);
+  tfckpt_buf_append(out, tail, sizeof tail);
+}
+
+int tfckpt_tfrecord_next(const uint8_t *data, size_t size, size_t *pos, const uint8_t **rec,
+                         size_t *len, const char *name, tfckpt_err *err) {
+  size_t p = *pos;
+  if (p >= size) return 0;
+  if (size - p < 12)
+    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s: truncated record header at offset %zu", name, p);
+  uint64_t n = get_u64le(data + p);
+  if (tfckpt_crc_unmask(get_u32le(data + p + 8)) != tfckpt_crc32c(data + p, 8))
+    return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "%s: record length checksum mismatch at offset %zu",
+                         name, p);
+  if (n > size - p - 12 || size - p - 12 - n < 4)
+    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s: truncated record at offset %zu", name, p);
+  const uint8_t *d = data + p + 12;
+  if (tfckpt_crc_unmask(get_u32le(d + n)) != tfckpt_crc32c(d, (size_t)n))
+    return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "%s: record data checksum mismatch at offset %zu",
+                         name, p);
+  *rec = d;
+  *len = (size_t)n;
+  *pos = p + 12 + (size_t)n + 4;
+  return 1;
+}
+
+static uint64_t double_bits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  return u;
+}
+
+void tfckpt_event_file_version(tfckpt_buf *out, double wall_time) {
+  tfckpt_pb_put_fixed64(out, 1, double_bits(wall_time));
+  tfckpt_pb_put_bytes(out, 3, "brain.Event:2", 13);
+}
+
+void tfckpt_event_scalar(tfckpt_buf *out, double wall_time, int64_t step, const char *tag,
+                         float value) {
+  tfckpt_buf val = {0}, sum = {0};
+  uint32_t vb;
+  memcpy(&vb, &value, 4);
+  tfckpt_pb_put_bytes(&val, 1, tag, strlen(tag));
+  tfckpt_pb_put_fixed32(&val, 2, vb);
+  tfckpt_pb_put_bytes(&sum, 1, val.data, val.len);
+  tfckpt_pb_put_fixed64(out, 1, double_bits(wall_time));
+  if (step) tfckpt_pb_put_uint(out, 2, (uint64_t)step);
+  tfckpt_pb_put_bytes(out, 5, sum.data, sum.len);
+  if (val.oom || sum.oom) out->oom = 1;
+  tfckpt_buf_free(&val);
+  tfckpt_buf_free(&sum);
+}

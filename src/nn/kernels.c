@@ -1,0 +1,197 @@
+/* Numeric kernels: random numbers, GEMM, activations and their derivatives. */
+#include <math.h>
+#include <string.h>
+
+#include "nn/nn.h"
+
+#ifdef TFCKPT_HAVE_BLAS
+#include <cblas.h>
+#endif
+
+uint64_t nn_splitmix64(uint64_t *state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+void nn_rng_seed(nn_rng *r, uint64_t seed) {
+  uint64_t st = seed;
+  for (int i = 0; i < 4; i++) r->s[i] = nn_splitmix64(&st);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t nn_rng_next(nn_rng *r) {
+  uint64_t *s = r->s;
+  uint64_t result = rotl(s[1] * 5, 7) * 9;
+  uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+
+double nn_rng_uniform(nn_rng *r) { return (double)(nn_rng_next(r) >> 11) * 0x1.0p-53; }
+
+double nn_rng_normal(nn_rng *r) {
+  double u1 = nn_rng_uniform(r), u2 = nn_rng_uniform(r);
+  if (u1 < 1e-300) u1 = 1e-300;
+  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+double nn_rng_truncated_normal(nn_rng *r) {
+  for (;;) {
+    double v = nn_rng_normal(r);
+    if (v >= -2.0 && v <= 2.0) return v;
+  }
+}
+
+void tfckpt_nn_set_threads(int n) {
+#ifdef TFCKPT_HAVE_BLAS
+  if (n > 0) openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
+void nn_gemm(int ta, int tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+             size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc) {
+  if (M == 0 || N == 0) return;
+#ifdef TFCKPT_HAVE_BLAS
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+#else
+  /* Portable fallback: i-k-j order so the inner loop streams rows of B. */
+  for (size_t i = 0; i < M; i++) {
+    float *c = C + i * ldc;
+    for (size_t j = 0; j < N; j++) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
+    for (size_t k = 0; k < K; k++) {
+      float a = alpha * (ta ? A[k * lda + i] : A[i * lda + k]);
+      if (a == 0.0f) continue;
+      if (!tb) {
+        const float *b = B + k * ldb;
+        for (size_t j = 0; j < N; j++) c[j] += a * b[j];
+      } else {
+        for (size_t j = 0; j < N; j++) c[j] += a * B[j * ldb + k];
+      }
+    }
+  }
+#endif
+}
+
+void nn_act_forward(int act, float alpha, float *y, size_t rows, size_t n) {
+  size_t total = rows * n;
+  switch (act) {
+    case TFCKPT_ACT_RELU:
+      for (size_t i = 0; i < total; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+      break;
+    case TFCKPT_ACT_LEAKY_RELU:
+      for (size_t i = 0; i < total; i++) y[i] = y[i] > 0.0f ? y[i] : alpha * y[i];
+      break;
+    case TFCKPT_ACT_SIGMOID:
+      for (size_t i = 0; i < total; i++) y[i] = 1.0f / (1.0f + expf(-y[i]));
+      break;
+    case TFCKPT_ACT_TANH:
+      for (size_t i = 0; i < total; i++) y[i] = tanhf(y[i]);
+      break;
+    case TFCKPT_ACT_SOFTMAX:
+      for (size_t r = 0; r < rows; r++) {
+        float *v = y + r * n, mx = v[0], s = 0.0f;
+        for (size_t j = 1; j < n; j++) mx = v[j] > mx ? v[j] : mx;
+        for (size_t j = 0; j < n; j++) s += (v[j] = expf(v[j] - mx));
+        for (size_t j = 0; j < n; j++) v[j] /= s;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void nn_act_backward(int act, float alpha, const float *y, float *d, size_t rows, size_t n) {
+  size_t total = rows * n;
+  switch (act) {
+    case TFCKPT_ACT_RELU:
+      for (size_t i = 0; i < total; i++) d[i] = y[i] > 0.0f ? d[i] : 0.0f;
+      break;
+    case TFCKPT_ACT_LEAKY_RELU:
+      /* y > 0 exactly when x > 0 because alpha > 0 */
+      for (size_t i = 0; i < total; i++) d[i] = y[i] > 0.0f ? d[i] : alpha * d[i];
+      break;
+    case TFCKPT_ACT_SIGMOID:
+      for (size_t i = 0; i < total; i++) d[i] *= y[i] * (1.0f - y[i]);
+      break;
+    case TFCKPT_ACT_TANH:
+      for (size_t i = 0; i < total; i++) d[i] *= 1.0f - y[i] * y[i];
+      break;
+    case TFCKPT_ACT_SOFTMAX:
+      for (size_t r = 0; r < rows; r++) {
+        const float *p = y + r * n;
+        float *g = d + r * n, dot = 0.0f;
+        for (size_t j = 0; j < n; j++) dot += g[j] * p[j];
+        for (size_t j = 0; j < n; j++) g[j] = p[j] * (g[j] - dot);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+double nn_loss_denominator(int loss, size_t rows, size_t k) {
+  return loss == TFCKPT_LOSS_SOFTMAX_CE ? (double)rows : (double)rows * (double)k;
+}
+
+int nn_loss(int loss, const float *out, size_t rows, size_t k, const int32_t *yi,
+            const float *yf, float *grad, double *loss_sum, double *metric_sum,
+            tfckpt_err *err) {
+  double ls = 0.0, ms = 0.0;
+  float inv = (float)(1.0 / nn_loss_denominator(loss, rows, k));
+  if (loss == TFCKPT_LOSS_SOFTMAX_CE) {
+    if (!yi) return tfckpt_seterr(err, TFCKPT_EINVAL, "softmax_ce needs integer class labels");
+    for (size_t r = 0; r < rows; r++) {
+      const float *z = out + r * k;
+      int32_t y = yi[r];
+      if (y < 0 || (size_t)y >= k)
+        return tfckpt_seterr(err, TFCKPT_EDATA,
+                             "label %d out of range: the model has %zu classes", (int)y, k);
+      size_t am = 0;
+      float mx = z[0];
+      for (size_t j = 1; j < k; j++)
+        if (z[j] > mx) mx = z[j], am = j;
+      double s = 0.0;
+      for (size_t j = 0; j < k; j++) s += exp((double)(z[j] - mx));
+      double lse = log(s) + mx;
+      ls += lse - z[y];
+      ms += am == (size_t)y;
+      if (grad) {
+        float *g = grad + r * k;
+        for (size_t j = 0; j < k; j++) g[j] = (float)exp((double)z[j] - lse) * inv;
+        g[y] -= inv;
+      }
+    }
+  } else {
+    size_t total = rows * k;
+    for (size_t i = 0; i < total; i++) {
+      float t = yf ? yf[i] : (float)yi[i];
+      float x = out[i];
+      if (loss == TFCKPT_LOSS_SIGMOID_CE) {
+        /* max(x,0) - x*t + log(1+exp(-|x|)): TF's stable formula */
+        ls += (x > 0 ? x : 0) - (double)x * t + log1p(exp(-fabs((double)x)));
+        ms += (x > 0.0f) == (t > 0.5f);
+        if (grad) grad[i] = (1.0f / (1.0f + expf(-x)) - t) * inv;
+      } else {
+        double e = (double)x - t;
+        ls += e * e;
+        ms += fabs(e);
+        if (grad) grad[i] = (float)(2.0 * e) * inv;
+      }
+    }
+  }
+  if (!isfinite(ls)) return tfckpt_seterr(err, TFCKPT_EDATA, "the loss is not finite (diverged?)");
+  *loss_sum = ls;
+  *metric_sum = ms;
+  return TFCKPT_OK;
+}
