@@ -120,6 +120,10 @@ int main(int argc, char **argv) {
       tfckpt_reader_var(r, i, &vi);
       total += vi.num_elements;
     }
+    if (total != (int64_t)nvars * per) {
+      fprintf(stderr, "listing is wrong: %lld elements\n", (long long)total);
+      return 1;
+    }
     tfckpt_reader_close(r);
     secs = now() - t0;
     if (secs < best) best = secs;

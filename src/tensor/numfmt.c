@@ -52,6 +52,11 @@ static double pow10_at(int k) { return kPow10[k - P10_MIN]; }
  * relative error below 3e-16, so the rounded 9-digit integer is the correctly
  * rounded one or off by one unit (1e-8 relative).  Either way it lies within
  * 1.5e-8 of v, inside half a float32 ulp (>= 2.98e-8), so it reads back as v. */
+static const char kDigitPairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 size_t tfckpt_fmt_f32(float f, char *buf) {
   char *p = buf;
   if (isnan(f)) return (size_t)sprintf(buf, "nan");
@@ -63,9 +68,18 @@ size_t tfckpt_fmt_f32(float f, char *buf) {
     *p = '\0';
     return (size_t)(p - buf);
   }
-  int e2;
-  frexp(d, &e2);
-  int e = (int)floor((e2 - 1) * 0.30102999566398120);
+  /* decimal exponent estimate from the binary one: floor(e2 * log10(2)),
+   * exact for |e2| < 1650 as (e2 * 78913) >> 18 */
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  int biased = (int)((bits >> 23) & 0xff), e2;
+  if (biased) {
+    e2 = biased - 127;
+  } else {
+    frexp(d, &e2); /* subnormal */
+    e2 -= 1;
+  }
+  int e = e2 >= 0 ? (e2 * 78913) >> 18 : -((-e2 * 78913 + (1 << 18) - 1) >> 18);
   double x = d * pow10_at(8 - e);
   if (x >= 1e9) {
     e++;
@@ -74,15 +88,18 @@ size_t tfckpt_fmt_f32(float f, char *buf) {
     e--;
     x = d * pow10_at(8 - e);
   }
-  uint64_t q = (uint64_t)(x + 0.5);
+  uint32_t q = (uint32_t)(x + 0.5);
   if (q >= 1000000000u) {
     q /= 10;
     e++;
   }
   char dig[10];
-  for (int i = 8; i >= 0; i--) {
-    dig[i] = (char)('0' + q % 10);
-    q /= 10;
+  dig[0] = (char)('0' + q / 100000000u);
+  q %= 100000000u;
+  for (int i = 0; i < 4; i++) {
+    uint32_t pair = q / 1000000u;
+    q = (q % 1000000u) * 100u;
+    memcpy(dig + 1 + 2 * i, kDigitPairs + 2 * pair, 2);
   }
   int nd = 9;
   while (nd > 1 && dig[nd - 1] == '0') nd--;
