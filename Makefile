@@ -26,5 +26,12 @@ check: test asan
 
 bench: build
 
+# make fuzz [FUZZ_SECONDS=N]: build the libFuzzer harnesses (clang, build-fuzz/)
+# and run each for N seconds (default 30); see docs/robustness.md.
+FUZZ_SECONDS ?= 30
+.PHONY: fuzz
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
 	rm -rf build build-asan

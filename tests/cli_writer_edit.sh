@@ -120,5 +120,17 @@ expect_fail 1 'does not exist' "$BIN" rewrite "$T2T" "$T/no/such/dir/out"
 no_leftovers "$T/no/such/dir/out"
 [ "$(ls "$T" | grep -c tempstate)" = 0 ] || fail "temporary files left in $T"
 
+# ---- V1 -> V2 -------------------------------------------------------------------
+for v1 in v1_acrobot_tf0x/model.ckpt spec_synthetic/v1_slices/model.ckpt-5 \
+          v1_serving_session_bundle_half_plus_two/export-00000-of-00001; do
+  out="$T/from_v1_$(basename "$(dirname "$v1")")"
+  "$BIN" rewrite "$TFCKPT_FIXTURES/$v1" "$out" --quiet || fail "rewrite V1 $v1"
+  [ -f "$out.index" ] && [ -f "$out.data-00000-of-00001" ] && ok "V1 $v1 rewritten as a V2 bundle" ||
+    fail "V1 rewrite of $v1 wrote no V2 files"
+  "$BIN" diff "$TFCKPT_FIXTURES/$v1" "$out" >/dev/null && ok "V1 $v1 and its V2 copy are identical" ||
+    fail "V1 rewrite of $v1 changed values"
+  "$BIN" verify "$out" >/dev/null || fail "V2 copy of $v1 does not verify"
+done
+
 if [ $fails -ne 0 ]; then echo "cli_writer_edit: $fails failure(s)" >&2; exit 1; fi
 echo "cli_writer_edit: all checks passed"

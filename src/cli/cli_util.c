@@ -34,6 +34,18 @@ char *cli_shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
   return buf;
 }
 
+char *cli_commas(char *buf, size_t cap, long long v) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", v);
+  size_t k = 0;
+  for (int i = 0; i < n && k + 1 < cap; i++) {
+    if (i && (n - i) % 3 == 0 && tmp[i - 1] != '-') buf[k++] = ',';
+    buf[k++] = tmp[i];
+  }
+  buf[k] = '\0';
+  return buf;
+}
+
 char *cli_bytes_str(char *buf, size_t cap, double bytes) {
   static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;

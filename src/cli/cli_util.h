@@ -20,6 +20,9 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* "[3, 3, 32]", "[]" for scalars. Writes into buf (returns buf). */
 char *cli_shape_str(char *buf, size_t cap, int rank, const int64_t *dims);
 
+/* "28,922,399": an integer with thousands separators. Returns buf. */
+char *cli_commas(char *buf, size_t cap, long long v);
+
 /* Human-readable byte count: "1.5 MiB". */
 char *cli_bytes_str(char *buf, size_t cap, double bytes);
 

@@ -33,17 +33,6 @@ static int by_size(const void *a, const void *b) {
   return strcmp(x->v.name, y->v.name);
 }
 
-static void with_commas(char *buf, size_t cap, long long v) {
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%lld", v);
-  size_t k = 0;
-  for (int i = 0; i < n && k + 1 < cap; i++) {
-    if (i && (n - i) % 3 == 0 && tmp[i - 1] != '-') buf[k++] = ',';
-    buf[k++] = tmp[i];
-  }
-  buf[k] = '\0';
-}
-
 int cmd_ls(int argc, char **argv) {
   const char *path = NULL, *filter = NULL, *exclude = NULL, *sort = "name";
   int json = 0, all = 0, friendly = 0;
@@ -166,8 +155,8 @@ int cmd_ls(int argc, char **argv) {
     }
     for (int64_t i = 0; i < m; i++) {
       const tfckpt_var_info *v = &rows[i].v;
-      with_commas(num, sizeof num, v->num_elements);
-      with_commas(num2, sizeof num2, v->nbytes);
+      cli_commas(num, sizeof num, v->num_elements);
+      cli_commas(num2, sizeof num2, v->nbytes);
       if (friendly) {
         char *fn = cli_friendly_name(v->name);
         printf("%-*s  ", wfriendly, fn ? fn : v->name);
@@ -178,8 +167,8 @@ int cmd_ls(int argc, char **argv) {
              cli_shape_str(shape, sizeof shape, v->rank, v->dims), num, num2,
              v->num_slices ? "  (partitioned)" : "", rows[i].excluded ? "  (excluded)" : "");
     }
-    with_commas(num, sizeof num, params);
-    with_commas(num2, sizeof num2, bytes);
+    cli_commas(num, sizeof num, params);
+    cli_commas(num2, sizeof num2, bytes);
     printf("total: %lld variables, %s parameters, %s bytes (%s)", counted, num, num2,
            cli_bytes_str(hb, sizeof hb, (double)bytes));
     if (m - counted) printf(", %lld excluded", (long long)(m - counted));

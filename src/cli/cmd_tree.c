@@ -115,17 +115,6 @@ typedef struct tree_ctx {
   char prefix[1024];
 } tree_ctx;
 
-static void with_commas(char *buf, size_t cap, long long v) {
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%lld", v);
-  size_t k = 0;
-  for (int i = 0; i < n && k + 1 < cap; i++) {
-    if (i && (n - i) % 3 == 0 && tmp[i - 1] != '-') buf[k++] = ',';
-    buf[k++] = tmp[i];
-  }
-  buf[k] = '\0';
-}
-
 /* Display width of a UTF-8 string (box-drawing characters count as one). */
 static int display_width(const char *s) {
   int w = 0;
@@ -137,7 +126,7 @@ static int display_width(const char *s) {
 static void print_line(tree_ctx *c, const char *lead, const node *n, int is_scope) {
   char label[1400], num[32], hb[32], shape[256] = "";
   snprintf(label, sizeof label, "%s%s%s", lead, n->name, is_scope ? "/" : "");
-  with_commas(num, sizeof num, n->params);
+  cli_commas(num, sizeof num, n->params);
   cli_bytes_str(hb, sizeof hb, (double)n->bytes);
   double pct = c->total_params ? 100.0 * (double)n->params / (double)c->total_params : 0;
   if (!is_scope && n->var >= 0) {
@@ -276,7 +265,7 @@ int cmd_tree(int argc, char **argv) {
   measure(&c, root, 0, 1);
   if (c.label_width < 20) c.label_width = 20;
   char num[32], hb[32];
-  with_commas(num, sizeof num, root->params);
+  cli_commas(num, sizeof num, root->params);
   int pad = c.label_width - (int)strlen(root->name);
   printf("%s%*s %14s  %10s  %5.1f%%  (%lld variables)\n", root->name, pad > 0 ? pad : 0, "", num,
          cli_bytes_str(hb, sizeof hb, (double)root->bytes), 100.0, root->nvars);
