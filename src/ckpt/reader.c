@@ -1,9 +1,11 @@
 /* The public reader: open, list, look up, read (assembling partitioned
  * variables), verify.  Format details live in the backends. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ckpt/reader_impl.h"
+#include "core/strutil.h"
 
 void ckpt_var_free(ckpt_var *v) {
   for (int i = 0; i < v->nparts; i++) {
@@ -89,15 +91,8 @@ int tfckpt_reader_var(const tfckpt_reader *r, int64_t i, tfckpt_var_info *out) {
 }
 
 int64_t tfckpt_reader_find(const tfckpt_reader *r, const char *name) {
-  size_t lo = 0, hi = r->nvars;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(r->vars[mid].name, name);
-    if (c == 0) return (int64_t)mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return -1;
+  return tfckpt_find_sorted_name(r->vars, r->nvars, sizeof *r->vars, offsetof(ckpt_var, name),
+                                 name);
 }
 
 int tfckpt_reader_has_tensor(const tfckpt_reader *r, const char *name) {

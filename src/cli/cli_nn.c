@@ -79,6 +79,53 @@ bad:
   return -1;
 }
 
+void cli_nn_model_args_init(cli_nn_model_args *a) {
+  a->model_dir = NULL;
+  a->data.n = 0;
+  tfckpt_dataset_options_init(&a->dopt);
+  a->dopt.batch_size = 1024;
+}
+
+int cli_nn_model_option(const char *cmd, int argc, char **argv, int *i, cli_nn_model_args *a) {
+  int d = cli_nn_data_option(cmd, argc, argv, i, &a->dopt);
+  if (d) return d;
+  const char *opt = argv[*i], *v;
+  if (cli_opt_value(argc, argv, i, "--model", &v)) {
+    if (!v) return cli_error(cmd, "--model needs a value"), -1;
+    a->model_dir = v;
+    return 1;
+  }
+  if (cli_opt_value(argc, argv, i, "--data", &v)) {
+    if (!v) return cli_error(cmd, "--data needs a value"), -1;
+    if (a->data.n == 64) return cli_error(cmd, "too many files"), -1;
+    a->data.v[a->data.n++] = v;
+    return 1;
+  }
+  if (cli_opt_value(argc, argv, i, "--batch-size", &v)) {
+    long long n = cli_parse_count(cmd, opt, v);
+    if (n == 0) cli_error(cmd, "--batch-size must be > 0");
+    if (n <= 0) return -1;
+    a->dopt.batch_size = (size_t)n;
+    return 1;
+  }
+  return 0;
+}
+
+int cli_nn_load_model(const char *cmd, cli_nn_model_args *a, tfckpt_model **m) {
+  *m = NULL;
+  if (!a->model_dir || !a->data.n) return cli_error(cmd, "--model and --data are required"), EXIT_USAGE;
+  tfckpt_nn_set_threads((int)a->dopt.num_threads);
+  if (tfckpt_model_load(a->model_dir, m)) {
+    cli_error(cmd, "%s", tfckpt_model_errmsg(*m));
+    tfckpt_model_free(*m);
+    *m = NULL;
+    return EXIT_FAIL;
+  }
+  a->dopt.paths = a->data.v;
+  a->dopt.npaths = a->data.n;
+  return EXIT_OK;
+}
+
 int cli_nn_parse_sizes(const char *s, size_t *out, int max) {
   int n = 0;
   if (!s || !*s) return 0;

@@ -34,6 +34,22 @@ char *cli_shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
   return buf;
 }
 
+char *cli_graph_shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
+  if (rank < 0) {
+    snprintf(buf, cap, "<unknown rank>");
+    return buf;
+  }
+  size_t k = (size_t)snprintf(buf, cap, "[");
+  for (int d = 0; d < rank && k + 1 < cap; d++) {
+    int n = dims[d] < 0 ? snprintf(buf + k, cap - k, "%s?", d ? ", " : "")
+                        : snprintf(buf + k, cap - k, "%s%lld", d ? ", " : "", (long long)dims[d]);
+    if (n < 0) break;
+    k += (size_t)n;
+  }
+  if (k + 1 < cap) snprintf(buf + k, cap - k, "]");
+  return buf;
+}
+
 char *cli_commas(char *buf, size_t cap, long long v) {
   char tmp[32];
   int n = snprintf(tmp, sizeof tmp, "%lld", v);
@@ -88,6 +104,22 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
   }
   *value = argv[++*i];
   return 1;
+}
+
+int cli_unknown_option(const char *cmd, const char *arg) {
+  if (arg[0] != '-' || !arg[1]) return 0;
+  cli_error(cmd, "unknown option %s (see tfckpt %s --help)", arg, cmd);
+  return 1;
+}
+
+int cli_take_path(const char *cmd, const char *arg, const char **path) {
+  if (cli_unknown_option(cmd, arg)) return -1;
+  if (*path) {
+    cli_error(cmd, "unexpected argument \"%s\"", arg);
+    return -1;
+  }
+  *path = arg;
+  return 0;
 }
 
 long long cli_parse_count(const char *cmd, const char *opt, const char *value) {

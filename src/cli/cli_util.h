@@ -19,6 +19,9 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 
 /* "[3, 3, 32]", "[]" for scalars. Writes into buf (returns buf). */
 char *cli_shape_str(char *buf, size_t cap, int rank, const int64_t *dims);
+/* As cli_shape_str for shapes from a graph, which may be partly known:
+ * "[?, 784]" for a dimension < 0, "<unknown rank>" for rank < 0. */
+char *cli_graph_shape_str(char *buf, size_t cap, int rank, const int64_t *dims);
 
 /* "28,922,399": an integer with thousands separators. Returns buf. */
 char *cli_commas(char *buf, size_t cap, long long v);
@@ -35,6 +38,13 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
 /* Parses a non-negative integer option value; prints an error and returns -1
  * when it is not one. */
 long long cli_parse_count(const char *cmd, const char *opt, const char *value);
+/* For an argument none of the command's own options matched: if it looks
+ * like an option, prints "unknown option ..." and returns 1; else 0. */
+int cli_unknown_option(const char *cmd, const char *arg);
+/* The end of a one-path command's argument loop: `arg` (matching none of
+ * its options) becomes *path.  An unknown option or a second path is a
+ * usage error: prints it and returns -1; else returns 0. */
+int cli_take_path(const char *cmd, const char *arg, const char **path);
 
 /* A progress bar on stderr, only when stderr is a terminal. */
 typedef struct cli_progress {

@@ -183,30 +183,19 @@ int cmd_average(int argc, char **argv) {
   if (!pos) return EXIT_FAIL;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    int k;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      fputs(edit_common_help, stdout);
-      free(pos);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--last", &v)) {
+    if (cli_opt_value(argc, argv, &i, "--last", &v)) {
       if ((lastn = cli_parse_count("average", "--last", v)) < 1) {
         if (lastn == 0) cli_error("average", "--last needs at least 1");
         goto done;
       }
-    } else if ((k = edit_parse_common("average", argc, argv, &i, &o)) != 0) {
-      if (k < 0) goto done;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("average", "unknown option %s (see tfckpt average --help)", argv[i]);
-      goto done;
     } else {
-      pos[npos++] = argv[i];
+      int k = edit_parse_arg("average", kUsage, argc, argv, &i, &o);
+      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
+      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
+      if (k == EDIT_ARG_POSITIONAL) pos[npos++] = argv[i];
     }
   }
-  if (o.in_place) {
-    cli_error("average", "--in-place does not apply: OUT is a new checkpoint");
-    goto done;
-  }
+  if (edit_reject_in_place("average", &o)) goto done;
   if (lastn > 0) {
     if (npos != 2) {
       cli_error("average", "--last N DIR takes OUT and DIR only");

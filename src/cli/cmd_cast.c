@@ -54,25 +54,17 @@ int cmd_cast(int argc, char **argv) {
   cast_ctx c = {0};
   for (int i = 1; i < argc; i++) {
     const char *v;
-    int k;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      fputs(edit_common_help, stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--to", &v)) {
+    if (cli_opt_value(argc, argv, &i, "--to", &v)) {
       if (!(to = v)) return cli_error("cast", "--to needs a value"), EXIT_USAGE;
     } else if (cli_opt_value(argc, argv, &i, "--regex", &v)) {
       if (!(re = v)) return cli_error("cast", "--regex needs a value"), EXIT_USAGE;
-    } else if ((k = edit_parse_common("cast", argc, argv, &i, &o)) != 0) {
-      if (k < 0) return EXIT_USAGE;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("cast", "unknown option %s (see tfckpt cast --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (npos < 2) {
-      pos[npos++] = argv[i];
     } else {
-      cli_error("cast", "unexpected argument \"%s\"", argv[i]);
-      return EXIT_USAGE;
+      int k = edit_parse_arg("cast", kUsage, argc, argv, &i, &o);
+      if (k == EDIT_ARG_HELP) return EXIT_OK;
+      if (k == EDIT_ARG_ERROR) return EXIT_USAGE;
+      if (k != EDIT_ARG_POSITIONAL) continue;
+      if (npos == 2) return cli_error("cast", "unexpected argument \"%s\"", argv[i]), EXIT_USAGE;
+      pos[npos++] = argv[i];
     }
   }
   if (npos == 1 && o.in_place) pos[npos++] = pos[0];
@@ -99,18 +91,10 @@ int cmd_cast(int argc, char **argv) {
   }
   int ret = EXIT_FAIL;
   tfckpt_reader *r = cli_open("cast", pos[0]);
-  tfckpt_writer *w = NULL;
   if (!r) goto done;
-  const char *out = o.in_place ? tfckpt_reader_prefix(r) : pos[1];
-  if (edit_check_output("cast", out, tfckpt_reader_prefix(r), &o)) goto done;
-  int nshards = o.shards ? o.shards : tfckpt_reader_num_shards(r);
-  if (!(w = edit_open_writer("cast", out, nshards, &o))) goto done;
+  const char *out;
   int64_t copied = 0, bytes = 0;
-  if (edit_copy("cast", r, w, nshards, NULL, cast_one, &c, &copied, &bytes)) {
-    tfckpt_writer_close(w);
-    goto done;
-  }
-  ret = edit_finish("cast", w);
+  ret = edit_write_copy("cast", r, pos[1], &o, NULL, cast_one, &c, &out, &copied, &bytes);
   if (ret == EXIT_OK && !o.quiet) {
     char hb[32];
     fprintf(stderr, "cast: %lld tensors converted to %s, %lld variables (%s) written to %s\n",

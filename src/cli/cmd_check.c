@@ -22,22 +22,6 @@ static const char kUsage[] =
     "                default CHECKPOINT.meta, or the SavedModel's saved_model.pb\n"
     "  --quiet       print only the verdict line (and errors)\n";
 
-static char *shape_text(char *buf, size_t cap, int rank, const int64_t *dims) {
-  if (rank < 0) {
-    snprintf(buf, cap, "<unknown rank>");
-    return buf;
-  }
-  size_t k = (size_t)snprintf(buf, cap, "[");
-  for (int d = 0; d < rank && k + 1 < cap; d++) {
-    int n = dims[d] < 0 ? snprintf(buf + k, cap - k, "%s?", d ? ", " : "")
-                        : snprintf(buf + k, cap - k, "%s%lld", d ? ", " : "", (long long)dims[d]);
-    if (n < 0) break;
-    k += (size_t)n;
-  }
-  if (k + 1 < cap) snprintf(buf + k, cap - k, "]");
-  return buf;
-}
-
 static int shapes_compatible(const tfckpt_graph_var *g, const tfckpt_var_info *c) {
   if (g->rank < 0) return 1;
   if (g->rank != c->rank) return 0;
@@ -83,13 +67,7 @@ int cmd_check(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
       quiet = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("check", "unknown option %s (see tfckpt check --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("check", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("check", argv[i], &path)) {
       return EXIT_USAGE;
     }
   }
@@ -139,7 +117,7 @@ int cmd_check(int argc, char **argv) {
     if (!missing++ && !quiet) printf("\nmissing from the checkpoint (restore fails):\n");
     if (quiet) continue;
     printf("  %s  %s %s", v->name, v->dtype ? tfckpt_dtype_name(v->dtype) : "?",
-           shape_text(s1, sizeof s1, v->rank, v->dims));
+           cli_graph_shape_str(s1, sizeof s1, v->rank, v->dims));
     const char *sug[3];
     int ns = tfckpt_reader_suggest(r, v->name, sug, 3);
     if (ns) printf("  (checkpoint has \"%s\"%s)", sug[0], ns > 1 ? ", ..." : "");
@@ -158,8 +136,9 @@ int cmd_check(int argc, char **argv) {
     if (!mismatched++ && !quiet) printf("\ndtype/shape mismatches (restore fails):\n");
     if (quiet) continue;
     printf("  %s: graph %s %s, checkpoint %s %s\n", v->name,
-           v->dtype ? tfckpt_dtype_name(v->dtype) : "?", shape_text(s1, sizeof s1, v->rank, v->dims),
-           tfckpt_dtype_name(c.dtype), shape_text(s2, sizeof s2, c.rank, c.dims));
+           v->dtype ? tfckpt_dtype_name(v->dtype) : "?",
+           cli_graph_shape_str(s1, sizeof s1, v->rank, v->dims),
+           tfckpt_dtype_name(c.dtype), cli_graph_shape_str(s2, sizeof s2, c.rank, c.dims));
   }
   /* pass 3: unused checkpoint variables */
   for (int64_t k = 0; k < nv; k++) {
@@ -170,7 +149,7 @@ int cmd_check(int argc, char **argv) {
     if (!extra++ && !quiet) printf("\nin the checkpoint but not in the graph (not restored):\n");
     if (!quiet)
       printf("  %s  %s %s\n", c.name, tfckpt_dtype_name(c.dtype),
-             shape_text(s1, sizeof s1, c.rank, c.dims));
+             cli_graph_shape_str(s1, sizeof s1, c.rank, c.dims));
   }
   int fail = missing || mismatched;
   if (!quiet) putchar('\n');

@@ -118,8 +118,7 @@ int cmd_diff(int argc, char **argv) {
       verbose = 1;
     } else if (!strcmp(argv[i], "--all")) {
       all = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("diff", "unknown option %s (see tfckpt diff --help)", argv[i]);
+    } else if (cli_unknown_option("diff", argv[i])) {
       return EXIT_USAGE;
     } else if (!pa) {
       pa = argv[i];

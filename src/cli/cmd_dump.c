@@ -252,13 +252,7 @@ int cmd_dump(int argc, char **argv) {
         cli_error("dump", "-o needs a file name");
         return EXIT_USAGE;
       }
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("dump", "unknown option %s (see tfckpt dump --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("dump", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("dump", argv[i], &path)) {
       return EXIT_USAGE;
     }
   }

@@ -27,34 +27,22 @@ static void usage(FILE *out) {
 }
 
 int cmd_evaluate(int argc, char **argv) {
-  tfckpt_dataset_options dopt;
-  tfckpt_dataset_options_init(&dopt);
-  dopt.batch_size = 1024;
-  cli_nn_paths data = {{0}, 0};
-  const char *model_dir = NULL, *label = NULL, *v;
+  cli_nn_model_args args;
+  cli_nn_model_args_init(&args);
+  tfckpt_dataset_options *dopt = &args.dopt;
+  const char *label = NULL, *v;
   int json = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int d = cli_nn_data_option(CMD, argc, argv, &i, &dopt);
+    int d = cli_nn_model_option(CMD, argc, argv, &i, &args);
     if (d < 0) return EXIT_USAGE;
     if (d) continue;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--model", &v)) {
-      if (!v) return cli_error(CMD, "--model needs a value"), EXIT_USAGE;
-      model_dir = v;
-    } else if (cli_opt_value(argc, argv, &i, "--data", &v)) {
-      if (!v) return cli_error(CMD, "--data needs a value"), EXIT_USAGE;
-      if (data.n == 64) return cli_error(CMD, "too many files"), EXIT_USAGE;
-      data.v[data.n++] = v;
     } else if (cli_opt_value(argc, argv, &i, "--label", &v)) {
       if (!v) return cli_error(CMD, "--label needs a value"), EXIT_USAGE;
       label = v;
-    } else if (cli_opt_value(argc, argv, &i, "--batch-size", &v)) {
-      long long n = cli_parse_count(CMD, a, v);
-      if (n <= 0) return n == 0 ? (cli_error(CMD, "--batch-size must be > 0"), EXIT_USAGE) : EXIT_USAGE;
-      dopt.batch_size = (size_t)n;
     } else if (!strcmp(a, "--json")) {
       json = 1;
     } else {
@@ -62,23 +50,14 @@ int cmd_evaluate(int argc, char **argv) {
       return EXIT_USAGE;
     }
   }
-  if (!model_dir || !data.n) return cli_error(CMD, "--model and --data are required"), EXIT_USAGE;
-  tfckpt_nn_set_threads((int)dopt.num_threads);
-
   tfckpt_model *m;
-  int rc = tfckpt_model_load(model_dir, &m);
-  if (rc) {
-    cli_error(CMD, "%s", tfckpt_model_errmsg(m));
-    tfckpt_model_free(m);
-    return EXIT_FAIL;
-  }
+  int rc = cli_nn_load_model(CMD, &args, &m);
+  if (rc) return rc;
   int loss = tfckpt_model_loss(m);
-  dopt.paths = data.v;
-  dopt.npaths = data.n;
-  dopt.label_columns = label ? label : tfckpt_model_label(m);
-  dopt.label_dtype = loss == TFCKPT_LOSS_SOFTMAX_CE ? TFCKPT_INT32 : TFCKPT_FLOAT;
+  dopt->label_columns = label ? label : tfckpt_model_label(m);
+  dopt->label_dtype = loss == TFCKPT_LOSS_SOFTMAX_CE ? TFCKPT_INT32 : TFCKPT_FLOAT;
   tfckpt_dataset *ds;
-  rc = tfckpt_dataset_open(&dopt, &ds);
+  rc = tfckpt_dataset_open(dopt, &ds);
   tfckpt_step_result r;
   if (rc) {
     cli_error(CMD, "%s", tfckpt_dataset_errmsg(ds));

@@ -95,13 +95,7 @@ int cmd_export(int argc, char **argv) {
       all = 1;
     } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
       quiet = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("export", "unknown option %s (see tfckpt export --help)", argv[i]);
-      goto out;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("export", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("export", argv[i], &path)) {
       goto out;
     }
     continue;

@@ -24,23 +24,6 @@ static const char *kind_name(const tfckpt_graph_info *g) {
   return g->kind == TFCKPT_GRAPH_SAVED_MODEL ? "SavedModel" : "MetaGraphDef";
 }
 
-static char *graph_shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
-  if (rank < 0) {
-    snprintf(buf, cap, "<unknown rank>");
-    return buf;
-  }
-  size_t k = 0;
-  k += (size_t)snprintf(buf, cap, "[");
-  for (int d = 0; d < rank && k + 1 < cap; d++) {
-    int n = dims[d] < 0 ? snprintf(buf + k, cap - k, "%s?", d ? ", " : "")
-                        : snprintf(buf + k, cap - k, "%s%lld", d ? ", " : "", (long long)dims[d]);
-    if (n < 0) break;
-    k += (size_t)n;
-  }
-  if (k + 1 < cap) snprintf(buf + k, cap - k, "]");
-  return buf;
-}
-
 static int64_t graph_elements(const tfckpt_graph_var *v) {
   if (v->rank < 0) return -1;
   int64_t n = 1;
@@ -94,13 +77,7 @@ int cmd_graph(int argc, char **argv) {
         return EXIT_USAGE;
       }
       if ((top = cli_parse_count("graph", "--top", val)) < 0) return EXIT_USAGE;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("graph", "unknown option %s (see tfckpt graph --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("graph", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("graph", argv[i], &path)) {
       return EXIT_USAGE;
     }
   }
@@ -141,7 +118,7 @@ int cmd_graph(int argc, char **argv) {
     if (l > wname) wname = l > 100 ? 100 : l;
     l = (int)strlen(v->dtype ? tfckpt_dtype_name(v->dtype) : "?");
     if (l > wtype) wtype = l;
-    l = (int)strlen(graph_shape_str(shape, sizeof shape, v->rank, v->dims));
+    l = (int)strlen(cli_graph_shape_str(shape, sizeof shape, v->rank, v->dims));
     if (l > wshape) wshape = l;
     nlocal += !v->saved;
   }
@@ -151,7 +128,7 @@ int cmd_graph(int argc, char **argv) {
     const tfckpt_graph_var *v = &g.vars[i];
     printf("  %-*s  %-*s  %-*s  %s", wname, v->name, wtype,
            v->dtype ? tfckpt_dtype_name(v->dtype) : "?", wshape,
-           graph_shape_str(shape, sizeof shape, v->rank, v->dims), v->op);
+           cli_graph_shape_str(shape, sizeof shape, v->rank, v->dims), v->op);
     if (v->nparts) printf("  (partitioned: %d parts)", v->nparts);
     if (strcmp(v->node, v->name) && !v->nparts) printf("  (%s)", v->node);
     if (!v->saved)

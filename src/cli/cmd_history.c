@@ -177,13 +177,7 @@ int cmd_history(int argc, char **argv) {
       fix = 1;
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("history", "unknown option %s (see tfckpt history --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("history", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("history", argv[i], &path)) {
       return EXIT_USAGE;
     }
   }

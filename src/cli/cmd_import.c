@@ -40,13 +40,7 @@ int cmd_import(int argc, char **argv) {
       state = 1;
     } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
       quiet = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("import", "unknown option %s (see tfckpt import --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!in) {
-      in = argv[i];
-    } else {
-      cli_error("import", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("import", argv[i], &in)) {
       return EXIT_USAGE;
     }
     continue;

@@ -57,13 +57,7 @@ int cmd_ls(int argc, char **argv) {
       all = 1;
     } else if (!strcmp(argv[i], "--friendly")) {
       friendly = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("ls", "unknown option %s (see tfckpt ls --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("ls", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("ls", argv[i], &path)) {
       return EXIT_USAGE;
     }
     continue;

@@ -28,32 +28,21 @@ int cmd_merge(int argc, char **argv) {
   if (!pos) return EXIT_FAIL;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    int k;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      fputs(edit_common_help, stdout);
-      free(pos);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--prefer", &v)) {
+    if (cli_opt_value(argc, argv, &i, "--prefer", &v)) {
       if (v && !strcmp(v, "first")) prefer = 1;
       else if (v && !strcmp(v, "last")) prefer = 2;
       else {
         cli_error("merge", "--prefer takes \"first\" or \"last\"");
         goto done;
       }
-    } else if ((k = edit_parse_common("merge", argc, argv, &i, &o)) != 0) {
-      if (k < 0) goto done;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("merge", "unknown option %s (see tfckpt merge --help)", argv[i]);
-      goto done;
     } else {
-      pos[npos++] = argv[i];
+      int k = edit_parse_arg("merge", kUsage, argc, argv, &i, &o);
+      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
+      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
+      if (k == EDIT_ARG_POSITIONAL) pos[npos++] = argv[i];
     }
   }
-  if (o.in_place) {
-    cli_error("merge", "--in-place does not apply: OUT is a new checkpoint");
-    goto done;
-  }
+  if (edit_reject_in_place("merge", &o)) goto done;
   if (npos < 2) {
     fputs(kUsage, stderr);
     goto done;

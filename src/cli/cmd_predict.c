@@ -111,51 +111,30 @@ static int open_data(tfckpt_dataset_options *d, tfckpt_model *m, tfckpt_dataset 
 }
 
 int cmd_predict(int argc, char **argv) {
-  tfckpt_dataset_options dopt;
-  tfckpt_dataset_options_init(&dopt);
-  dopt.batch_size = 1024;
-  cli_nn_paths data = {{0}, 0};
-  const char *model_dir = NULL, *output = "-", *v;
+  cli_nn_model_args args;
+  cli_nn_model_args_init(&args);
+  const char *output = "-", *v;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    int d = cli_nn_data_option(CMD, argc, argv, &i, &dopt);
+    int d = cli_nn_model_option(CMD, argc, argv, &i, &args);
     if (d < 0) return EXIT_USAGE;
     if (d) continue;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--model", &v)) {
-      if (!v) return cli_error(CMD, "--model needs a value"), EXIT_USAGE;
-      model_dir = v;
-    } else if (cli_opt_value(argc, argv, &i, "--data", &v)) {
-      if (!v) return cli_error(CMD, "--data needs a value"), EXIT_USAGE;
-      if (data.n == 64) return cli_error(CMD, "too many files"), EXIT_USAGE;
-      data.v[data.n++] = v;
     } else if (cli_opt_value(argc, argv, &i, "--output", &v) || cli_opt_value(argc, argv, &i, "-o", &v)) {
       if (!v) return cli_error(CMD, "-o needs a value"), EXIT_USAGE;
       output = v;
-    } else if (cli_opt_value(argc, argv, &i, "--batch-size", &v)) {
-      long long n = cli_parse_count(CMD, a, v);
-      if (n <= 0) return n == 0 ? (cli_error(CMD, "--batch-size must be > 0"), EXIT_USAGE) : EXIT_USAGE;
-      dopt.batch_size = (size_t)n;
     } else {
       cli_error(CMD, "unknown option \"%s\" (see 'tfckpt predict --help')", a);
       return EXIT_USAGE;
     }
   }
-  if (!model_dir || !data.n) return cli_error(CMD, "--model and --data are required"), EXIT_USAGE;
-  tfckpt_nn_set_threads((int)dopt.num_threads);
   tfckpt_model *m;
-  int rc = tfckpt_model_load(model_dir, &m);
-  if (rc) {
-    cli_error(CMD, "%s", tfckpt_model_errmsg(m));
-    tfckpt_model_free(m);
-    return EXIT_FAIL;
-  }
-  dopt.paths = data.v;
-  dopt.npaths = data.n;
+  int rc = cli_nn_load_model(CMD, &args, &m);
+  if (rc) return rc;
   tfckpt_dataset *ds = NULL;
-  rc = open_data(&dopt, m, &ds);
+  rc = open_data(&args.dopt, m, &ds);
   int to_stdout = !strcmp(output, "-");
   tfckpt_atomic_file af;
   tfckpt_err err = {0};

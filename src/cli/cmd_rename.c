@@ -125,13 +125,8 @@ int cmd_rename(int argc, char **argv) {
   if (!rules) return EXIT_FAIL;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    int c, is_regex = 0;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      fputs(edit_common_help, stdout);
-      ret = EXIT_OK;
-      goto done;
-    } else if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
+    int is_regex = 0;
+    if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
       dry = 1;
     } else if (cli_opt_value(argc, argv, &i, "--rule", &v) ||
                (is_regex = cli_opt_value(argc, argv, &i, "--regex", &v))) {
@@ -140,16 +135,16 @@ int cmd_rename(int argc, char **argv) {
         goto done;
       }
       if (parse_rule(&rules[nrules++], v, is_regex)) goto done;
-    } else if ((c = edit_parse_common("rename", argc, argv, &i, &o)) != 0) {
-      if (c < 0) goto done;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("rename", "unknown option %s (see tfckpt rename --help)", argv[i]);
-      goto done;
-    } else if (npos < 2) {
-      pos[npos++] = argv[i];
     } else {
-      cli_error("rename", "unexpected argument \"%s\"", argv[i]);
-      goto done;
+      int k = edit_parse_arg("rename", kUsage, argc, argv, &i, &o);
+      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
+      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
+      if (k != EDIT_ARG_POSITIONAL) continue;
+      if (npos == 2) {
+        cli_error("rename", "unexpected argument \"%s\"", argv[i]);
+        goto done;
+      }
+      pos[npos++] = argv[i];
     }
   }
   if (npos == 1 && (o.in_place || dry)) pos[npos++] = pos[0];
@@ -233,17 +228,9 @@ int cmd_rename(int argc, char **argv) {
     ret = EXIT_OK;
     goto done;
   }
-  const char *out = o.in_place ? tfckpt_reader_prefix(r) : pos[1];
-  if (edit_check_output("rename", out, tfckpt_reader_prefix(r), &o)) goto done;
-  int nshards = o.shards ? o.shards : tfckpt_reader_num_shards(r);
-  tfckpt_writer *w = edit_open_writer("rename", out, nshards, &o);
-  if (!w) goto done;
+  const char *out;
   int64_t copied = 0;
-  if (edit_copy("rename", r, w, nshards, names, NULL, NULL, &copied, NULL)) {
-    tfckpt_writer_close(w);
-    goto done;
-  }
-  ret = edit_finish("rename", w);
+  ret = edit_write_copy("rename", r, pos[1], &o, names, NULL, NULL, &out, &copied, NULL);
   if (ret == EXIT_OK && !o.quiet) {
     int64_t changed = 0;
     for (int64_t i = 0; i < nv; i++) {

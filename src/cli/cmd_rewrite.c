@@ -24,22 +24,12 @@ int cmd_rewrite(int argc, char **argv) {
   int npos = 0;
   edit_opts o = {0};
   for (int i = 1; i < argc; i++) {
-    int c;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      fputs(edit_common_help, stdout);
-      return EXIT_OK;
-    } else if ((c = edit_parse_common("rewrite", argc, argv, &i, &o)) != 0) {
-      if (c < 0) return EXIT_USAGE;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("rewrite", "unknown option %s (see tfckpt rewrite --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (npos < 2) {
-      pos[npos++] = argv[i];
-    } else {
-      cli_error("rewrite", "unexpected argument \"%s\"", argv[i]);
-      return EXIT_USAGE;
-    }
+    int k = edit_parse_arg("rewrite", kUsage, argc, argv, &i, &o);
+    if (k == EDIT_ARG_HELP) return EXIT_OK;
+    if (k == EDIT_ARG_ERROR) return EXIT_USAGE;
+    if (k != EDIT_ARG_POSITIONAL) continue;
+    if (npos == 2) return cli_error("rewrite", "unexpected argument \"%s\"", argv[i]), EXIT_USAGE;
+    pos[npos++] = argv[i];
   }
   if (npos == 1 && o.in_place) pos[npos++] = pos[0];
   if (npos != 2) {

@@ -35,13 +35,7 @@ int cmd_rm(int argc, char **argv) {
   if (!pos || !res || !re_text) goto done;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    int c;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      fputs(edit_common_help, stdout);
-      ret = EXIT_OK;
-      goto done;
-    } else if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
+    if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
       dry = 1;
     } else if (cli_opt_value(argc, argv, &i, "--regex", &v)) {
       if (!v) {
@@ -56,13 +50,11 @@ int cmd_rm(int argc, char **argv) {
         goto done;
       }
       re_text[nres++] = v;
-    } else if ((c = edit_parse_common("rm", argc, argv, &i, &o)) != 0) {
-      if (c < 0) goto done;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("rm", "unknown option %s (see tfckpt rm --help)", argv[i]);
-      goto done;
     } else {
-      pos[npos++] = argv[i];
+      int k = edit_parse_arg("rm", kUsage, argc, argv, &i, &o);
+      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
+      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
+      if (k == EDIT_ARG_POSITIONAL) pos[npos++] = argv[i];
     }
   }
   /* with --in-place OUT is the input and is not given */
@@ -134,17 +126,9 @@ int cmd_rm(int argc, char **argv) {
     ret = EXIT_OK;
     goto done;
   }
-  const char *out = o.in_place ? tfckpt_reader_prefix(r) : out_arg;
-  if (edit_check_output("rm", out, tfckpt_reader_prefix(r), &o)) goto done;
-  int nshards = o.shards ? o.shards : tfckpt_reader_num_shards(r);
-  tfckpt_writer *w = edit_open_writer("rm", out, nshards, &o);
-  if (!w) goto done;
+  const char *out;
   int64_t copied = 0;
-  if (edit_copy("rm", r, w, nshards, names, NULL, NULL, &copied, NULL)) {
-    tfckpt_writer_close(w);
-    goto done;
-  }
-  ret = edit_finish("rm", w);
+  ret = edit_write_copy("rm", r, out_arg, &o, names, NULL, NULL, &out, &copied, NULL);
   if (ret == EXIT_OK && !o.quiet)
     fprintf(stderr, "rm: removed %lld variables, kept %lld, written to %s\n", (long long)removed,
             (long long)copied, out);

@@ -70,8 +70,7 @@ int cmd_set(int argc, char **argv) {
       force = 1;
     } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
       quiet = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("set", "unknown option %s (see tfckpt set --help)", argv[i]);
+    } else if (cli_unknown_option("set", argv[i])) {
       return EXIT_USAGE;
     } else if (npos < 4) {
       pos[npos++] = argv[i];

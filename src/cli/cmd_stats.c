@@ -93,13 +93,7 @@ int cmd_stats(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--json")) {
       json = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("stats", "unknown option %s (see tfckpt stats --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("stats", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("stats", argv[i], &path)) {
       return EXIT_USAGE;
     }
   }

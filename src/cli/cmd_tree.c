@@ -207,13 +207,7 @@ int cmd_tree(int argc, char **argv) {
       ascii = 1;
     } else if (!strcmp(argv[i], "--objects")) {
       objects = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("tree", "unknown option %s (see tfckpt tree --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("tree", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("tree", argv[i], &path)) {
       return EXIT_USAGE;
     }
   }

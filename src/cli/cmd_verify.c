@@ -53,13 +53,7 @@ int cmd_verify(int argc, char **argv) {
       hash = 1;
     } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
       quiet = 1;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      cli_error("verify", "unknown option %s (see tfckpt verify --help)", argv[i]);
-      return EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      cli_error("verify", "unexpected argument \"%s\"", argv[i]);
+    } else if (cli_take_path("verify", argv[i], &path)) {
       return EXIT_USAGE;
     }
   }

@@ -41,6 +41,25 @@ int edit_parse_common(const char *cmd, int argc, char **argv, int *i, edit_opts 
   return 0;
 }
 
+int edit_parse_arg(const char *cmd, const char *usage, int argc, char **argv, int *i,
+                   edit_opts *o) {
+  const char *a = argv[*i];
+  if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    fputs(usage, stdout);
+    fputs(edit_common_help, stdout);
+    return EDIT_ARG_HELP;
+  }
+  int k = edit_parse_common(cmd, argc, argv, i, o);
+  if (k) return k < 0 ? EDIT_ARG_ERROR : EDIT_ARG_USED;
+  return cli_unknown_option(cmd, a) ? EDIT_ARG_ERROR : EDIT_ARG_POSITIONAL;
+}
+
+int edit_reject_in_place(const char *cmd, const edit_opts *o) {
+  if (!o->in_place) return 0;
+  cli_error(cmd, "--in-place does not apply: OUT is a new checkpoint");
+  return 1;
+}
+
 /* Strips a trailing ".index" or ".data-NNNNN-of-NNNNN" so that OUT may be
  * given the way users often give inputs. */
 static char *out_prefix(const char *out) {
@@ -208,4 +227,19 @@ int edit_copy(const char *cmd, tfckpt_reader *r, tfckpt_writer *w, int nshards,
   if (copied) *copied = nvars;
   if (bytes) *bytes = nbytes;
   return rc;
+}
+
+int edit_write_copy(const char *cmd, tfckpt_reader *r, const char *out_arg, const edit_opts *o,
+                    char *const *names, edit_transform_fn fn, void *ctx, const char **out,
+                    int64_t *copied, int64_t *bytes) {
+  *out = o->in_place ? tfckpt_reader_prefix(r) : out_arg;
+  if (edit_check_output(cmd, *out, tfckpt_reader_prefix(r), o)) return EXIT_FAIL;
+  int nshards = o->shards ? o->shards : tfckpt_reader_num_shards(r);
+  tfckpt_writer *w = edit_open_writer(cmd, *out, nshards, o);
+  if (!w) return EXIT_FAIL;
+  if (edit_copy(cmd, r, w, nshards, names, fn, ctx, copied, bytes)) {
+    tfckpt_writer_close(w);
+    return EXIT_FAIL;
+  }
+  return edit_finish(cmd, w);
 }

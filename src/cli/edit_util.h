@@ -28,6 +28,25 @@ int edit_parse_common(const char *cmd, int argc, char **argv, int *i, edit_opts 
 /* Help text lines for the common options. */
 extern const char edit_common_help[];
 
+/* What edit_parse_arg made of argv[*i]. */
+enum {
+  EDIT_ARG_USED = 0,       /* a common option, consumed */
+  EDIT_ARG_POSITIONAL = 1, /* not an option: a positional argument */
+  EDIT_ARG_HELP = 2,       /* -h/--help: usage printed, exit EXIT_OK */
+  EDIT_ARG_ERROR = 3       /* unknown option or bad value: error printed */
+};
+
+/* The part of the argument loop every writing command shares, for an
+ * argument that is none of the command's own options: --help (prints
+ * `usage` and edit_common_help to stdout), the common options, and the
+ * "unknown option" error. */
+int edit_parse_arg(const char *cmd, const char *usage, int argc, char **argv, int *i,
+                   edit_opts *o);
+
+/* For commands whose OUT is always a new checkpoint (average, merge):
+ * prints the error and returns 1 when --in-place was given, else 0. */
+int edit_reject_in_place(const char *cmd, const edit_opts *o);
+
 /* Checks that `out` may be written: not the input (unless in_place), no
  * existing checkpoint there (unless force or in_place).  Prints the error. */
 int edit_check_output(const char *cmd, const char *out, const char *in_prefix,
@@ -68,5 +87,14 @@ typedef int (*edit_transform_fn)(void *ctx, const tfckpt_var_info *v, int slice,
 int edit_copy(const char *cmd, tfckpt_reader *r, tfckpt_writer *w, int nshards,
               char *const *names, edit_transform_fn fn, void *ctx, int64_t *copied,
               int64_t *bytes);
+
+/* The whole write of a one-input edit (cast, rename, rm): OUT is out_arg,
+ * or r's own prefix with --in-place, checked with edit_check_output; it
+ * keeps r's shard count unless --shards; variables are copied with
+ * edit_copy(names, fn, ctx).  Sets *out to the prefix written (also on
+ * failure, once known).  Prints errors; returns EXIT_OK or EXIT_FAIL. */
+int edit_write_copy(const char *cmd, tfckpt_reader *r, const char *out_arg, const edit_opts *o,
+                    char *const *names, edit_transform_fn fn, void *ctx, const char **out,
+                    int64_t *copied, int64_t *bytes);
 
 #endif

@@ -47,6 +47,16 @@ int64_t tfckpt_num_elements(int rank, const int64_t *dims) {
   return n;
 }
 
+int tfckpt_decode_dim_size(const uint8_t *data, size_t len, int64_t *size) {
+  tfckpt_pb dim = tfckpt_pb_init(data, len);
+  tfckpt_pb_field g;
+  int r;
+  *size = 0;
+  while ((r = tfckpt_pb_next(&dim, &g)) > 0)
+    if (g.num == 1 && g.wire == PB_VARINT) *size = tfckpt_pb_int64(g.v);
+  return r < 0 ? -1 : 0;
+}
+
 int tfckpt_decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **dims,
                         tfckpt_err *err) {
   *rank = 0;
@@ -57,13 +67,8 @@ int tfckpt_decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **di
   int64_t *d = NULL;
   while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
     if (f.num == 2 && f.wire == PB_LEN) {
-      int64_t size = 0;
-      tfckpt_pb dim = tfckpt_pb_init(f.data, f.len);
-      tfckpt_pb_field g;
-      int r2;
-      while ((r2 = tfckpt_pb_next(&dim, &g)) > 0)
-        if (g.num == 1 && g.wire == PB_VARINT) size = tfckpt_pb_int64(g.v);
-      if (r2 < 0) break;
+      int64_t size;
+      if (tfckpt_decode_dim_size(f.data, f.len, &size) < 0) break;
       if (n >= TFCKPT_MAX_FILE_RANK) {
         free(d);
         return tfckpt_seterr(err, TFCKPT_ECORRUPT, "shape has more than %d dimensions",

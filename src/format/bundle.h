@@ -50,6 +50,9 @@ void tfckpt_slice_free(tfckpt_slice *s);
 /* Decodes a TensorShapeProto into a malloc'd dims array. */
 int tfckpt_decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **dims,
                         tfckpt_err *err);
+/* Reads the size of one TensorShapeProto.Dim message into *size (0 when
+ * absent; unchecked, may be negative).  Returns 0, or -1 when malformed. */
+int tfckpt_decode_dim_size(const uint8_t *data, size_t len, int64_t *size);
 /* Decodes a TensorSliceProto. */
 int tfckpt_decode_slice(const uint8_t *data, size_t len, tfckpt_slice *out, tfckpt_err *err);
 

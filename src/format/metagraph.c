@@ -1,10 +1,13 @@
 #include "format/metagraph.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/coding.h"
 #include "core/file.h"
+#include "core/strutil.h"
+#include "format/bundle.h"
 #include "format/objgraph.h"
 #include "format/proto.h"
 #include "tfckpt/tfckpt.h"
@@ -63,13 +66,8 @@ static int parse_graph_shape(const uint8_t *d, size_t len, int *rank, int64_t **
     if (f.num == 2) {
       if (f.wire != PB_LEN) return -1;
       if (n >= MAX_RANK) return -1;
-      int64_t size = 0;
-      tfckpt_pb dp = tfckpt_pb_init(f.data, f.len);
-      tfckpt_pb_field g;
-      int r2;
-      while ((r2 = tfckpt_pb_next(&dp, &g)) > 0)
-        if (g.num == 1 && g.wire == PB_VARINT) size = tfckpt_pb_int64(g.v);
-      if (r2 < 0) return -1;
+      int64_t size;
+      if (tfckpt_decode_dim_size(f.data, f.len, &size) < 0) return -1;
       buf[n++] = size < -1 ? -1 : size;
     } else if (f.num == 3 && f.wire == PB_VARINT) {
       unknown = f.v != 0;
@@ -663,16 +661,9 @@ static int cmp_def(const void *a, const void *b) {
 }
 
 static raw_var *find_raw(parse_ctx *c, const char *node) {
-  size_t lo = 0, hi = c->raw.n;
   raw_var *rv = c->raw.data;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int k = strcmp(rv[mid].node, node);
-    if (!k) return &rv[mid];
-    if (k < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return NULL;
+  int64_t i = tfckpt_find_sorted_name(rv, c->raw.n, sizeof *rv, offsetof(raw_var, node), node);
+  return i < 0 ? NULL : &rv[i];
 }
 
 static int build_tf1_vars(parse_ctx *c, int have_collection, vec *out) {
@@ -945,13 +936,6 @@ int tfckpt_graph_load(const char *path, tfckpt_graph_info *out, tfckpt_err *err)
 }
 
 long tfckpt_graph_find(const tfckpt_graph_info *g, const char *name) {
-  size_t lo = 0, hi = g->nvars;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int k = strcmp(g->vars[mid].name, name);
-    if (!k) return (long)mid;
-    if (k < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return -1;
+  return (long)tfckpt_find_sorted_name(g->vars, g->nvars, sizeof *g->vars,
+                                       offsetof(tfckpt_graph_var, name), name);
 }
