@@ -13,6 +13,7 @@
 #ifndef TFCKPT_FUZZ_TARGETS_H
 #define TFCKPT_FUZZ_TARGETS_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,15 +37,33 @@
  * allocations; these only bound how much of a valid result we walk). */
 #define FZ_MAX_ITEMS 512
 
+static char fz_dir_buf[256];
+
+/* Removes the scratch directory and its (flat) contents at exit. */
+static inline void fz_cleanup(void) {
+  DIR *d = opendir(fz_dir_buf);
+  if (d) {
+    struct dirent *de;
+    char p[512];
+    while ((de = readdir(d)))
+      if (de->d_name[0] != '.') {
+        snprintf(p, sizeof p, "%s/%s", fz_dir_buf, de->d_name);
+        unlink(p);
+      }
+    closedir(d);
+  }
+  rmdir(fz_dir_buf);
+}
+
 /* The process's scratch directory; the harness owns it for its lifetime. */
 static inline const char *fz_dir(void) {
-  static char dir[256];
-  if (!dir[0]) {
+  if (!fz_dir_buf[0]) {
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(dir, sizeof dir, "%s/tfckpt-fuzz-XXXXXX", base);
-    if (!mkdtemp(dir)) abort();
+    snprintf(fz_dir_buf, sizeof fz_dir_buf, "%s/tfckpt-fuzz-XXXXXX", base);
+    if (!mkdtemp(fz_dir_buf)) abort();
+    atexit(fz_cleanup);
   }
-  return dir;
+  return fz_dir_buf;
 }
 
 static inline void fz_path(char *buf, size_t cap, const char *name) {

@@ -3,8 +3,9 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# Env: BUILD (default build-fuzz), JOBS (parallel fuzzers, default 1),
-#      FIXTURES (default ../shared/fixtures), CC (default clang).
+# Targets run one after another, one process each (the machine is shared).
+# Env: BUILD (default build-fuzz), FIXTURES (default ../shared/fixtures),
+#      CC (default clang), JOBS_BUILD (compile jobs, default 2).
 # Seeds: generated from the fixtures by scripts/fuzz_seeds.py, plus the crash
 # inputs kept in tests/regress/<target>/.  The corpus grows in
 # $BUILD/fuzz/corpus/<target> across runs.  A crash, leak, timeout (>10 s per

@@ -28,6 +28,11 @@ expect 2 "$BIN" data x.csv --batch-size abc
 expect 1 "$BIN" data "$T/missing.csv"
 grep -q "^tfckpt data: $T/missing.csv: No such file or directory" "$T/err" || fail "missing file message: $(cat "$T/err")"
 
+# a stray huge LibSVM index must not size every batch: refused unless --width says so
+printf '1 3:20 444444443:4\n' >"$T/huge.svm"
+expect 1 "$BIN" data "$T/huge.svm"
+grep -q "feature index 444444443 implies 444444443 columns" "$T/err" || fail "huge LibSVM index: $(cat "$T/err")"
+
 printf 'a,b,c\n1,2,3\n4,5,6\n7,x,9\n10,11\n12,13,14\n' >"$T/bad.csv"
 expect 1 "$BIN" data "$T/bad.csv"
 [ "$(cat "$T/err")" = "tfckpt data: $T/bad.csv:4:2: cannot parse \"x\" as a number" ] ||

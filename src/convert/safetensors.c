@@ -510,7 +510,7 @@ done_obj:
       }
     free(idx);
   }
-  qsort(e, ne, sizeof *e, by_offset);
+  if (ne) qsort(e, ne, sizeof *e, by_offset); /* e is NULL for an empty header "{}" */
   uint64_t at = 0;
   for (size_t i = 0; i < ne; i++) {
     uint64_t nel = 1, es = tfckpt_dtype_size(e[i].dtype);

@@ -392,7 +392,8 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
     double a = 0, b = 0;
     int ia, ib;
     if (!field_is_number(cfg, f1.p[0], f1.len[0], &a, &ia) ||
-        !field_is_number(cfg, f1.p[1], f1.len[1], &b, &ib) || !(b >= 0 && b < 1e8)) {
+        !field_is_number(cfg, f1.p[1], f1.len[1], &b, &ib) || !(b >= 0 && b < 1e8) ||
+        !(a >= 0 && a < 9e18)) { /* (int64_t)a below must not overflow */
       rc = tfckpt_seterr(&ds->err, TFCKPT_EDATA, "%s:1: bad sklearn header", ds->files[0]);
       goto out;
     }
@@ -507,6 +508,10 @@ static int libsvm_prescan(tfckpt_dataset *ds, uint64_t *maxi, uint64_t *mini, in
   return rc;
 }
 
+/* Widths above this must be asked for with --width (dense batches are
+ * batch_size x width floats). */
+#define LIBSVM_MAX_INFERRED_WIDTH (1u << 20)
+
 static int schema_libsvm(tfckpt_dataset *ds, const char *sample, size_t len, int eof) {
   tfd_cfg *cfg = &ds->cfg;
   if (ds->opt.feature_columns)
@@ -541,7 +546,18 @@ static int schema_libsvm(tfckpt_dataset *ds, const char *sample, size_t len, int
       }
     }
     if (zb < 0) zb = any && mini == 0;
-    if (width == 0) width = any ? (size_t)(zb ? maxi + 1 : maxi) : 0;
+    if (width == 0) {
+      /* An inferred width comes from whatever index the data holds: one
+       * stray "444444443:1" must not make every batch gigabytes wide. */
+      uint64_t inferred = any ? (zb ? maxi + 1 : maxi) : 0;
+      if (inferred > LIBSVM_MAX_INFERRED_WIDTH)
+        return tfckpt_seterr(&ds->err, TFCKPT_ERANGE,
+                             "LibSVM feature index %llu implies %llu columns (more than %u); "
+                             "give the width with --width if that is right",
+                             (unsigned long long)maxi, (unsigned long long)inferred,
+                             LIBSVM_MAX_INFERRED_WIDTH);
+      width = (size_t)inferred;
+    }
   }
   if (width > ((size_t)1 << 31))
     return tfckpt_seterr(&ds->err, TFCKPT_ERANGE, "LibSVM width %zu is too large", width);
