@@ -20,7 +20,7 @@ PACKAGES=(
   valgrind                                     # leak checks of the CLI
 )
 if [ "${1:-}" = "--bench" ]; then
-  PACKAGES+=(python3-torch hyperfine)
+  PACKAGES+=(python3-torch)
 fi
 
 missing=()
