@@ -44,9 +44,11 @@ max_len() {
 
 fail=0
 printf '%-10s %8s %10s %8s %6s %s\n' target seconds execs exec/s cov result
+passed=0
+failed=0
 for t in "${TARGETS[@]}"; do
   bin=$BUILD/fuzz/fuzz_$t
-  [ -x "$bin" ] || { echo "fuzz.sh: no harness $bin" >&2; fail=1; continue; }
+  [ -x "$bin" ] || { echo "fuzz.sh: no harness $bin" >&2; fail=1; failed=$((failed + 1)); continue; }
   corpus=$BUILD/fuzz/corpus/$t
   art=$BUILD/fuzz/artifacts/$t
   mkdir -p "$corpus" "$art" "$SEEDS/$t"
@@ -64,10 +66,11 @@ for t in "${TARGETS[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  if [ $rc -eq 0 ]; then res=ok; else res="FAIL (rc $rc, see $log)"; fail=1; fi
+  if [ $rc -eq 0 ]; then res=ok; passed=$((passed + 1)); else res="FAIL (rc $rc, see $log)"; fail=1; failed=$((failed + 1)); fi
   printf '%-10s %8s %10s %8s %6s %s\n' "$t" "$secs" "${execs:-?}" "${speed:-?}" "${cov:-?}" "$res"
   if [ $rc -ne 0 ]; then
     grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -8 | sed 's/^/    /'
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $fail
