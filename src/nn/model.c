@@ -81,7 +81,7 @@ int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int us
     return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "dense layer: unknown activation %d", activation);
   if (init < TFCKPT_INIT_GLOROT_UNIFORM || init > TFCKPT_INIT_ZEROS)
     return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "dense layer: unknown initializer %d", init);
-  nn_layer *l;
+  nn_layer *l = NULL;
   int rc = add_layer(m, &l);
   if (rc) return rc;
   l->type = NN_DENSE;
@@ -100,7 +100,7 @@ int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int us
 int tfckpt_model_add_dropout(tfckpt_model *m, double rate) {
   if (!(rate >= 0.0 && rate < 1.0))
     return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "dropout: rate %g not in [0, 1)", rate);
-  nn_layer *l;
+  nn_layer *l = NULL;
   int rc = add_layer(m, &l);
   if (rc) return rc;
   l->type = NN_DROPOUT;

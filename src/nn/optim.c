@@ -133,11 +133,16 @@ void nn_optim_apply(tfckpt_model *m, double lr) {
       float a = (float)(lr * sqrt(1.0 - b2p) / (1.0 - b1p));
       float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->epsilon;
       float ob1 = 1.0f - b1, ob2 = 1.0f - b2;
+      /* the four arrays never overlap; saying so lets the loop vectorise */
+      float *restrict mr = acc, *restrict vr = vv, *restrict wr = w;
+      const float *restrict gr = g;
       for (size_t i = 0; i < n; i++) {
-        float gi = g[i];
-        acc[i] = b1 * acc[i] + ob1 * gi;
-        vv[i] = b2 * vv[i] + ob2 * gi * gi;
-        w[i] -= a * acc[i] / (sqrtf(vv[i]) + eps);
+        float gi = gr[i];
+        float mi = b1 * mr[i] + ob1 * gi;
+        float vi = b2 * vr[i] + ob2 * gi * gi;
+        mr[i] = mi;
+        vr[i] = vi;
+        wr[i] -= a * mi / (sqrtf(vi) + eps);
       }
     }
   }
