@@ -1,7 +1,7 @@
 # Thin wrapper around CMake/CTest.
 #   make          release build in build/
 #   make check    the test suite: release build, an ASan+UBSan build, and every
-#                 fuzzer for CHECK_FUZZ_SECONDS (default 15) each
+#                 fuzzer for CHECK_FUZZ_SECONDS (default 20) each
 #   make asan     only the sanitizer build's tests
 #   make bench    build the benchmarks (see bench/README.md to run them)
 JOBS ?= $(shell nproc)
@@ -23,7 +23,7 @@ asan:
 	cd build-asan && TFCKPT_QUICK=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS)
 
-CHECK_FUZZ_SECONDS ?= 15
+CHECK_FUZZ_SECONDS ?= 20
 check: test asan
 	scripts/fuzz.sh $(CHECK_FUZZ_SECONDS)
 
