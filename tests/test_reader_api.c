@@ -78,6 +78,24 @@ static void path_forms(void) {
   }
 }
 
+/* A directory of V1 files and no `checkpoint` file (a TF Serving session
+ * bundle) opens as its one checkpoint. */
+static void v1_directory(void) {
+  tfckpt_reader *r = open_ok(tu_fixture("v1_serving_session_bundle_half_plus_two"));
+  if (!r) return;
+  CHECK_EQ(tfckpt_reader_format(r), TFCKPT_FORMAT_V1);
+  CHECK_EQ(tfckpt_reader_num_variables(r), 2);
+  float a = 0;
+  CHECK_EQ(tfckpt_reader_read_into(r, "a", &a, sizeof a), TFCKPT_OK);
+  CHECK(a == 0.5f);
+  tfckpt_reader_close(r);
+  r = open_ok(tu_fixture("spec_synthetic/v1_slices"));
+  if (r) {
+    CHECK_EQ(tfckpt_reader_num_variables(r), 4);
+    tfckpt_reader_close(r);
+  }
+}
+
 static void values_and_dtypes(void) {
   tfckpt_reader *r = open_ok(tu_fixture("spec_synthetic/all_dtypes"));
   if (!r) return;
@@ -211,6 +229,7 @@ static void errmsg_on_null(void) { CHECK_CONTAINS(tfckpt_reader_errmsg(NULL), "o
 
 int main(void) {
   path_forms();
+  v1_directory();
   values_and_dtypes();
   partitioned();
   big_endian();

@@ -25,7 +25,7 @@
  *   - a directory holding a `checkpoint` state file (its latest checkpoint;
  *     a stale absolute path is retried by its base name inside the directory);
  *   - a SavedModel directory (its variables/variables bundle);
- *   - a directory holding exactly one checkpoint;
+ *   - a directory holding exactly one checkpoint (V2, or V1 table files);
  *   - a legacy V1 checkpoint file.
  *
  * Ownership and lifetime: the reader owns everything it returns by pointer

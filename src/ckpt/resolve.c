@@ -123,6 +123,9 @@ static int try_prefix(const char *p, ckpt_location *out, tried *t) {
   }
   char **files;
   int n;
+  char *pattern = tfckpt_strdupf("%s-NNNNN-of-NNNNN", p);
+  if (pattern) tried_add(t, pattern);
+  free(pattern);
   int rc = glob_v1_shards(p, &files, &n);
   if (rc == TFCKPT_ENOMEM) return rc;
   if (rc == TFCKPT_OK) return set_v1(out, p, files, n) ? TFCKPT_ENOMEM : 1;
@@ -155,6 +158,44 @@ static int list_indexes(const char *dir, char ***names, int *n) {
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory of legacy V1 files and no `checkpoint` file (TF Serving's
+ * session bundles: `export-00000-of-00001` beside `export.meta`): the one
+ * checkpoint whose table files are there.  1 found, 0 none, <0 error. */
+static int resolve_v1_in_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err *err) {
+  tried_add(t, "V1 table files");
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  char *found = NULL; /* the V1 prefix: a file, or the P of P-NNNNN-of-NNNNN */
+  int ambiguous = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) && !ambiguous) {
+    if (de->d_name[0] == '.') continue;
+    char *path = tfckpt_path_join(dir, de->d_name);
+    if (!path) break;
+    if (tfckpt_is_file(path) && has_table_magic(path)) {
+      size_t sfx = shard_suffix_len(path, "-");
+      char *prefix = strndup(path, strlen(path) - sfx);
+      if (prefix && found && strcmp(found, prefix)) ambiguous = 1;
+      if (prefix && !found) found = prefix;
+      else free(prefix);
+    }
+    free(path);
+  }
+  closedir(d);
+  int rc = 0;
+  if (ambiguous) {
+    rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+                       "%s: holds several legacy V1 checkpoints and no `checkpoint` file says "
+                       "which is latest; name one",
+                       dir);
+  } else if (found) {
+    rc = try_prefix(found, out, t);
+    if (rc < 0) rc = tfckpt_seterr(err, rc, "out of memory");
+  }
+  free(found);
+  return rc;
 }
 
 static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err *err) {
@@ -248,8 +289,12 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
                        dir, n, list);
   } else {
     tried_add(t, "*.index");
-    rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND, "%s: no checkpoint found in this directory (tried: %s)",
-                       dir, t->text);
+    rc = resolve_v1_in_dir(dir, out, t, err);
+    if (rc == 0)
+      rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+                         "%s: no checkpoint found in this directory (tried: %s)", dir, t->text);
+    else if (rc == 1)
+      rc = TFCKPT_OK;
   }
   for (int i = 0; i < n; i++) free(names[i]);
   free(names);
