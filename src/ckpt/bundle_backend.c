@@ -267,9 +267,7 @@ static int build_vars(tfckpt_reader *r, bundle_state *s, collect_ctx *c) {
     v->num_elements = n;
     if (re->e.nslices) {
       v->parent_shard = re->e.shard_id;
-      re->key = (uint8_t *)v->name; /* find_slice_entry does not need it; keep for free */
       rc = build_partitioned(r, s, c, nhidden, re, v);
-      re->key = NULL;
       if (rc) return rc;
     } else {
       v->parts = calloc(1, sizeof *v->parts);

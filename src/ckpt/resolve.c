@@ -132,9 +132,14 @@ static int try_prefix(const char *p, ckpt_location *out, tried *t) {
   return 0;
 }
 
-/* Names of the checkpoints (*.index) in a directory, for messages and for
- * a directory holding exactly one checkpoint. */
-static int list_indexes(const char *dir, char ***names, int *n) {
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of the checkpoints (*.index) in a directory, sorted, for messages
+ * and for a directory holding exactly one checkpoint; also written to
+ * `joined` as "a, b, c" (cut to its size).  Free with free_names. */
+static int list_indexes(const char *dir, char ***names, int *n, char *joined, size_t cap_joined) {
   *names = NULL;
   *n = 0;
   DIR *d = opendir(dir);
@@ -153,11 +158,19 @@ static int list_indexes(const char *dir, char ***names, int *n) {
     if ((*names)[*n]) (*n)++;
   }
   closedir(d);
+  if (*n > 1) qsort(*names, (size_t)*n, sizeof **names, cmp_str);
+  size_t len = 0;
+  joined[0] = '\0';
+  for (int i = 0; i < *n; i++) {
+    int w = snprintf(joined + len, cap_joined - len, "%s%s", i ? ", " : "", (*names)[i]);
+    if (w > 0 && (size_t)w < cap_joined - len) len += (size_t)w;
+  }
   return TFCKPT_OK;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+static void free_names(char **names, int n) {
+  for (int i = 0; i < n; i++) free(names[i]);
+  free(names);
 }
 
 /* A directory of legacy V1 files and no `checkpoint` file (TF Serving's
@@ -228,20 +241,12 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
     if (rc == 0) {
       char **names;
       int n;
-      list_indexes(dir, &names, &n);
-      if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
-      char others[300] = "";
-      size_t len = 0;
-      for (int i = 0; i < n; i++) {
-        int w = snprintf(others + len, sizeof others - len, "%s%s", i ? ", " : "", names[i]);
-        if (w > 0 && (size_t)w < sizeof others - len) len += (size_t)w;
-        free(names[i]);
-      }
-      free(names);
+      char others[300];
+      list_indexes(dir, &names, &n, others, sizeof others);
+      free_names(names, n);
       rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
-                         "%s names checkpoint \"%s\", which does not exist (tried: %s)%s%s%s",
-                         state_path, mcp, t->text, n ? "; checkpoints present: " : "", others,
-                         n ? "" : "");
+                         "%s names checkpoint \"%s\", which does not exist (tried: %s)%s%s",
+                         state_path, mcp, t->text, n ? "; checkpoints present: " : "", others);
     }
     free(full);
     tfckpt_state_free(&st);
@@ -270,19 +275,13 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
 
   char **names;
   int n;
-  list_indexes(dir, &names, &n);
-  if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str); /* names is NULL when n == 0 */
+  char list[400];
+  list_indexes(dir, &names, &n, list, sizeof list);
   if (n == 1) {
     char *p = tfckpt_path_join(dir, names[0]);
     rc = p ? set_v2(out, p, strlen(p)) : TFCKPT_ENOMEM;
     free(p);
   } else if (n > 1) {
-    char list[400] = "";
-    size_t len = 0;
-    for (int i = 0; i < n; i++) {
-      int w = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", names[i]);
-      if (w > 0 && (size_t)w < sizeof list - len) len += (size_t)w;
-    }
     rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
                        "%s: holds %d checkpoints and no `checkpoint` file says which is "
                        "latest; name one: %s",
@@ -296,8 +295,7 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
     else if (rc == 1)
       rc = TFCKPT_OK;
   }
-  for (int i = 0; i < n; i++) free(names[i]);
-  free(names);
+  free_names(names, n);
   return rc;
 }
 

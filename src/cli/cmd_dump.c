@@ -35,21 +35,21 @@ typedef struct out {
   size_t len;
   int failed;
   tfckpt_err err;
-  double written;
 } out;
 
-static void out_flush(out *o) {
-  if (o->failed || !o->len) {
-    o->len = 0;
-    return;
-  }
+/* Writes n bytes straight to the output (the file or standard output). */
+static void out_write(out *o, const char *data, size_t n) {
+  if (o->failed || !n) return;
   if (o->to_file) {
-    if (tfckpt_atomic_write(&o->file, o->buf, o->len, &o->err)) o->failed = 1;
-  } else if (fwrite(o->buf, 1, o->len, stdout) != o->len) {
+    if (tfckpt_atomic_write(&o->file, data, n, &o->err)) o->failed = 1;
+  } else if (fwrite(data, 1, n, stdout) != n) {
     tfckpt_seterr(&o->err, TFCKPT_EIO, "write error on standard output");
     o->failed = 1;
   }
-  o->written += (double)o->len;
+}
+
+static void out_flush(out *o) {
+  out_write(o, o->buf, o->len);
   o->len = 0;
 }
 
@@ -60,14 +60,7 @@ static inline void out_need(out *o, size_t n) {
 static void out_str(out *o, const char *s, size_t n) {
   if (n > OUTBUF / 2) {
     out_flush(o);
-    size_t saved = o->len;
-    (void)saved;
-    for (size_t i = 0; i < n; i += OUTBUF / 2) {
-      size_t k = n - i < OUTBUF / 2 ? n - i : OUTBUF / 2;
-      memcpy(o->buf, s + i, k);
-      o->len = k;
-      out_flush(o);
-    }
+    out_write(o, s, n);
     return;
   }
   out_need(o, n);
@@ -173,18 +166,9 @@ static void *format_f32(void *arg) {
 /* Large float32 tensors are the bulk of every dump: two threads format
  * alternate blocks while the output stays in order. */
 #define F32_BLOCK (1 << 19)
-static void dump_f32_parallel(out *o, const tfckpt_tensor *t, int64_t n, int64_t row) {
+static int dump_f32_parallel(out *o, const tfckpt_tensor *t, int64_t n, int64_t row) {
   char *bufs = malloc(2 * (size_t)F32_BLOCK * 16);
-  if (!bufs) {
-    f32_job j = {tfckpt_tensor_data(t), 0, 0, row, NULL, 0};
-    char tmp[64];
-    for (int64_t i = 0; i < n && !o->failed; i++) {
-      j.from = i, j.to = i + 1, j.buf = tmp;
-      format_f32(&j);
-      out_str(o, tmp, j.len);
-    }
-    return;
-  }
+  if (!bufs) return 0; /* the one-thread loop needs no extra memory */
   for (int64_t i = 0; i < n && !o->failed; i += 2 * F32_BLOCK) {
     f32_job a = {tfckpt_tensor_data(t), i, i + F32_BLOCK < n ? i + F32_BLOCK : n, row, bufs, 0};
     f32_job b = {tfckpt_tensor_data(t), a.to, a.to + F32_BLOCK < n ? a.to + F32_BLOCK : n, row,
@@ -194,10 +178,12 @@ static void dump_f32_parallel(out *o, const tfckpt_tensor *t, int64_t n, int64_t
     format_f32(&a);
     if (threaded) pthread_join(th, NULL);
     else if (b.from < b.to) format_f32(&b);
-    out_str(o, a.buf, a.len);
-    out_str(o, b.buf, b.len);
+    out_flush(o);
+    out_write(o, a.buf, a.len);
+    out_write(o, b.buf, b.len);
   }
   free(bufs);
+  return 1;
 }
 
 static void dump_tensor(out *o, const char *name, const tfckpt_tensor *t) {
@@ -228,10 +214,7 @@ static void dump_tensor(out *o, const char *name, const tfckpt_tensor *t) {
   }
   int64_t row = rank ? dims[rank - 1] : 1;
   if (row <= 0) return;
-  if (dt == TFCKPT_FLOAT && n >= F32_BLOCK) {
-    dump_f32_parallel(o, t, n, row);
-    return;
-  }
+  if (dt == TFCKPT_FLOAT && n >= F32_BLOCK && dump_f32_parallel(o, t, n, row)) return;
   for (int64_t i = 0; i < n && !o->failed; i++) {
     out_need(o, 2 * TFCKPT_NUMFMT_MAX + 2);
     o->len += fmt_value(t, i, o->buf + o->len);

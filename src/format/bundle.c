@@ -261,7 +261,7 @@ static void oc_signed(tfckpt_buf *b, int64_t v) {
                                       {0xff, 0},    {0xff, 0x80}, {0xff, 0xc0}};
   uint64_t x = v >= 0 ? (uint64_t)v : ~(uint64_t)v;
   int bits = 0;
-  while (x >> bits && bits < 64) bits++;
+  while (bits < 64 && x >> bits) bits++;
   int len = bits / 7 + 1;
   uint8_t tmp[10];
   /* low `len` bytes of v sign-extended to 80 bits, big-endian */

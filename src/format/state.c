@@ -212,39 +212,32 @@ char *tfckpt_state_quote(const char *s) {
   return out;
 }
 
+/* Appends `name: "value"` with the value quoted as text protos quote it. */
+static int put_quoted(FILE *f, const char *name, const char *value) {
+  char *q = tfckpt_state_quote(value);
+  if (!q) return -1;
+  int rc = fprintf(f, "%s: %s\n", name, q) < 0 ? -1 : 0;
+  free(q);
+  return rc;
+}
+
 char *tfckpt_state_format(const tfckpt_state *s) {
-  size_t cap = 256, len = 0;
-  char *out = malloc(cap);
-  if (!out) return NULL;
-  out[0] = '\0';
-#define APPEND(...)                                                  \
-  do {                                                               \
-    int need = snprintf(NULL, 0, __VA_ARGS__);                       \
-    if (need < 0) goto fail;                                         \
-    while (len + (size_t)need + 1 > cap) {                           \
-      char *nb = realloc(out, cap * 2);                              \
-      if (!nb) goto fail;                                            \
-      out = nb, cap *= 2;                                            \
-    }                                                                \
-    len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__);      \
-  } while (0)
-  if (s->model_checkpoint_path) {
-    char *q = tfckpt_state_quote(s->model_checkpoint_path);
-    if (!q) goto fail;
-    APPEND("model_checkpoint_path: %s\n", q);
-    free(q);
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  if (!f) return NULL;
+  int bad = 0;
+  if (s->model_checkpoint_path)
+    bad |= put_quoted(f, "model_checkpoint_path", s->model_checkpoint_path);
+  for (size_t i = 0; i < s->npaths; i++)
+    bad |= put_quoted(f, "all_model_checkpoint_paths", s->all_paths[i]);
+  for (size_t i = 0; i < s->ntimestamps; i++)
+    bad |= fprintf(f, "all_model_checkpoint_timestamps: %.17g\n", s->timestamps[i]) < 0;
+  if (s->has_last_preserved)
+    bad |= fprintf(f, "last_preserved_timestamp: %.17g\n", s->last_preserved_timestamp) < 0;
+  if (fclose(f) != 0 || bad) {
+    free(out);
+    return NULL;
   }
-  for (size_t i = 0; i < s->npaths; i++) {
-    char *q = tfckpt_state_quote(s->all_paths[i]);
-    if (!q) goto fail;
-    APPEND("all_model_checkpoint_paths: %s\n", q);
-    free(q);
-  }
-  for (size_t i = 0; i < s->ntimestamps; i++) APPEND("all_model_checkpoint_timestamps: %.17g\n", s->timestamps[i]);
-  if (s->has_last_preserved) APPEND("last_preserved_timestamp: %.17g\n", s->last_preserved_timestamp);
   return out;
-#undef APPEND
-fail:
-  free(out);
-  return NULL;
 }

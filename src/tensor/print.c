@@ -297,35 +297,28 @@ static void emit_item(printer *pr, int dim, int sep) {
   emit(pr, buf);
 }
 
+/* Between two sub-arrays of dimension `dim`: a line break, one blank line
+ * per further dimension below it (numpy's layout), and the indentation. */
+static void row_break(printer *pr, int dim) {
+  for (int k = 0; k < pr->t->rank - dim - 1; k++) emit(pr, "\n");
+  fprintf(pr->out, "%*s", dim + 1, "");
+  pr->col = (size_t)dim + 1;
+}
+
 static void layout(printer *pr, int dim) {
   const tfckpt_tensor *t = pr->t;
+  int innermost = dim == t->rank - 1;
   int64_t n = t->dims[dim], edge = pr->o->edgeitems;
   emit(pr, "[");
   for (int64_t i = 0; i < n; i++) {
-    int skip = pr->summarise && n > 2 * edge && i == edge;
-    if (i > 0) {
-      if (dim == t->rank - 1) {
-        /* the separator is written by emit_item */
-      } else {
-        emit(pr, "\n");
-        for (int k = 0; k < t->rank - dim - 2; k++) emit(pr, "\n");
-        fprintf(pr->out, "%*s", dim + 1, "");
-        pr->col = (size_t)dim + 1;
-      }
-    }
-    if (skip) {
-      if (dim == t->rank - 1) {
-        emit(pr, " ...");
-      } else {
-        emit(pr, "...");
-        emit(pr, "\n");
-        for (int k = 0; k < t->rank - dim - 2; k++) emit(pr, "\n");
-        fprintf(pr->out, "%*s", dim + 1, "");
-        pr->col = (size_t)dim + 1;
-      }
+    /* innermost separators are written by emit_item */
+    if (i > 0 && !innermost) row_break(pr, dim);
+    if (pr->summarise && n > 2 * edge && i == edge) {
+      emit(pr, innermost ? " ..." : "...");
+      if (!innermost) row_break(pr, dim);
       i = n - edge;
     }
-    if (dim == t->rank - 1) emit_item(pr, dim, i > 0);
+    if (innermost) emit_item(pr, dim, i > 0);
     else layout(pr, dim + 1);
   }
   emit(pr, "]");
