@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "tensor/numfmt.h"
 #include "tfckpt/data.h"
 
 static void usage(FILE *out) {
@@ -74,28 +76,7 @@ static int parse_char(const char *s, char *out) {
   return 0;
 }
 
-static void json_str(FILE *o, const char *s) {
-  fputc('"', o);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(o, "\\%c", c);
-    else if (c == '\n') fputs("\\n", o);
-    else if (c == '\t') fputs("\\t", o);
-    else if (c < 0x20) fprintf(o, "\\u%04x", c);
-    else fputc(c, o);
-  }
-  fputc('"', o);
-}
-
-/* Shortest text that reads back as the same double. */
-static void put_double(FILE *o, double v) {
-  char buf[40];
-  for (int p = 15; p <= 17; p++) {
-    snprintf(buf, sizeof buf, "%.*g", p, v);
-    if (strtod(buf, NULL) == v) break;
-  }
-  fputs(buf, o);
-}
+static void json_str(FILE *o, const char *s) { cli_json_string(o, s, strlen(s)); }
 
 /* Shortest text that reads back as the same float32. */
 static void put_float(FILE *o, float v) {
@@ -108,7 +89,8 @@ static void put_float(FILE *o, float v) {
 }
 
 static void json_num(FILE *o, double v) {
-  if (isfinite(v)) put_double(o, v);
+  char buf[TFCKPT_NUMFMT_MAX];
+  if (isfinite(v)) fputs(tfckpt_fmt_f64(v, buf) ? buf : "null", o);
   else fputs("null", o);
 }
 
