@@ -170,10 +170,10 @@ int main(int argc, char **argv) {
     const char *name;
     uint32_t (*fn)(uint32_t, const void *, size_t);
     int avail;
-  } impl[] = {{"portable slicing-by-8", tfckpt_crc32c_portable, 1},
-              {"own SSE4.2, 3 streams", tfckpt_crc32c_sse42, tfckpt_crc32c_have_sse42()},
-              {"ISA-L crc32_iscsi", tfckpt_crc32c_isal, tfckpt_crc32c_have_isal()}};
-  uint32_t ref = tfckpt_crc32c_portable(0, buf, n);
+  } impl[] = {{"portable slicing-by-8", tfckpt__crc32c_portable, 1},
+              {"own SSE4.2, 3 streams", tfckpt__crc32c_sse42, tfckpt__crc32c_have_sse42()},
+              {"ISA-L crc32_iscsi", tfckpt__crc32c_isal, tfckpt__crc32c_have_isal()}};
+  uint32_t ref = tfckpt__crc32c_portable(0, buf, n);
   for (int k = 0; k < 3; k++) {
     if (!impl[k].avail) {
       printf("  crc32c %-24s not available\n", impl[k].name);

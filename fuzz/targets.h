@@ -127,25 +127,25 @@ static inline int fz_table_visit(void *ctx, const uint8_t *key, size_t klen, con
 }
 
 static inline int fz_table(const uint8_t *data, size_t size) {
-  tfckpt_err err;
-  tfckpt_err_clear(&err);
-  tfckpt_table *t = NULL;
-  if (tfckpt_table_open(data, size, "fuzz.index", &t, &err) != TFCKPT_OK) return 0;
+  tfckpt__err err;
+  tfckpt__err_clear(&err);
+  tfckpt__table *t = NULL;
+  if (tfckpt__table_open(data, size, "fuzz.index", &t, &err) != TFCKPT_OK) return 0;
   fz_keys k;
   memset(&k, 0, sizeof k);
-  (void)tfckpt_table_foreach(t, fz_table_visit, &k, &err);
-  (void)tfckpt_table_num_blocks(t);
+  (void)tfckpt__table_foreach(t, fz_table_visit, &k, &err);
+  (void)tfckpt__table_num_blocks(t);
   for (int i = 0; i <= k.n; i++) {
-    tfckpt_table_value v;
+    tfckpt__table_value v;
     const uint8_t *key = i < k.n ? k.keys[i] : (const uint8_t *)"\xff\xff-absent";
     size_t klen = i < k.n ? k.lens[i] : 9;
-    if (tfckpt_table_get(t, key, klen, &v, &err) == TFCKPT_OK) {
+    if (tfckpt__table_get(t, key, klen, &v, &err) == TFCKPT_OK) {
       for (size_t j = 0; j < v.len; j++) k.acc += v.data[j];
-      tfckpt_table_value_free(&v);
+      tfckpt__table_value_free(&v);
     }
     if (i < k.n) free(k.keys[i]);
   }
-  tfckpt_table_close(t);
+  tfckpt__table_close(t);
   return (int)(k.acc & 0);
 }
 
@@ -157,45 +157,45 @@ static inline int fz_bundle(const uint8_t *data, size_t size) {
   uint8_t sel = data[0];
   data++;
   size--;
-  tfckpt_err err;
-  tfckpt_err_clear(&err);
+  tfckpt__err err;
+  tfckpt__err_clear(&err);
   switch (sel % 6) {
   case 0: {
-    tfckpt_bundle_entry e;
-    if (tfckpt_bundle_decode_entry(data, size, &e, &err) == TFCKPT_OK) {
-      (void)tfckpt_num_elements(e.rank, e.dims);
+    tfckpt__bundle_entry e;
+    if (tfckpt__bundle_decode_entry(data, size, &e, &err) == TFCKPT_OK) {
+      (void)tfckpt__num_elements(e.rank, e.dims);
       for (int s = 0; s < e.nslices; s++) {
-        tfckpt_buf key;
+        tfckpt__buf key;
         memset(&key, 0, sizeof key);
-        tfckpt_encode_slice_key(&key, "v", 1, &e.slices[s]);
-        tfckpt_buf_free(&key);
+        tfckpt__encode_slice_key(&key, "v", 1, &e.slices[s]);
+        tfckpt__buf_free(&key);
       }
-      tfckpt_bundle_entry_free(&e);
+      tfckpt__bundle_entry_free(&e);
     }
     break;
   }
   case 1: {
-    tfckpt_bundle_header h;
-    (void)tfckpt_bundle_decode_header(data, size, &h);
+    tfckpt__bundle_header h;
+    (void)tfckpt__bundle_decode_header(data, size, &h);
     break;
   }
   case 2: {
     int rank;
     int64_t *dims = NULL;
-    if (tfckpt_decode_shape(data, size, &rank, &dims, &err) == TFCKPT_OK) {
-      (void)tfckpt_num_elements(rank, dims);
+    if (tfckpt__decode_shape(data, size, &rank, &dims, &err) == TFCKPT_OK) {
+      (void)tfckpt__num_elements(rank, dims);
       free(dims);
     }
     break;
   }
   case 3: {
-    tfckpt_slice s;
-    if (tfckpt_decode_slice(data, size, &s, &err) == TFCKPT_OK) {
-      tfckpt_buf key;
+    tfckpt__slice s;
+    if (tfckpt__decode_slice(data, size, &s, &err) == TFCKPT_OK) {
+      tfckpt__buf key;
       memset(&key, 0, sizeof key);
-      tfckpt_encode_slice_key(&key, "name", 4, &s);
-      tfckpt_buf_free(&key);
-      tfckpt_slice_free(&s);
+      tfckpt__encode_slice_key(&key, "name", 4, &s);
+      tfckpt__buf_free(&key);
+      tfckpt__slice_free(&s);
     }
     break;
   }
@@ -210,10 +210,10 @@ static inline int fz_bundle(const uint8_t *data, size_t size) {
     size_t starts[64], lens[64];
     int rc;
     if (sel % 6 == 4)
-      rc = tfckpt_parse_string_tensor(data, size, n, sel & 0x80, crc, sel & 0x40, starts,
+      rc = tfckpt__parse_string_tensor(data, size, n, sel & 0x80, crc, sel & 0x40, starts,
                                       lens, &err);
     else
-      rc = tfckpt_parse_variant_tensor(data, size, n, crc, sel & 0x40, starts, lens, &err);
+      rc = tfckpt__parse_variant_tensor(data, size, n, crc, sel & 0x40, starts, lens, &err);
     if (rc == TFCKPT_OK) {
       unsigned acc = 0;
       for (int64_t i = 0; i < n; i++)
@@ -295,18 +295,18 @@ static inline int fz_v1(const uint8_t *data, size_t size) {
   uint8_t sel = data[0];
   data++;
   size--;
-  tfckpt_err err;
-  tfckpt_err_clear(&err);
+  tfckpt__err err;
+  tfckpt__err_clear(&err);
   if (sel % 3 == 0) {
-    tfckpt_v1_meta m;
-    if (tfckpt_v1_decode_meta(data, size, &m, &err) == TFCKPT_OK) {
-      for (size_t i = 0; i < m.ntensors; i++) (void)tfckpt_num_elements(m.tensors[i].rank, m.tensors[i].dims);
-      tfckpt_v1_meta_free(&m);
+    tfckpt__v1_meta m;
+    if (tfckpt__v1_decode_meta(data, size, &m, &err) == TFCKPT_OK) {
+      for (size_t i = 0; i < m.ntensors; i++) (void)tfckpt__num_elements(m.tensors[i].rank, m.tensors[i].dims);
+      tfckpt__v1_meta_free(&m);
     }
   } else if (sel % 3 == 1) {
-    tfckpt_v1_record rec;
-    if (tfckpt_v1_decode_record(data, size, &rec, &err) == TFCKPT_OK) {
-      if (rec.has_slice) tfckpt_slice_free(&rec.slice);
+    tfckpt__v1_record rec;
+    if (tfckpt__v1_decode_record(data, size, &rec, &err) == TFCKPT_OK) {
+      if (rec.has_slice) tfckpt__slice_free(&rec.slice);
     }
   } else {
     /* TensorProto values: dtype from the selector, count from a byte */
@@ -318,10 +318,10 @@ static inline int fz_v1(const uint8_t *data, size_t size) {
     int64_t n = data[0] % 64;
     data++;
     size--;
-    if (!tfckpt_v1_dtype_supported(dtype)) return 0;
+    if (!tfckpt__v1_dtype_supported(dtype)) return 0;
     uint8_t out[64 * 16];
     size_t starts[64], lens[64];
-    (void)tfckpt_v1_decode_values(data, size, dtype, n, out, starts, lens, &err);
+    (void)tfckpt__v1_decode_values(data, size, dtype, n, out, starts, lens, &err);
   }
   return 0;
 }
@@ -374,11 +374,11 @@ static inline int fz_objgraph(const uint8_t *data, size_t size) {
 static inline int fz_metagraph(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   int kind = data[0] % 3; /* 0 guess, 1 meta, 2 saved_model */
-  tfckpt_err err;
-  tfckpt_err_clear(&err);
+  tfckpt__err err;
+  tfckpt__err_clear(&err);
   tfckpt_graph_info g;
-  if (tfckpt_graph_parse(data + 1, size - 1, kind, &g, &err) == TFCKPT_OK) {
-    for (size_t i = 0; i < g.nvars; i++) (void)tfckpt_graph_find(&g, g.vars[i].name);
+  if (tfckpt__graph_parse(data + 1, size - 1, kind, &g, &err) == TFCKPT_OK) {
+    for (size_t i = 0; i < g.nvars; i++) (void)tfckpt__graph_find(&g, g.vars[i].name);
     tfckpt_graph_info_free(&g);
   }
   return 0;
@@ -387,16 +387,16 @@ static inline int fz_metagraph(const uint8_t *data, size_t size) {
 /* ---- the `checkpoint` state file --------------------------------------- */
 
 static inline int fz_state(const uint8_t *data, size_t size) {
-  tfckpt_err err;
-  tfckpt_err_clear(&err);
+  tfckpt__err err;
+  tfckpt__err_clear(&err);
   tfckpt_state s;
-  if (tfckpt_state_parse((const char *)data, size, "checkpoint", &s, &err) != TFCKPT_OK)
+  if (tfckpt__state_parse((const char *)data, size, "checkpoint", &s, &err) != TFCKPT_OK)
     return 0;
   /* What we format must parse back to the same state. */
   char *text = tfckpt_state_format(&s);
   if (text) {
     tfckpt_state s2;
-    if (tfckpt_state_parse(text, strlen(text), "checkpoint", &s2, &err) != TFCKPT_OK) abort();
+    if (tfckpt__state_parse(text, strlen(text), "checkpoint", &s2, &err) != TFCKPT_OK) abort();
     if (!s.model_checkpoint_path != !s2.model_checkpoint_path) abort();
     if (s.model_checkpoint_path && strcmp(s.model_checkpoint_path, s2.model_checkpoint_path))
       abort();

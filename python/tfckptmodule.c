@@ -20,9 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/error.h"
-#include "format/state.h"
-#include "tensor/half.h"
+#include "tfckpt/state.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/tensor.h"
 #include "tfckpt/tfckpt.h"
@@ -606,14 +604,12 @@ static PyObject *mod_latest_checkpoint(PyObject *m, PyObject *args, PyObject *kw
   PyObject *result = NULL;
   tfckpt_state st;
   memset(&st, 0, sizeof st);
-  tfckpt_err err;
-  memset(&err, 0, sizeof err);
   if (asprintf(&state_path, "%s%s%s", dir, dlen ? sep : "", latest ? latest : "checkpoint") < 0) {
     state_path = NULL;
     result = PyErr_NoMemory();
     goto done;
   }
-  if (!file_exists(state_path) || tfckpt_state_read(state_path, &st, &err) != TFCKPT_OK) {
+  if (!file_exists(state_path) || tfckpt_state_read(state_path, &st) != TFCKPT_OK) {
     /* TF logs and returns None for a missing or unparsable state file. */
     Py_INCREF(Py_None);
     result = Py_None;

@@ -10,7 +10,7 @@
 #include "tfckpt/tfckpt.h"
 
 static const tfckpt_graph_var *var(const tfckpt_graph_info *g, const char *name) {
-  long i = tfckpt_graph_find(g, name);
+  long i = tfckpt__graph_find(g, name);
   return i >= 0 ? &g->vars[i] : NULL;
 }
 
@@ -21,8 +21,8 @@ static int64_t op_count(const tfckpt_graph_info *g, const char *op) {
 }
 
 static int load(const char *rel, tfckpt_graph_info *g) {
-  tfckpt_err err = {0, ""};
-  int rc = tfckpt_graph_load(tu_fixture(rel), g, &err);
+  tfckpt__err err = {0, ""};
+  int rc = tfckpt__graph_load(tu_fixture(rel), g, &err);
   CHECK_EQ(rc, 0);
   if (rc) fprintf(stderr, "%s: %s\n", rel, err.msg);
   return rc;
@@ -113,84 +113,84 @@ static void test_saved_models(void) {
 
 /* ---- synthetic MetaGraphDefs ---- */
 
-static void put_shape(tfckpt_buf *b, uint32_t field, int rank, const int64_t *dims) {
-  tfckpt_buf s = {0};
-  if (rank < 0) tfckpt_pb_put_uint(&s, 3, 1);
+static void put_shape(tfckpt__buf *b, uint32_t field, int rank, const int64_t *dims) {
+  tfckpt__buf s = {0};
+  if (rank < 0) tfckpt__pb_put_uint(&s, 3, 1);
   for (int d = 0; d < rank; d++) {
-    tfckpt_buf dim = {0};
-    tfckpt_pb_put_uint(&dim, 1, (uint64_t)dims[d]);
-    tfckpt_pb_put_bytes(&s, 2, dim.data, dim.len);
-    tfckpt_buf_free(&dim);
+    tfckpt__buf dim = {0};
+    tfckpt__pb_put_uint(&dim, 1, (uint64_t)dims[d]);
+    tfckpt__pb_put_bytes(&s, 2, dim.data, dim.len);
+    tfckpt__buf_free(&dim);
   }
-  tfckpt_pb_put_bytes(b, field, s.data ? s.data : (uint8_t *)"", s.len);
-  tfckpt_buf_free(&s);
+  tfckpt__pb_put_bytes(b, field, s.data ? s.data : (uint8_t *)"", s.len);
+  tfckpt__buf_free(&s);
 }
 
-static void put_attr(tfckpt_buf *node, const char *key, const tfckpt_buf *val) {
-  tfckpt_buf e = {0};
-  tfckpt_pb_put_bytes(&e, 1, key, strlen(key));
-  tfckpt_pb_put_bytes(&e, 2, val->data, val->len);
-  tfckpt_pb_put_bytes(node, 5, e.data, e.len);
-  tfckpt_buf_free(&e);
+static void put_attr(tfckpt__buf *node, const char *key, const tfckpt__buf *val) {
+  tfckpt__buf e = {0};
+  tfckpt__pb_put_bytes(&e, 1, key, strlen(key));
+  tfckpt__pb_put_bytes(&e, 2, val->data, val->len);
+  tfckpt__pb_put_bytes(node, 5, e.data, e.len);
+  tfckpt__buf_free(&e);
 }
 
-static void put_var_node(tfckpt_buf *graph, const char *name, const char *op, int dtype, int rank,
+static void put_var_node(tfckpt__buf *graph, const char *name, const char *op, int dtype, int rank,
                          const int64_t *dims) {
-  tfckpt_buf node = {0}, a = {0};
-  tfckpt_pb_put_bytes(&node, 1, name, strlen(name));
-  tfckpt_pb_put_bytes(&node, 2, op, strlen(op));
-  tfckpt_pb_put_uint(&a, 6, (uint64_t)dtype);
+  tfckpt__buf node = {0}, a = {0};
+  tfckpt__pb_put_bytes(&node, 1, name, strlen(name));
+  tfckpt__pb_put_bytes(&node, 2, op, strlen(op));
+  tfckpt__pb_put_uint(&a, 6, (uint64_t)dtype);
   put_attr(&node, "dtype", &a);
-  tfckpt_buf_free(&a);
+  tfckpt__buf_free(&a);
   put_shape(&a, 7, rank, dims);
   put_attr(&node, "shape", &a);
-  tfckpt_buf_free(&a);
-  tfckpt_pb_put_bytes(graph, 1, node.data, node.len);
-  tfckpt_buf_free(&node);
+  tfckpt__buf_free(&a);
+  tfckpt__pb_put_bytes(graph, 1, node.data, node.len);
+  tfckpt__buf_free(&node);
 }
 
-static void put_var_def(tfckpt_buf *list, const char *name, const char *full, int rank,
+static void put_var_def(tfckpt__buf *list, const char *name, const char *full, int rank,
                         const int64_t *full_shape) {
-  tfckpt_buf vd = {0};
-  tfckpt_pb_put_bytes(&vd, 1, name, strlen(name));
+  tfckpt__buf vd = {0};
+  tfckpt__pb_put_bytes(&vd, 1, name, strlen(name));
   if (full) {
-    tfckpt_buf si = {0}, packed = {0};
-    tfckpt_pb_put_bytes(&si, 1, full, strlen(full));
-    for (int d = 0; d < rank; d++) tfckpt_pb_put_varint(&packed, (uint64_t)full_shape[d]);
-    tfckpt_pb_put_bytes(&si, 2, packed.data, packed.len);
-    tfckpt_pb_put_bytes(&vd, 4, si.data, si.len);
-    tfckpt_buf_free(&si);
-    tfckpt_buf_free(&packed);
+    tfckpt__buf si = {0}, packed = {0};
+    tfckpt__pb_put_bytes(&si, 1, full, strlen(full));
+    for (int d = 0; d < rank; d++) tfckpt__pb_put_varint(&packed, (uint64_t)full_shape[d]);
+    tfckpt__pb_put_bytes(&si, 2, packed.data, packed.len);
+    tfckpt__pb_put_bytes(&vd, 4, si.data, si.len);
+    tfckpt__buf_free(&si);
+    tfckpt__buf_free(&packed);
   }
-  tfckpt_pb_put_bytes(list, 1, vd.data, vd.len);
-  tfckpt_buf_free(&vd);
+  tfckpt__pb_put_bytes(list, 1, vd.data, vd.len);
+  tfckpt__buf_free(&vd);
 }
 
 static void test_partitioned(void) {
-  tfckpt_buf graph = {0}, meta = {0}, list = {0};
+  tfckpt__buf graph = {0}, meta = {0}, list = {0};
   put_var_node(&graph, "w/part_0", "VariableV2", 101 /* DT_FLOAT_REF */, 2, (int64_t[]){2, 4});
   put_var_node(&graph, "w/part_1", "VariableV2", TFCKPT_FLOAT, 2, (int64_t[]){3, 4});
   put_var_node(&graph, "h", "VarHandleOp", TFCKPT_INT64, 2, (int64_t[]){-1, 7});
   put_var_node(&graph, "u", "VarHandleOp", TFCKPT_INT32, -1, NULL);
   put_var_node(&graph, "local", "VariableV2", TFCKPT_FLOAT, 0, NULL);
-  tfckpt_buf node = {0};
-  tfckpt_pb_put_bytes(&node, 1, "c", 1);
-  tfckpt_pb_put_bytes(&node, 2, "Const", 5);
-  tfckpt_pb_put_bytes(&graph, 1, node.data, node.len);
-  tfckpt_buf_free(&node);
+  tfckpt__buf node = {0};
+  tfckpt__pb_put_bytes(&node, 1, "c", 1);
+  tfckpt__pb_put_bytes(&node, 2, "Const", 5);
+  tfckpt__pb_put_bytes(&graph, 1, node.data, node.len);
+  tfckpt__buf_free(&node);
   put_var_def(&list, "w/part_0:0", "w", 2, (int64_t[]){5, 4});
   put_var_def(&list, "w/part_1:0", "w", 2, (int64_t[]){5, 4});
   put_var_def(&list, "h:0", NULL, 0, NULL);
   put_var_def(&list, "u:0", NULL, 0, NULL);
-  tfckpt_buf coll = {0}, entry = {0};
-  tfckpt_pb_put_bytes(&coll, 2, list.data, list.len);
-  tfckpt_pb_put_bytes(&entry, 1, "variables", 9);
-  tfckpt_pb_put_bytes(&entry, 2, coll.data, coll.len);
-  tfckpt_pb_put_bytes(&meta, 2, graph.data, graph.len);
-  tfckpt_pb_put_bytes(&meta, 4, entry.data, entry.len);
+  tfckpt__buf coll = {0}, entry = {0};
+  tfckpt__pb_put_bytes(&coll, 2, list.data, list.len);
+  tfckpt__pb_put_bytes(&entry, 1, "variables", 9);
+  tfckpt__pb_put_bytes(&entry, 2, coll.data, coll.len);
+  tfckpt__pb_put_bytes(&meta, 2, graph.data, graph.len);
+  tfckpt__pb_put_bytes(&meta, 4, entry.data, entry.len);
   tfckpt_graph_info g;
-  tfckpt_err err = {0, ""};
-  CHECK_EQ(tfckpt_graph_parse(meta.data, meta.len, 0, &g, &err), 0);
+  tfckpt__err err = {0, ""};
+  CHECK_EQ(tfckpt__graph_parse(meta.data, meta.len, 0, &g, &err), 0);
   CHECK_EQ(g.kind, TFCKPT_GRAPH_META);
   CHECK_EQ(g.nvars, 4);
   CHECK_EQ(g.num_nodes, 6);
@@ -207,91 +207,91 @@ static void test_partitioned(void) {
   CHECK(var(&g, "w/part_0") == NULL);
   tfckpt_graph_info_free(&g);
   /* the same wrapped in a SavedModel */
-  tfckpt_buf sm = {0};
-  tfckpt_pb_put_uint(&sm, 1, 1);
-  tfckpt_pb_put_bytes(&sm, 2, meta.data, meta.len);
-  CHECK_EQ(tfckpt_graph_parse(sm.data, sm.len, 0, &g, &err), 0);
+  tfckpt__buf sm = {0};
+  tfckpt__pb_put_uint(&sm, 1, 1);
+  tfckpt__pb_put_bytes(&sm, 2, meta.data, meta.len);
+  CHECK_EQ(tfckpt__graph_parse(sm.data, sm.len, 0, &g, &err), 0);
   CHECK_EQ(g.kind, TFCKPT_GRAPH_SAVED_MODEL);
   CHECK_EQ(g.nvars, 4);
   tfckpt_graph_info_free(&g);
   /* truncated at every length: an error or a shorter graph, never a crash */
   for (size_t cut = 0; cut < sm.len; cut++) {
-    int rc = tfckpt_graph_parse(sm.data, cut, TFCKPT_GRAPH_SAVED_MODEL, &g, &err);
+    int rc = tfckpt__graph_parse(sm.data, cut, TFCKPT_GRAPH_SAVED_MODEL, &g, &err);
     CHECK(rc == 0 || rc == TFCKPT_ECORRUPT);
     if (rc == 0) tfckpt_graph_info_free(&g);
   }
-  tfckpt_buf_free(&sm);
-  tfckpt_buf_free(&graph);
-  tfckpt_buf_free(&meta);
-  tfckpt_buf_free(&list);
-  tfckpt_buf_free(&coll);
-  tfckpt_buf_free(&entry);
+  tfckpt__buf_free(&sm);
+  tfckpt__buf_free(&graph);
+  tfckpt__buf_free(&meta);
+  tfckpt__buf_free(&list);
+  tfckpt__buf_free(&coll);
+  tfckpt__buf_free(&entry);
 }
 
-static void expect_parse(const tfckpt_buf *b, int kind, int want, const char *msg) {
+static void expect_parse(const tfckpt__buf *b, int kind, int want, const char *msg) {
   tfckpt_graph_info g;
-  tfckpt_err err = {0, ""};
-  int rc = tfckpt_graph_parse(b->data ? b->data : (uint8_t *)"", b->len, kind, &g, &err);
+  tfckpt__err err = {0, ""};
+  int rc = tfckpt__graph_parse(b->data ? b->data : (uint8_t *)"", b->len, kind, &g, &err);
   CHECK_EQ(rc, want);
   if (msg) CHECK_CONTAINS(err.msg, msg);
   if (rc == 0) tfckpt_graph_info_free(&g);
 }
 
 static void test_bad(void) {
-  tfckpt_buf b = {0};
-  tfckpt_pb_put_uint(&b, 2, 5); /* graph_def as a varint */
+  tfckpt__buf b = {0};
+  tfckpt__pb_put_uint(&b, 2, 5); /* graph_def as a varint */
   expect_parse(&b, TFCKPT_GRAPH_META, TFCKPT_ECORRUPT, "MetaGraphDef field 2 has wire type 0");
-  tfckpt_buf_free(&b);
-  tfckpt_buf graph = {0}, node = {0};
-  tfckpt_pb_put_uint(&node, 1, 3); /* NodeDef name as a varint */
-  tfckpt_pb_put_bytes(&graph, 1, node.data, node.len);
-  tfckpt_pb_put_bytes(&b, 2, graph.data, graph.len);
+  tfckpt__buf_free(&b);
+  tfckpt__buf graph = {0}, node = {0};
+  tfckpt__pb_put_uint(&node, 1, 3); /* NodeDef name as a varint */
+  tfckpt__pb_put_bytes(&graph, 1, node.data, node.len);
+  tfckpt__pb_put_bytes(&b, 2, graph.data, graph.len);
   expect_parse(&b, TFCKPT_GRAPH_META, TFCKPT_ECORRUPT, "malformed NodeDef 0");
-  tfckpt_buf_free(&b);
-  tfckpt_buf_free(&graph);
-  tfckpt_buf_free(&node);
+  tfckpt__buf_free(&b);
+  tfckpt__buf_free(&graph);
+  tfckpt__buf_free(&node);
   /* a huge declared length */
-  tfckpt_pb_put_tag(&b, 2, PB_LEN);
-  tfckpt_pb_put_varint(&b, 1ull << 50);
-  tfckpt_buf_append(&b, "\x0a\x00", 2);
+  tfckpt__pb_put_tag(&b, 2, PB_LEN);
+  tfckpt__pb_put_varint(&b, 1ull << 50);
+  tfckpt__buf_append(&b, "\x0a\x00", 2);
   expect_parse(&b, TFCKPT_GRAPH_META, TFCKPT_ECORRUPT, "malformed MetaGraphDef (truncated)");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   /* a SavedModel without meta graphs */
-  tfckpt_pb_put_uint(&b, 1, 1);
+  tfckpt__pb_put_uint(&b, 1, 1);
   expect_parse(&b, 0, TFCKPT_ECORRUPT, "SavedModel holds no meta graph");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   /* a SavedObjectGraph with a cycle, and with a child out of range */
   for (int variant = 0; variant < 2; variant++) {
-    tfckpt_buf og = {0}, meta = {0};
+    tfckpt__buf og = {0}, meta = {0};
     for (int i = 0; i < 2; i++) {
-      tfckpt_buf obj = {0}, ref = {0};
-      tfckpt_pb_put_uint(&ref, 1, variant ? 7 : (uint64_t)(1 - i));
-      tfckpt_pb_put_bytes(&ref, 2, "x", 1);
-      tfckpt_pb_put_bytes(&obj, 1, ref.data, ref.len);
-      tfckpt_pb_put_bytes(&og, 1, obj.data, obj.len);
-      tfckpt_buf_free(&obj);
-      tfckpt_buf_free(&ref);
+      tfckpt__buf obj = {0}, ref = {0};
+      tfckpt__pb_put_uint(&ref, 1, variant ? 7 : (uint64_t)(1 - i));
+      tfckpt__pb_put_bytes(&ref, 2, "x", 1);
+      tfckpt__pb_put_bytes(&obj, 1, ref.data, ref.len);
+      tfckpt__pb_put_bytes(&og, 1, obj.data, obj.len);
+      tfckpt__buf_free(&obj);
+      tfckpt__buf_free(&ref);
     }
-    tfckpt_pb_put_bytes(&meta, 7, og.data, og.len);
+    tfckpt__pb_put_bytes(&meta, 7, og.data, og.len);
     expect_parse(&meta, TFCKPT_GRAPH_META, TFCKPT_ECORRUPT,
                  variant ? "SavedObjectGraph: node 0 has child 7" : "SavedObjectGraph: cycle");
-    tfckpt_buf_free(&og);
-    tfckpt_buf_free(&meta);
+    tfckpt__buf_free(&og);
+    tfckpt__buf_free(&meta);
   }
   /* files: empty, a directory without saved_model.pb, a truncated real file */
   char *tmp = tu_mkdtemp();
   char *empty = tu_path(tmp, "empty.meta");
   tu_write_file(empty, "", 0);
   tfckpt_graph_info g;
-  tfckpt_err err = {0, ""};
-  CHECK_EQ(tfckpt_graph_load(empty, &g, &err), TFCKPT_ECORRUPT);
+  tfckpt__err err = {0, ""};
+  CHECK_EQ(tfckpt__graph_load(empty, &g, &err), TFCKPT_ECORRUPT);
   CHECK_CONTAINS(err.msg, "empty.meta: empty file");
-  CHECK_EQ(tfckpt_graph_load(tmp, &g, &err), TFCKPT_ENOTFOUND);
+  CHECK_EQ(tfckpt__graph_load(tmp, &g, &err), TFCKPT_ENOTFOUND);
   CHECK_CONTAINS(err.msg, "a directory without saved_model.pb");
   char *cut = tu_path(tmp, "cut.meta");
   CHECK_EQ(tu_copy_file(tu_fixture("v1_acrobot_tf0x/model.ckpt.meta"), cut), 0);
   CHECK_EQ(tu_truncate(cut, 100000), 0);
-  CHECK_EQ(tfckpt_graph_load(cut, &g, &err), TFCKPT_ECORRUPT);
+  CHECK_EQ(tfckpt__graph_load(cut, &g, &err), TFCKPT_ECORRUPT);
   CHECK_CONTAINS(err.msg, "cut.meta: malformed");
   free(empty);
   free(cut);
@@ -315,8 +315,8 @@ static void test_mutations(void) {
       else if (mode == 1) m[pos] = 0xff;
       else len = pos;
       tfckpt_graph_info g;
-      tfckpt_err err = {0, ""};
-      int rc = tfckpt_graph_parse(m, len, TFCKPT_GRAPH_META, &g, &err);
+      tfckpt__err err = {0, ""};
+      int rc = tfckpt__graph_parse(m, len, TFCKPT_GRAPH_META, &g, &err);
       CHECK(rc == TFCKPT_OK || rc == TFCKPT_ECORRUPT);
       if (rc == 0) {
         ok++;

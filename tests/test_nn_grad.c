@@ -32,7 +32,7 @@ static double loss_of(tfckpt_model *m, const batch *b, int training) {
   const float *o = nn_forward(m, b->x, ROWS, training, 1234);
   size_t k = tfckpt_model_output_width(m);
   double ls, ms;
-  tfckpt_err err = {0};
+  tfckpt__err err = {0};
   int rc = nn_loss(m->loss, o, ROWS, k, b->yi, b->yf, NULL, &ls, &ms, &err);
   if (rc) {
     fprintf(stderr, "loss failed: %s\n", err.msg);
@@ -50,7 +50,7 @@ static void analytic(tfckpt_model *m, const batch *b) {
   const float *o = nn_forward(m, b->x, ROWS, 1, 1234);
   nn_layer *last = &m->layers[m->nlayers - 1];
   double ls, ms;
-  tfckpt_err err = {0};
+  tfckpt__err err = {0};
   nn_loss(m->loss, o, ROWS, last->out, b->yi, b->yf, last->dy, &ls, &ms, &err);
   nn_backward(m, ROWS);
   for (size_t v = 0; v < m->nvars; v++)
@@ -141,7 +141,7 @@ static void check_loss_direct(int loss) {
   float yf[R * K] = {1, 0, 1, 0, 0.5f, 1, 0, 1, 0, 0, 1, 1};
   float g[R * K];
   double ls, ms;
-  tfckpt_err err = {0};
+  tfckpt__err err = {0};
   CHECK(nn_loss(loss, z, R, K, yi, yf, g, &ls, &ms, &err) == 0);
   double den = nn_loss_denominator(loss, R, K);
   for (int i = 0; i < R * K; i++) {
@@ -166,7 +166,7 @@ static void check_known_values(void) {
   float z[2] = {0.0f, (float)log(3.0)};
   int32_t y = 1;
   double ls, ms;
-  tfckpt_err err = {0};
+  tfckpt__err err = {0};
   CHECK(nn_loss(TFCKPT_LOSS_SOFTMAX_CE, z, 1, 2, &y, NULL, NULL, &ls, &ms, &err) == 0);
   CHECK(fabs(ls - (-log(0.75))) < 1e-6);
   CHECK(ms == 1.0);

@@ -489,22 +489,22 @@ static void test_events(void) {
   CHECK(data != NULL);
   size_t pos = 0, len;
   const uint8_t *rec;
-  tfckpt_err err = {0};
+  tfckpt__err err = {0};
   int records = 0, losses = 0, vals = 0, rc;
   int64_t last_loss_step = 0;
-  while (data && (rc = tfckpt_tfrecord_next(data, n, &pos, &rec, &len, name, &err)) == 1) {
-    tfckpt_pb pb = tfckpt_pb_init(rec, len);
-    tfckpt_pb_field f;
+  while (data && (rc = tfckpt__tfrecord_next(data, n, &pos, &rec, &len, name, &err)) == 1) {
+    tfckpt__pb pb = tfckpt__pb_init(rec, len);
+    tfckpt__pb_field f;
     int64_t step = 0;
-    while (tfckpt_pb_next(&pb, &f) == 1) {
+    while (tfckpt__pb_next(&pb, &f) == 1) {
       if (f.num == 2) step = (int64_t)f.v;
       if (f.num == 3) CHECK(records == 0 && f.len == 13 && !memcmp(f.data, "brain.Event:2", 13));
       if (f.num == 5) {
-        tfckpt_pb s = tfckpt_pb_init(f.data, f.len), v;
-        tfckpt_pb_field sf, vf;
-        while (tfckpt_pb_next(&s, &sf) == 1) {
-          v = tfckpt_pb_init(sf.data, sf.len);
-          while (tfckpt_pb_next(&v, &vf) == 1)
+        tfckpt__pb s = tfckpt__pb_init(f.data, f.len), v;
+        tfckpt__pb_field sf, vf;
+        while (tfckpt__pb_next(&s, &sf) == 1) {
+          v = tfckpt__pb_init(sf.data, sf.len);
+          while (tfckpt__pb_next(&v, &vf) == 1)
             if (vf.num == 1 && vf.len == 4 && !memcmp(vf.data, "loss", 4)) losses++, last_loss_step = step;
             else if (vf.num == 1 && vf.len == 8 && !memcmp(vf.data, "val_loss", 8)) vals++;
         }
@@ -522,7 +522,7 @@ static void test_events(void) {
   if (data && n > 40) {
     data[20] ^= 1; /* inside the first record's data */
     pos = 0;
-    while ((rc = tfckpt_tfrecord_next(data, n, &pos, &rec, &len, name, &err)) == 1) {
+    while ((rc = tfckpt__tfrecord_next(data, n, &pos, &rec, &len, name, &err)) == 1) {
     }
     CHECK_EQ(rc, TFCKPT_ECHECKSUM);
     CHECK_CONTAINS(err.msg, "record data checksum mismatch at offset");

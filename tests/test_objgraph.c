@@ -232,7 +232,7 @@ static void test_friendly(void) {
   check_friendly("dense/kernel/Adam_1", "dense/kernel/Adam_1");
   check_friendly(TFCKPT_OBJECT_GRAPH_KEY, TFCKPT_OBJECT_GRAPH_KEY);
   check_friendly("x.ATTRIBUTES/y", "x.ATTRIBUTES/y"); /* not a path component */
-  char *e = tfckpt_objkey_escape("a.b/c");
+  char *e = tfckpt__objkey_escape("a.b/c");
   CHECK(e && !strcmp(e, "a..b.Sc"));
   free(e);
 }
@@ -248,37 +248,37 @@ typedef struct gnode {
   const char *attr_key; /* NULL: none */
 } gnode;
 
-static void build(tfckpt_buf *out, const gnode *ns, int n) {
+static void build(tfckpt__buf *out, const gnode *ns, int n) {
   for (int i = 0; i < n; i++) {
-    tfckpt_buf node = {0};
+    tfckpt__buf node = {0};
     for (int k = 0; k < ns[i].nchildren; k++) {
-      tfckpt_buf ref = {0};
-      tfckpt_pb_put_uint(&ref, 1, (uint64_t)(int64_t)ns[i].child[k]);
-      tfckpt_pb_put_bytes(&ref, 2, ns[i].name[k], strlen(ns[i].name[k]));
-      tfckpt_pb_put_bytes(&node, 1, ref.data, ref.len);
-      tfckpt_buf_free(&ref);
+      tfckpt__buf ref = {0};
+      tfckpt__pb_put_uint(&ref, 1, (uint64_t)(int64_t)ns[i].child[k]);
+      tfckpt__pb_put_bytes(&ref, 2, ns[i].name[k], strlen(ns[i].name[k]));
+      tfckpt__pb_put_bytes(&node, 1, ref.data, ref.len);
+      tfckpt__buf_free(&ref);
     }
     if (ns[i].attr_key) {
-      tfckpt_buf at = {0};
-      tfckpt_pb_put_bytes(&at, 1, "VARIABLE_VALUE", 14);
-      tfckpt_pb_put_bytes(&at, 3, ns[i].attr_key, strlen(ns[i].attr_key));
-      tfckpt_pb_put_bytes(&node, 2, at.data, at.len);
-      tfckpt_buf_free(&at);
+      tfckpt__buf at = {0};
+      tfckpt__pb_put_bytes(&at, 1, "VARIABLE_VALUE", 14);
+      tfckpt__pb_put_bytes(&at, 3, ns[i].attr_key, strlen(ns[i].attr_key));
+      tfckpt__pb_put_bytes(&node, 2, at.data, at.len);
+      tfckpt__buf_free(&at);
     }
     for (int k = 0; k < ns[i].nslots; k++) {
-      tfckpt_buf sl = {0};
-      tfckpt_pb_put_uint(&sl, 1, (uint64_t)(int64_t)ns[i].slot_orig[k]);
-      tfckpt_pb_put_bytes(&sl, 2, "m", 1);
-      tfckpt_pb_put_uint(&sl, 3, (uint64_t)(int64_t)ns[i].slot_node[k]);
-      tfckpt_pb_put_bytes(&node, 3, sl.data, sl.len);
-      tfckpt_buf_free(&sl);
+      tfckpt__buf sl = {0};
+      tfckpt__pb_put_uint(&sl, 1, (uint64_t)(int64_t)ns[i].slot_orig[k]);
+      tfckpt__pb_put_bytes(&sl, 2, "m", 1);
+      tfckpt__pb_put_uint(&sl, 3, (uint64_t)(int64_t)ns[i].slot_node[k]);
+      tfckpt__pb_put_bytes(&node, 3, sl.data, sl.len);
+      tfckpt__buf_free(&sl);
     }
-    tfckpt_pb_put_bytes(out, 1, node.data ? node.data : (uint8_t *)"", node.len);
-    tfckpt_buf_free(&node);
+    tfckpt__pb_put_bytes(out, 1, node.data ? node.data : (uint8_t *)"", node.len);
+    tfckpt__buf_free(&node);
   }
 }
 
-static int parse_expect(const tfckpt_buf *b, int want_rc, const char *msg) {
+static int parse_expect(const tfckpt__buf *b, int want_rc, const char *msg) {
   tfckpt_objgraph *g;
   int rc = tfckpt_objgraph_parse(b->data ? b->data : (uint8_t *)"", b->len, &g);
   CHECK_EQ(rc, want_rc);
@@ -288,7 +288,7 @@ static int parse_expect(const tfckpt_buf *b, int want_rc, const char *msg) {
 }
 
 static void test_synthetic(void) {
-  tfckpt_buf b = {0};
+  tfckpt__buf b = {0};
   /* a small valid graph with a slot */
   gnode ok[4] = {
       {.nchildren = 2, .child = {1, 2}, .name = {"model", "opt"}},
@@ -322,98 +322,98 @@ static void test_synthetic(void) {
     CHECK(rc == TFCKPT_OK || rc == TFCKPT_ECORRUPT);
     tfckpt_objgraph_free(t);
   }
-  tfckpt_buf c = {0};
-  tfckpt_buf_append(&c, b.data, b.len - 3);
+  tfckpt__buf c = {0};
+  tfckpt__buf_append(&c, b.data, b.len - 3);
   parse_expect(&c, TFCKPT_ECORRUPT, "object graph: truncated protobuf");
-  tfckpt_buf_free(&c);
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&c);
+  tfckpt__buf_free(&b);
 
   /* out-of-range and negative child ids */
   gnode oor[1] = {{.nchildren = 1, .child = {5}, .name = {"x"}}};
   build(&b, oor, 1);
   parse_expect(&b, TFCKPT_ECORRUPT, "object graph: node 0 has child 5 (\"x\"), but the graph has 1 nodes");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   gnode neg[2] = {{.nchildren = 1, .child = {-1}, .name = {"x"}}, {0}};
   build(&b, neg, 2);
   parse_expect(&b, TFCKPT_ECORRUPT, "node 0 has child -1");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   /* cycles: two nodes, and a self loop */
   gnode cyc[3] = {{.nchildren = 1, .child = {1}, .name = {"a"}},
                   {.nchildren = 1, .child = {2}, .name = {"b"}},
                   {.nchildren = 1, .child = {1}, .name = {"c"}}};
   build(&b, cyc, 3);
   parse_expect(&b, TFCKPT_ECORRUPT, "object graph: cycle: node 2 (\"c\") leads back to node 1");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   gnode self[1] = {{.nchildren = 1, .child = {0}, .name = {"me"}}};
   build(&b, self, 1);
   parse_expect(&b, TFCKPT_ECORRUPT, "cycle: node 0 (\"me\") leads back to node 0");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   /* a slot reference out of range */
   gnode bad_slot[2] = {{.nchildren = 1, .child = {1}, .name = {"opt"}},
                        {.nslots = 1, .slot_orig = {0}, .slot_node = {9}}};
   build(&b, bad_slot, 2);
   parse_expect(&b, TFCKPT_ECORRUPT, "node 1: slot \"m\" refers to node 0 / 9, but the graph has 2 nodes");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   /* wrong wire types */
-  tfckpt_pb_put_uint(&b, 1, 7);
+  tfckpt__pb_put_uint(&b, 1, 7);
   parse_expect(&b, TFCKPT_ECORRUPT, "object graph: nodes field has wire type 0");
-  tfckpt_buf_free(&b);
-  tfckpt_buf node = {0};
-  tfckpt_pb_put_uint(&node, 1, 3); /* children as a varint */
-  tfckpt_pb_put_bytes(&b, 1, node.data, node.len);
+  tfckpt__buf_free(&b);
+  tfckpt__buf node = {0};
+  tfckpt__pb_put_uint(&node, 1, 3); /* children as a varint */
+  tfckpt__pb_put_bytes(&b, 1, node.data, node.len);
   parse_expect(&b, TFCKPT_ECORRUPT, "object graph: node 0: field 1 has wire type 0");
-  tfckpt_buf_free(&b);
-  tfckpt_buf_free(&node);
-  tfckpt_buf ref = {0};
-  tfckpt_pb_put_bytes(&ref, 1, "zz", 2); /* node_id as bytes */
-  tfckpt_pb_put_bytes(&node, 1, ref.data, ref.len);
-  tfckpt_pb_put_bytes(&b, 1, node.data, node.len);
+  tfckpt__buf_free(&b);
+  tfckpt__buf_free(&node);
+  tfckpt__buf ref = {0};
+  tfckpt__pb_put_bytes(&ref, 1, "zz", 2); /* node_id as bytes */
+  tfckpt__pb_put_bytes(&node, 1, ref.data, ref.len);
+  tfckpt__pb_put_bytes(&b, 1, node.data, node.len);
   parse_expect(&b, TFCKPT_ECORRUPT, "child reference field 1 has wire type 2");
-  tfckpt_buf_free(&b);
-  tfckpt_buf_free(&node);
-  tfckpt_buf_free(&ref);
+  tfckpt__buf_free(&b);
+  tfckpt__buf_free(&node);
+  tfckpt__buf_free(&ref);
   /* a huge declared length */
-  tfckpt_pb_put_tag(&b, 1, PB_LEN);
-  tfckpt_pb_put_varint(&b, 1ull << 40);
-  tfckpt_buf_append(&b, "\x0a\x00", 2);
+  tfckpt__pb_put_tag(&b, 1, PB_LEN);
+  tfckpt__pb_put_varint(&b, 1ull << 40);
+  tfckpt__buf_append(&b, "\x0a\x00", 2);
   parse_expect(&b, TFCKPT_ECORRUPT, "object graph: truncated protobuf");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   /* no nodes at all */
   parse_expect(&b, TFCKPT_ECORRUPT, "object graph: no nodes (no root)");
 
   /* a deep chain: no recursion, so no stack overflow; paths stay bounded */
   int depth = getenv("TFCKPT_QUICK") ? 2000 : 5000;
   for (int i = 0; i < depth; i++) {
-    tfckpt_buf nd = {0}, rf = {0};
+    tfckpt__buf nd = {0}, rf = {0};
     if (i + 1 < depth) {
-      tfckpt_pb_put_uint(&rf, 1, (uint64_t)(i + 1));
-      tfckpt_pb_put_bytes(&rf, 2, "n", 1);
-      tfckpt_pb_put_bytes(&nd, 1, rf.data, rf.len);
+      tfckpt__pb_put_uint(&rf, 1, (uint64_t)(i + 1));
+      tfckpt__pb_put_bytes(&rf, 2, "n", 1);
+      tfckpt__pb_put_bytes(&nd, 1, rf.data, rf.len);
     }
-    tfckpt_pb_put_bytes(&b, 1, nd.data ? nd.data : (uint8_t *)"", nd.len);
-    tfckpt_buf_free(&nd);
-    tfckpt_buf_free(&rf);
+    tfckpt__pb_put_bytes(&b, 1, nd.data ? nd.data : (uint8_t *)"", nd.len);
+    tfckpt__buf_free(&nd);
+    tfckpt__buf_free(&rf);
   }
   CHECK_EQ(tfckpt_objgraph_parse(b.data, b.len, &g), 0);
   tfckpt_objgraph_node(g, depth - 1, &n);
   CHECK(n.path && strlen(n.path) == (size_t)(2 * (depth - 1) - 1));
   tfckpt_objgraph_free(g);
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   /* a chain whose paths would need gigabytes is refused */
   depth = 12000;
   for (int i = 0; i < depth; i++) {
-    tfckpt_buf nd = {0}, rf = {0};
+    tfckpt__buf nd = {0}, rf = {0};
     if (i + 1 < depth) {
-      tfckpt_pb_put_uint(&rf, 1, (uint64_t)(i + 1));
-      tfckpt_pb_put_bytes(&rf, 2, "long_name", 9);
-      tfckpt_pb_put_bytes(&nd, 1, rf.data, rf.len);
+      tfckpt__pb_put_uint(&rf, 1, (uint64_t)(i + 1));
+      tfckpt__pb_put_bytes(&rf, 2, "long_name", 9);
+      tfckpt__pb_put_bytes(&nd, 1, rf.data, rf.len);
     }
-    tfckpt_pb_put_bytes(&b, 1, nd.data ? nd.data : (uint8_t *)"", nd.len);
-    tfckpt_buf_free(&nd);
-    tfckpt_buf_free(&rf);
+    tfckpt__pb_put_bytes(&b, 1, nd.data ? nd.data : (uint8_t *)"", nd.len);
+    tfckpt__buf_free(&nd);
+    tfckpt__buf_free(&rf);
   }
   parse_expect(&b, TFCKPT_ECORRUPT, "object paths add up to more than 64 MiB");
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
 }
 
 /* Bit flips and truncations of a real graph: an error or a success. */

@@ -1,10 +1,9 @@
-/* The `tree --objects` printer (src/cli/objtree_print.c, compiled into this
- * test directly since CLI sources are not part of the library). */
+/* The `tree --objects` printer (src/cli/objtree_print.c, from the CLI
+ * library). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_util.c"
-#include "cli/objtree_print.c"
+#include "cli/objtree_print.h"
 #include "testutil.h"
 
 static char *print_tree(const char *rel, int ascii, int *status) {

@@ -157,7 +157,7 @@ static void test_spec_slices(void) {
 typedef struct tslice {
   int rank; /* 0: the whole tensor (rank-0 slice of a scalar, or all-full) */
   int64_t start[4], length[4]; /* length -1: full */
-  tfckpt_buf tensor;           /* TensorProto bytes */
+  tfckpt__buf tensor;           /* TensorProto bytes */
   const char *record_name;     /* NULL: the tensor's */
 } tslice;
 
@@ -169,23 +169,23 @@ typedef struct ttensor {
   tslice slices[4];
 } ttensor;
 
-static void put_slice(tfckpt_buf *b, uint32_t field, const tslice *s) {
-  tfckpt_buf sp = {0};
+static void put_slice(tfckpt__buf *b, uint32_t field, const tslice *s) {
+  tfckpt__buf sp = {0};
   for (int d = 0; d < s->rank; d++) {
-    tfckpt_buf ex = {0};
+    tfckpt__buf ex = {0};
     if (s->length[d] != -1) {
-      if (s->start[d]) tfckpt_pb_put_uint(&ex, 1, (uint64_t)s->start[d]);
-      tfckpt_pb_put_uint(&ex, 2, (uint64_t)s->length[d]);
+      if (s->start[d]) tfckpt__pb_put_uint(&ex, 1, (uint64_t)s->start[d]);
+      tfckpt__pb_put_uint(&ex, 2, (uint64_t)s->length[d]);
     }
-    tfckpt_pb_put_bytes(&sp, 1, ex.data, ex.len);
-    tfckpt_buf_free(&ex);
+    tfckpt__pb_put_bytes(&sp, 1, ex.data, ex.len);
+    tfckpt__buf_free(&ex);
   }
-  tfckpt_pb_put_bytes(b, field, sp.data, sp.len);
-  tfckpt_buf_free(&sp);
+  tfckpt__pb_put_bytes(b, field, sp.data, sp.len);
+  tfckpt__buf_free(&sp);
 }
 
-static tfckpt_slice as_slice(const tslice *s, int64_t *st, int64_t *ln) {
-  tfckpt_slice x = {s->rank, st, ln};
+static tfckpt__slice as_slice(const tslice *s, int64_t *st, int64_t *ln) {
+  tfckpt__slice x = {s->rank, st, ln};
   for (int d = 0; d < s->rank; d++) {
     st[d] = s->length[d] == -1 ? 0 : s->start[d];
     ln[d] = s->length[d];
@@ -194,7 +194,7 @@ static tfckpt_slice as_slice(const tslice *s, int64_t *st, int64_t *ln) {
 }
 
 typedef struct kv {
-  tfckpt_buf key, val;
+  tfckpt__buf key, val;
 } kv;
 
 static int kv_cmp(const void *a, const void *b) {
@@ -206,72 +206,72 @@ static int kv_cmp(const void *a, const void *b) {
 }
 
 /* Writes a V1 file holding ts; `meta_override` replaces the "" value. */
-static int write_v1(const char *path, ttensor *ts, int n, const tfckpt_buf *meta_override) {
+static int write_v1(const char *path, ttensor *ts, int n, const tfckpt__buf *meta_override) {
   kv items[64];
   int m = 0;
-  tfckpt_buf meta = {0}, toc = {0};
+  tfckpt__buf meta = {0}, toc = {0};
   for (int i = 0; i < n; i++) {
-    tfckpt_buf sm = {0}, shape = {0};
-    tfckpt_pb_put_bytes(&sm, 1, ts[i].name, strlen(ts[i].name));
+    tfckpt__buf sm = {0}, shape = {0};
+    tfckpt__pb_put_bytes(&sm, 1, ts[i].name, strlen(ts[i].name));
     for (int d = 0; d < ts[i].rank; d++) {
-      tfckpt_buf dim = {0};
-      if (ts[i].dims[d]) tfckpt_pb_put_uint(&dim, 1, (uint64_t)ts[i].dims[d]);
-      tfckpt_pb_put_bytes(&shape, 2, dim.data, dim.len);
-      tfckpt_buf_free(&dim);
+      tfckpt__buf dim = {0};
+      if (ts[i].dims[d]) tfckpt__pb_put_uint(&dim, 1, (uint64_t)ts[i].dims[d]);
+      tfckpt__pb_put_bytes(&shape, 2, dim.data, dim.len);
+      tfckpt__buf_free(&dim);
     }
-    tfckpt_pb_put_bytes(&sm, 2, shape.data, shape.len);
-    tfckpt_pb_put_uint(&sm, 3, (uint64_t)ts[i].dtype);
+    tfckpt__pb_put_bytes(&sm, 2, shape.data, shape.len);
+    tfckpt__pb_put_uint(&sm, 3, (uint64_t)ts[i].dtype);
     for (int k = 0; k < ts[i].nslices; k++) put_slice(&sm, 4, &ts[i].slices[k]);
-    tfckpt_pb_put_bytes(&toc, 1, sm.data, sm.len);
-    tfckpt_buf_free(&sm);
-    tfckpt_buf_free(&shape);
+    tfckpt__pb_put_bytes(&toc, 1, sm.data, sm.len);
+    tfckpt__buf_free(&sm);
+    tfckpt__buf_free(&shape);
     for (int k = 0; k < ts[i].nslices; k++) {
       tslice *s = &ts[i].slices[k];
       kv *e = &items[m++];
       memset(e, 0, sizeof *e);
       int64_t st[4], ln[4];
-      tfckpt_slice x = as_slice(s, st, ln);
-      tfckpt_encode_slice_key(&e->key, ts[i].name, strlen(ts[i].name), &x);
-      tfckpt_buf ss = {0};
+      tfckpt__slice x = as_slice(s, st, ln);
+      tfckpt__encode_slice_key(&e->key, ts[i].name, strlen(ts[i].name), &x);
+      tfckpt__buf ss = {0};
       const char *rn = s->record_name ? s->record_name : ts[i].name;
-      tfckpt_pb_put_bytes(&ss, 1, rn, strlen(rn));
+      tfckpt__pb_put_bytes(&ss, 1, rn, strlen(rn));
       put_slice(&ss, 2, s);
-      tfckpt_pb_put_bytes(&ss, 3, s->tensor.data ? s->tensor.data : (uint8_t *)"", s->tensor.len);
-      tfckpt_pb_put_bytes(&e->val, 2, ss.data, ss.len);
-      tfckpt_buf_free(&ss);
+      tfckpt__pb_put_bytes(&ss, 3, s->tensor.data ? s->tensor.data : (uint8_t *)"", s->tensor.len);
+      tfckpt__pb_put_bytes(&e->val, 2, ss.data, ss.len);
+      tfckpt__buf_free(&ss);
     }
   }
-  tfckpt_buf ver = {0};
-  tfckpt_pb_put_uint(&ver, 1, 1);
-  tfckpt_pb_put_bytes(&toc, 2, ver.data, ver.len);
-  tfckpt_buf_free(&ver);
-  tfckpt_pb_put_bytes(&meta, 1, toc.data, toc.len);
-  tfckpt_buf_free(&toc);
+  tfckpt__buf ver = {0};
+  tfckpt__pb_put_uint(&ver, 1, 1);
+  tfckpt__pb_put_bytes(&toc, 2, ver.data, ver.len);
+  tfckpt__buf_free(&ver);
+  tfckpt__pb_put_bytes(&meta, 1, toc.data, toc.len);
+  tfckpt__buf_free(&toc);
   kv *first = &items[m++];
   memset(first, 0, sizeof *first);
   if (meta_override)
-    tfckpt_buf_append(&first->val, meta_override->data, meta_override->len);
+    tfckpt__buf_append(&first->val, meta_override->data, meta_override->len);
   else
-    tfckpt_buf_append(&first->val, meta.data, meta.len);
-  tfckpt_buf_free(&meta);
+    tfckpt__buf_append(&first->val, meta.data, meta.len);
+  tfckpt__buf_free(&meta);
   qsort(items, (size_t)m, sizeof *items, kv_cmp);
-  tfckpt_buf out = {0};
-  tfckpt_table_builder tb;
-  tfckpt_table_builder_init(&tb, &out);
+  tfckpt__buf out = {0};
+  tfckpt__table_builder tb;
+  tfckpt__table_builder_init(&tb, &out);
   int rc = 0;
   for (int i = 0; i < m && !rc; i++)
-    rc = tfckpt_table_builder_add(&tb, items[i].key.data ? items[i].key.data : (uint8_t *)"",
+    rc = tfckpt__table_builder_add(&tb, items[i].key.data ? items[i].key.data : (uint8_t *)"",
                                   items[i].key.len, items[i].val.data, items[i].val.len);
-  if (!rc) rc = tfckpt_table_builder_finish(&tb);
-  tfckpt_table_builder_free(&tb);
+  if (!rc) rc = tfckpt__table_builder_finish(&tb);
+  tfckpt__table_builder_free(&tb);
   if (!rc) rc = tu_write_file(path, out.data, out.len);
-  tfckpt_buf_free(&out);
+  tfckpt__buf_free(&out);
   for (int i = 0; i < m; i++) {
-    tfckpt_buf_free(&items[i].key);
-    tfckpt_buf_free(&items[i].val);
+    tfckpt__buf_free(&items[i].key);
+    tfckpt__buf_free(&items[i].val);
   }
   for (int i = 0; i < n; i++)
-    for (int k = 0; k < ts[i].nslices; k++) tfckpt_buf_free(&ts[i].slices[k].tensor);
+    for (int k = 0; k < ts[i].nslices; k++) tfckpt__buf_free(&ts[i].slices[k].tensor);
   return rc;
 }
 
@@ -281,11 +281,11 @@ static void whole(ttensor *t) {
   for (int d = 0; d < t->rank; d++) t->slices[0].length[d] = -1;
 }
 
-static void packed_varints(tfckpt_buf *b, uint32_t field, const int64_t *v, int n) {
-  tfckpt_buf p = {0};
-  for (int i = 0; i < n; i++) tfckpt_pb_put_varint(&p, (uint64_t)v[i]);
-  tfckpt_pb_put_bytes(b, field, p.data, p.len);
-  tfckpt_buf_free(&p);
+static void packed_varints(tfckpt__buf *b, uint32_t field, const int64_t *v, int n) {
+  tfckpt__buf p = {0};
+  for (int i = 0; i < n; i++) tfckpt__pb_put_varint(&p, (uint64_t)v[i]);
+  tfckpt__pb_put_bytes(b, field, p.data, p.len);
+  tfckpt__buf_free(&p);
 }
 
 static uint32_t fbits(float f) {
@@ -322,13 +322,13 @@ static void test_all_dtypes(void) {
   *t = (ttensor){.name = "f32", .dtype = TFCKPT_FLOAT, .rank = 2, .dims = {2, 2}};
   whole(t);
   float f[4] = {1.5f, -2.0f, 3.0f, 4.25f};
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 5, f, sizeof f);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 5, f, sizeof f);
   /* float64 [2], unpacked */
   t = &ts[n++];
   *t = (ttensor){.name = "f64", .dtype = TFCKPT_DOUBLE, .rank = 1, .dims = {2}};
   whole(t);
-  tfckpt_pb_put_fixed64(&t->slices[0].tensor, 6, dbits(1e300));
-  tfckpt_pb_put_fixed64(&t->slices[0].tensor, 6, dbits(-2.5));
+  tfckpt__pb_put_fixed64(&t->slices[0].tensor, 6, dbits(1e300));
+  tfckpt__pb_put_fixed64(&t->slices[0].tensor, 6, dbits(-2.5));
   /* int32 [3], packed, negative as 10-byte varints */
   t = &ts[n++];
   *t = (ttensor){.name = "i32", .dtype = TFCKPT_INT32, .rank = 1, .dims = {3}};
@@ -342,8 +342,8 @@ static void test_all_dtypes(void) {
   t = &ts[n++];
   *t = (ttensor){.name = "i8", .dtype = TFCKPT_INT8, .rank = 1, .dims = {2}};
   whole(t);
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 7, (uint64_t)(int64_t)-128); /* unpacked */
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 7, 127);
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 7, (uint64_t)(int64_t)-128); /* unpacked */
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 7, 127);
   t = &ts[n++];
   *t = (ttensor){.name = "u8", .dtype = TFCKPT_UINT8, .rank = 1, .dims = {2}};
   whole(t);
@@ -361,9 +361,9 @@ static void test_all_dtypes(void) {
   t = &ts[n++];
   *t = (ttensor){.name = "bool", .dtype = TFCKPT_BOOL, .rank = 1, .dims = {3}};
   whole(t);
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 11, 1);
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 11, 0);
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 11, 1);
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 11, 1);
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 11, 0);
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 11, 1);
   /* half */
   t = &ts[n++];
   *t = (ttensor){.name = "half", .dtype = TFCKPT_HALF, .rank = 1, .dims = {2}};
@@ -374,44 +374,44 @@ static void test_all_dtypes(void) {
   *t = (ttensor){.name = "c64", .dtype = TFCKPT_COMPLEX64, .rank = 1, .dims = {1}};
   whole(t);
   float c[2] = {1.0f, 2.0f};
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 9, c, sizeof c);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 9, c, sizeof c);
   t = &ts[n++];
   *t = (ttensor){.name = "c128", .dtype = TFCKPT_COMPLEX128, .rank = 0};
   whole(t);
-  tfckpt_pb_put_fixed64(&t->slices[0].tensor, 12, dbits(-3.5));
-  tfckpt_pb_put_fixed64(&t->slices[0].tensor, 12, dbits(0.25));
+  tfckpt__pb_put_fixed64(&t->slices[0].tensor, 12, dbits(-3.5));
+  tfckpt__pb_put_fixed64(&t->slices[0].tensor, 12, dbits(0.25));
   /* strings */
   t = &ts[n++];
   *t = (ttensor){.name = "str", .dtype = TFCKPT_STRING, .rank = 1, .dims = {3}};
   whole(t);
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 8, "", 0);
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 8, "hello", 5);
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 8, "\0\xff", 2);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 8, "", 0);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 8, "hello", 5);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 8, "\0\xff", 2);
   /* uint32 / uint64 */
   t = &ts[n++];
   *t = (ttensor){.name = "u32", .dtype = TFCKPT_UINT32, .rank = 1, .dims = {1}};
   whole(t);
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 16, 4294967295u);
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 16, 4294967295u);
   t = &ts[n++];
   *t = (ttensor){.name = "u64", .dtype = TFCKPT_UINT64, .rank = 1, .dims = {1}};
   whole(t);
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 17, UINT64_MAX);
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 17, UINT64_MAX);
   /* tensor_content (tolerated) */
   t = &ts[n++];
   *t = (ttensor){.name = "tc", .dtype = TFCKPT_FLOAT, .rank = 1, .dims = {2}};
   whole(t);
   float tc[2] = {7.0f, -8.0f};
-  tfckpt_pb_put_uint(&t->slices[0].tensor, 1, TFCKPT_FLOAT);
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 4, tc, sizeof tc);
+  tfckpt__pb_put_uint(&t->slices[0].tensor, 1, TFCKPT_FLOAT);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 4, tc, sizeof tc);
   /* a string tensor stored as two slices */
   t = &ts[n++];
   *t = (ttensor){.name = "sparts", .dtype = TFCKPT_STRING, .rank = 2, .dims = {2, 2}, .nslices = 2};
   t->slices[0] = (tslice){.rank = 2, .start = {0, 0}, .length = {1, -1}};
   t->slices[1] = (tslice){.rank = 2, .start = {1, 0}, .length = {1, -1}};
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 8, "a", 1);
-  tfckpt_pb_put_bytes(&t->slices[0].tensor, 8, "bb", 2);
-  tfckpt_pb_put_bytes(&t->slices[1].tensor, 8, "ccc", 3);
-  tfckpt_pb_put_bytes(&t->slices[1].tensor, 8, "", 0);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 8, "a", 1);
+  tfckpt__pb_put_bytes(&t->slices[0].tensor, 8, "bb", 2);
+  tfckpt__pb_put_bytes(&t->slices[1].tensor, 8, "ccc", 3);
+  tfckpt__pb_put_bytes(&t->slices[1].tensor, 8, "", 0);
   /* an empty tensor listed with no slice */
   t = &ts[n++];
   *t = (ttensor){.name = "empty", .dtype = TFCKPT_FLOAT, .rank = 2, .dims = {0, 3}};
@@ -519,7 +519,7 @@ static void test_sharded(void) {
   packed_varints(&b[0].slices[0].tensor, 7, (int64_t[]){12, 13}, 2);
   b[1] = (ttensor){.name = "y", .dtype = TFCKPT_FLOAT, .rank = 0};
   whole(&b[1]);
-  tfckpt_pb_put_fixed32(&b[1].slices[0].tensor, 5, fbits(9.5f));
+  tfckpt__pb_put_fixed32(&b[1].slices[0].tensor, 5, fbits(9.5f));
   char *p0 = tu_path(g_tmp, "sh.ckpt-00000-of-00002"), *p1 = tu_path(g_tmp, "sh.ckpt-00001-of-00002");
   char *prefix = tu_path(g_tmp, "sh.ckpt");
   CHECK_EQ(write_v1(p0, a, 1, NULL), 0);
@@ -552,7 +552,7 @@ static void test_sharded(void) {
 
 /* Opens a one-tensor file; returns the open status and the message (and
  * the read status of the tensor when the open succeeded). */
-static int try_one(ttensor *t, const tfckpt_buf *meta, int *read_rc, char *msg, size_t cap) {
+static int try_one(ttensor *t, const tfckpt__buf *meta, int *read_rc, char *msg, size_t cap) {
   static int seq;
   char name[64];
   snprintf(name, sizeof name, "bad%d.ckpt", seq++);
@@ -582,7 +582,7 @@ static void test_bad_inputs(void) {
   /* too few values */
   t = (ttensor){.name = "v", .dtype = TFCKPT_FLOAT, .rank = 1, .dims = {4}};
   whole(&t);
-  tfckpt_pb_put_bytes(&t.slices[0].tensor, 5, (float[]){1, 2, 3}, 12);
+  tfckpt__pb_put_bytes(&t.slices[0].tensor, 5, (float[]){1, 2, 3}, 12);
   CHECK_EQ(try_one(&t, NULL, &rrc, msg, sizeof msg), 0);
   CHECK_EQ(rrc, TFCKPT_ECORRUPT);
   CHECK_CONTAINS(msg, "tensor \"v\": holds 3 values, the slice needs 4");
@@ -595,29 +595,29 @@ static void test_bad_inputs(void) {
   /* wrong wire type: float_val as a varint */
   t = (ttensor){.name = "v", .dtype = TFCKPT_FLOAT, .rank = 0};
   whole(&t);
-  tfckpt_pb_put_uint(&t.slices[0].tensor, 5, 3);
+  tfckpt__pb_put_uint(&t.slices[0].tensor, 5, 3);
   CHECK_EQ(try_one(&t, NULL, &rrc, msg, sizeof msg), 0);
   CHECK_CONTAINS(msg, "TensorProto field 5 has wire type 0");
   /* a huge declared length inside the TensorProto */
   t = (ttensor){.name = "v", .dtype = TFCKPT_FLOAT, .rank = 0};
   whole(&t);
-  tfckpt_pb_put_tag(&t.slices[0].tensor, 5, PB_LEN);
-  tfckpt_pb_put_varint(&t.slices[0].tensor, 1ull << 40);
-  tfckpt_buf_append(&t.slices[0].tensor, "abcd", 4);
+  tfckpt__pb_put_tag(&t.slices[0].tensor, 5, PB_LEN);
+  tfckpt__pb_put_varint(&t.slices[0].tensor, 1ull << 40);
+  tfckpt__buf_append(&t.slices[0].tensor, "abcd", 4);
   CHECK_EQ(try_one(&t, NULL, &rrc, msg, sizeof msg), 0);
   CHECK_CONTAINS(msg, "malformed TensorProto");
   /* the record names another tensor */
   t = (ttensor){.name = "v", .dtype = TFCKPT_FLOAT, .rank = 0};
   whole(&t);
   t.slices[0].record_name = "other";
-  tfckpt_pb_put_fixed32(&t.slices[0].tensor, 5, fbits(1));
+  tfckpt__pb_put_fixed32(&t.slices[0].tensor, 5, fbits(1));
   CHECK_EQ(try_one(&t, NULL, &rrc, msg, sizeof msg), 0);
   CHECK_CONTAINS(msg, "the record stored for tensor \"v\" names \"other\"");
   /* a TensorProto dtype that disagrees */
   t = (ttensor){.name = "v", .dtype = TFCKPT_FLOAT, .rank = 0};
   whole(&t);
-  tfckpt_pb_put_uint(&t.slices[0].tensor, 1, TFCKPT_DOUBLE);
-  tfckpt_pb_put_fixed64(&t.slices[0].tensor, 6, dbits(1));
+  tfckpt__pb_put_uint(&t.slices[0].tensor, 1, TFCKPT_DOUBLE);
+  tfckpt__pb_put_fixed64(&t.slices[0].tensor, 6, dbits(1));
   CHECK_EQ(try_one(&t, NULL, &rrc, msg, sizeof msg), 0);
   CHECK_CONTAINS(msg, "TensorProto says dtype float64, expected float32");
   /* slices outside the shape, overlapping, not covering */
@@ -650,38 +650,38 @@ static void test_bad_inputs(void) {
   CHECK_CONTAINS(msg, "has rank 1, the tensor 2");
 
   /* table of contents: truncated, wrong wire type, data instead of meta */
-  tfckpt_buf meta = {0};
-  tfckpt_pb_put_tag(&meta, 1, PB_LEN);
-  tfckpt_pb_put_varint(&meta, 50);
-  tfckpt_buf_append(&meta, "\x0a\x05", 2);
+  tfckpt__buf meta = {0};
+  tfckpt__pb_put_tag(&meta, 1, PB_LEN);
+  tfckpt__pb_put_varint(&meta, 50);
+  tfckpt__buf_append(&meta, "\x0a\x05", 2);
   CHECK_EQ(try_one(NULL, &meta, &rrc, msg, sizeof msg), TFCKPT_ECORRUPT);
   CHECK_CONTAINS(msg, "malformed SavedTensorSlices (truncated protobuf)");
-  tfckpt_buf_free(&meta);
-  tfckpt_pb_put_uint(&meta, 1, 5);
+  tfckpt__buf_free(&meta);
+  tfckpt__pb_put_uint(&meta, 1, 5);
   CHECK_EQ(try_one(NULL, &meta, &rrc, msg, sizeof msg), TFCKPT_ECORRUPT);
   CHECK_CONTAINS(msg, "SavedTensorSlices.meta has wire type 0");
-  tfckpt_buf_free(&meta);
-  tfckpt_pb_put_bytes(&meta, 2, "", 0);
+  tfckpt__buf_free(&meta);
+  tfckpt__pb_put_bytes(&meta, 2, "", 0);
   CHECK_EQ(try_one(NULL, &meta, &rrc, msg, sizeof msg), TFCKPT_ECORRUPT);
   CHECK_CONTAINS(msg, "holds slice data, not the table of contents");
-  tfckpt_buf_free(&meta);
+  tfckpt__buf_free(&meta);
   /* a SavedSliceMeta with a truncated slice list */
-  tfckpt_buf sm = {0}, toc = {0};
-  tfckpt_pb_put_bytes(&sm, 1, "v", 1);
-  tfckpt_pb_put_tag(&sm, 4, PB_LEN);
-  tfckpt_pb_put_varint(&sm, 9);
-  tfckpt_pb_put_bytes(&toc, 1, sm.data, sm.len);
-  tfckpt_pb_put_bytes(&meta, 1, toc.data, toc.len);
+  tfckpt__buf sm = {0}, toc = {0};
+  tfckpt__pb_put_bytes(&sm, 1, "v", 1);
+  tfckpt__pb_put_tag(&sm, 4, PB_LEN);
+  tfckpt__pb_put_varint(&sm, 9);
+  tfckpt__pb_put_bytes(&toc, 1, sm.data, sm.len);
+  tfckpt__pb_put_bytes(&meta, 1, toc.data, toc.len);
   CHECK_EQ(try_one(NULL, &meta, &rrc, msg, sizeof msg), TFCKPT_ECORRUPT);
   CHECK_CONTAINS(msg, "tensor 0 of the table of contents: malformed SavedSliceMeta");
-  tfckpt_buf_free(&meta);
-  tfckpt_buf_free(&sm);
-  tfckpt_buf_free(&toc);
+  tfckpt__buf_free(&meta);
+  tfckpt__buf_free(&sm);
+  tfckpt__buf_free(&toc);
 
   /* a corrupted block: its CRC catches it */
   t = (ttensor){.name = "v", .dtype = TFCKPT_FLOAT, .rank = 0};
   whole(&t);
-  tfckpt_pb_put_fixed32(&t.slices[0].tensor, 5, fbits(1));
+  tfckpt__pb_put_fixed32(&t.slices[0].tensor, 5, fbits(1));
   char *path = tu_path(g_tmp, "crc.ckpt");
   CHECK_EQ(write_v1(path, &t, 1, NULL), 0);
   CHECK_EQ(tu_flip_byte(path, 10, 0x01), 0);
@@ -690,7 +690,7 @@ static void test_bad_inputs(void) {
   CHECK_CONTAINS(tfckpt_reader_errmsg(r), "block checksum mismatch at offset 0");
   tfckpt_reader_close(r);
   /* truncated file: no longer a table */
-  CHECK_EQ(write_v1(path, (t.slices[0].tensor = (tfckpt_buf){0}, &t), 1, NULL), 0);
+  CHECK_EQ(write_v1(path, (t.slices[0].tensor = (tfckpt__buf){0}, &t), 1, NULL), 0);
   CHECK_EQ(tu_truncate(path, 30), 0);
   CHECK(tfckpt_reader_open(path, &r) != TFCKPT_OK);
   tfckpt_reader_close(r);
@@ -699,22 +699,22 @@ static void test_bad_inputs(void) {
 
 /* decode_values directly: every dtype without a V1 field is refused. */
 static void test_decode_values(void) {
-  tfckpt_err err = {0, ""};
+  tfckpt__err err = {0, ""};
   uint8_t out[16];
-  CHECK_EQ(tfckpt_v1_decode_values((const uint8_t *)"", 0, TFCKPT_VARIANT, 1, out, NULL, NULL,
+  CHECK_EQ(tfckpt__v1_decode_values((const uint8_t *)"", 0, TFCKPT_VARIANT, 1, out, NULL, NULL,
                                    &err),
            TFCKPT_EUNSUPPORTED);
   CHECK_CONTAINS(err.msg, "V1 checkpoints cannot hold variant values");
-  CHECK(!tfckpt_v1_dtype_supported(TFCKPT_RESOURCE));
-  CHECK(tfckpt_v1_dtype_supported(TFCKPT_HALF));
+  CHECK(!tfckpt__v1_dtype_supported(TFCKPT_RESOURCE));
+  CHECK(tfckpt__v1_dtype_supported(TFCKPT_HALF));
   /* empty proto for zero elements is fine, for one element it is not */
-  CHECK_EQ(tfckpt_v1_decode_values((const uint8_t *)"", 0, TFCKPT_FLOAT, 0, out, NULL, NULL, &err), 0);
-  CHECK_EQ(tfckpt_v1_decode_values((const uint8_t *)"", 0, TFCKPT_FLOAT, 1, out, NULL, NULL, &err),
+  CHECK_EQ(tfckpt__v1_decode_values((const uint8_t *)"", 0, TFCKPT_FLOAT, 0, out, NULL, NULL, &err), 0);
+  CHECK_EQ(tfckpt__v1_decode_values((const uint8_t *)"", 0, TFCKPT_FLOAT, 1, out, NULL, NULL, &err),
            TFCKPT_ECORRUPT);
   CHECK_CONTAINS(err.msg, "holds 0 values, the slice needs 1");
   /* truncated packed fixed64 */
   uint8_t p[] = {0x32, 0x03, 1, 2, 3};
-  CHECK_EQ(tfckpt_v1_decode_values(p, sizeof p, TFCKPT_DOUBLE, 1, out, NULL, NULL, &err),
+  CHECK_EQ(tfckpt__v1_decode_values(p, sizeof p, TFCKPT_DOUBLE, 1, out, NULL, NULL, &err),
            TFCKPT_ECORRUPT);
   CHECK_CONTAINS(err.msg, "truncated packed values");
 }

@@ -4,7 +4,7 @@
  * tensor/half.h (every 61st float32 bit pattern; every 9973rd in quick mode). */
 #include <math.h>
 
-#include "tensor/float_cast.h"
+#include "tfckpt/tensor.h"
 #include "tensor/half.h"
 #include "writer_testutil.h"
 
@@ -70,10 +70,10 @@ int main(void) {
   uint32_t step = quick && *quick && strcmp(quick, "0") ? 9973 : 61;
   long long checked = 0, bad = 0;
   for (uint64_t u = 0; u <= 0xffffffffull; u += step) {
-    float x = tfckpt_bits_to_f32((uint32_t)u);
+    float x = tfckpt__bits_to_f32((uint32_t)u);
     if (isnan(x)) continue;
-    uint16_t a = tfckpt_f64_to_f16(x), b = tfckpt_float_to_half(x);
-    uint16_t c = tfckpt_f64_to_bf16(x), e = tfckpt_float_to_bf16(x);
+    uint16_t a = tfckpt_f64_to_f16(x), b = tfckpt__float_to_half(x);
+    uint16_t c = tfckpt_f64_to_bf16(x), e = tfckpt__float_to_bf16(x);
     if (a != b || c != e) {
       if (bad < 5)
         fprintf(stderr, "0x%08llx: f16 %04x vs %04x, bf16 %04x vs %04x\n", (unsigned long long)u,

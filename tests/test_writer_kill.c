@@ -173,8 +173,8 @@ static int scenario_new_prefix(const char *dir, const long long *sizes2) {
       g_failures++;
     }
     tfckpt_state s;
-    tfckpt_err err = {0, ""};
-    if (tfckpt_state_read(state, &s, &err) != TFCKPT_OK) {
+    tfckpt__err err = {0, ""};
+    if (tfckpt__state_read(state, &s, &err) != TFCKPT_OK) {
       fprintf(stderr, "  state file unreadable at kill point %lld: %s\n", k, err.msg);
       g_failures++;
     } else {

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/coding.h"
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "format/table.h"
 #include "writer_testutil.h"
 
@@ -46,17 +46,17 @@ static void kv_free(kv_list *l) {
 }
 
 static int read_entries(const char *path, kv_list *out) {
-  tfckpt_mapped m;
-  tfckpt_err err = {0, ""};
+  tfckpt__mapped m;
+  tfckpt__err err = {0, ""};
   memset(out, 0, sizeof *out);
-  if (tfckpt_map_file(path, &m, &err)) return -1;
-  tfckpt_table *t;
-  int rc = tfckpt_table_open(m.data, m.size, path, &t, &err);
+  if (tfckpt__map_file(path, &m, &err)) return -1;
+  tfckpt__table *t;
+  int rc = tfckpt__table_open(m.data, m.size, path, &t, &err);
   if (!rc) {
-    rc = tfckpt_table_foreach(t, collect, out, &err);
-    tfckpt_table_close(t);
+    rc = tfckpt__table_foreach(t, collect, out, &err);
+    tfckpt__table_close(t);
   }
-  tfckpt_mapped_close(&m);
+  tfckpt__mapped_close(&m);
   return rc;
 }
 
@@ -64,51 +64,51 @@ static int read_entries(const char *path, kv_list *out) {
  * footer's index handle, walk the (uncompressed) index block entries and
  * look at each data block's trailer byte. */
 static int snappy_blocks(const char *path) {
-  tfckpt_mapped m;
-  tfckpt_err err = {0, ""};
-  if (tfckpt_map_file(path, &m, &err) || m.size < 48) return -1;
+  tfckpt__mapped m;
+  tfckpt__err err = {0, ""};
+  if (tfckpt__map_file(path, &m, &err) || m.size < 48) return -1;
   const uint8_t *f = m.data + m.size - 48, *end = m.data + m.size;
   uint64_t moff, msz, ioff, isz;
-  const uint8_t *p = tfckpt_get_varint64(f, end, &moff);
-  p = p ? tfckpt_get_varint64(p, end, &msz) : NULL;
-  p = p ? tfckpt_get_varint64(p, end, &ioff) : NULL;
-  p = p ? tfckpt_get_varint64(p, end, &isz) : NULL;
+  const uint8_t *p = tfckpt__get_varint64(f, end, &moff);
+  p = p ? tfckpt__get_varint64(p, end, &msz) : NULL;
+  p = p ? tfckpt__get_varint64(p, end, &ioff) : NULL;
+  p = p ? tfckpt__get_varint64(p, end, &isz) : NULL;
   int n = 0;
   if (!p || ioff + isz + 5 > m.size || m.data[ioff + isz] != 0) {
-    tfckpt_mapped_close(&m);
+    tfckpt__mapped_close(&m);
     return -1;
   }
   const uint8_t *b = m.data + ioff, *bend = b + isz;
-  uint32_t nrestarts = tfckpt_get_u32le(bend - 4);
+  uint32_t nrestarts = tfckpt__get_u32le(bend - 4);
   const uint8_t *limit = bend - 4 - 4 * (size_t)nrestarts;
   while (b < limit) {
     uint32_t shared, unshared, vlen;
-    b = tfckpt_get_varint32(b, limit, &shared);
-    b = b ? tfckpt_get_varint32(b, limit, &unshared) : NULL;
-    b = b ? tfckpt_get_varint32(b, limit, &vlen) : NULL;
+    b = tfckpt__get_varint32(b, limit, &shared);
+    b = b ? tfckpt__get_varint32(b, limit, &unshared) : NULL;
+    b = b ? tfckpt__get_varint32(b, limit, &vlen) : NULL;
     if (!b) break;
     const uint8_t *v = b + unshared;
     uint64_t off, sz;
-    const uint8_t *q = tfckpt_get_varint64(v, v + vlen, &off);
-    q = q ? tfckpt_get_varint64(q, v + vlen, &sz) : NULL;
+    const uint8_t *q = tfckpt__get_varint64(v, v + vlen, &off);
+    q = q ? tfckpt__get_varint64(q, v + vlen, &sz) : NULL;
     if (q && off + sz < m.size && m.data[off + sz] == 1) n++;
     b = v + vlen;
   }
-  tfckpt_mapped_close(&m);
+  tfckpt__mapped_close(&m);
   return n;
 }
 
 static int files_equal(const char *a, const char *b) {
-  tfckpt_mapped ma, mb;
-  tfckpt_err err = {0, ""};
-  if (tfckpt_map_file(a, &ma, &err)) return 0;
-  if (tfckpt_map_file(b, &mb, &err)) {
-    tfckpt_mapped_close(&ma);
+  tfckpt__mapped ma, mb;
+  tfckpt__err err = {0, ""};
+  if (tfckpt__map_file(a, &ma, &err)) return 0;
+  if (tfckpt__map_file(b, &mb, &err)) {
+    tfckpt__mapped_close(&ma);
     return 0;
   }
   int eq = ma.size == mb.size && (!ma.size || !memcmp(ma.data, mb.data, ma.size));
-  tfckpt_mapped_close(&ma);
-  tfckpt_mapped_close(&mb);
+  tfckpt__mapped_close(&ma);
+  tfckpt__mapped_close(&mb);
   return eq;
 }
 
@@ -146,8 +146,8 @@ static void check_one(const char *bin, const char *fixtures, const char *rel_pre
     snprintf(errpath, sizeof errpath, "%s/stderr", outdir);
     size_t len;
     char *msg = NULL;
-    tfckpt_err err = {0, ""};
-    tfckpt_read_file(errpath, 1 << 20, &msg, &len, &err);
+    tfckpt__err err = {0, ""};
+    tfckpt__read_file(errpath, 1 << 20, &msg, &len, &err);
     CHECK_CONTAINS(msg, "data file missing");
     free(msg);
     unlink(errpath);
@@ -245,7 +245,7 @@ static void walk(const char *bin, const char *root, const char *rel, const char 
     snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
     snprintf(full, sizeof full, "%s/%s", root, sub);
     size_t len = strlen(sub);
-    if (tfckpt_is_dir(full)) {
+    if (tfckpt__is_dir(full)) {
       walk(bin, root, sub, outdir);
     } else if (len > 6 && !strcmp(sub + len - 6, ".index")) {
       sub[len - 6] = 0;

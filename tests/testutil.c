@@ -121,32 +121,32 @@ int tu_run(const char *cmd, char **output) {
 
 /* --- minimal table + bundle writer (formats.md sections a and b) --- */
 
-static void put_block(tfckpt_buf *file, tfckpt_buf *block) {
+static void put_block(tfckpt__buf *file, tfckpt__buf *block) {
   uint8_t trailer[5] = {0};
-  tfckpt_buf_append(file, block->data, block->len);
-  uint32_t crc = tfckpt_crc32c_extend(tfckpt_crc32c(block->data, block->len), trailer, 1);
-  uint32_t m = tfckpt_crc_mask(crc);
+  tfckpt__buf_append(file, block->data, block->len);
+  uint32_t crc = tfckpt__crc32c_extend(tfckpt__crc32c(block->data, block->len), trailer, 1);
+  uint32_t m = tfckpt__crc_mask(crc);
   memcpy(trailer + 1, &m, 4);
-  tfckpt_buf_append(file, trailer, 5);
+  tfckpt__buf_append(file, trailer, 5);
 }
 
 /* One block holding every entry, each a restart point (shared = 0). */
-static void build_block(tfckpt_buf *b, const char **keys, const size_t *klens,
-                        tfckpt_buf *values, int n) {
+static void build_block(tfckpt__buf *b, const char **keys, const size_t *klens,
+                        tfckpt__buf *values, int n) {
   uint32_t *restarts = malloc((size_t)(n ? n : 1) * sizeof *restarts);
   for (int i = 0; i < n; i++) {
     restarts[i] = (uint32_t)b->len;
-    tfckpt_pb_put_varint(b, 0);
-    tfckpt_pb_put_varint(b, klens[i]);
-    tfckpt_pb_put_varint(b, values[i].len);
-    tfckpt_buf_append(b, keys[i], klens[i]);
-    tfckpt_buf_append(b, values[i].data, values[i].len);
+    tfckpt__pb_put_varint(b, 0);
+    tfckpt__pb_put_varint(b, klens[i]);
+    tfckpt__pb_put_varint(b, values[i].len);
+    tfckpt__buf_append(b, keys[i], klens[i]);
+    tfckpt__buf_append(b, values[i].data, values[i].len);
   }
   uint32_t zero = 0;
-  if (n == 0) tfckpt_buf_append(b, &zero, 4);
-  else tfckpt_buf_append(b, restarts, 4 * (size_t)n);
+  if (n == 0) tfckpt__buf_append(b, &zero, 4);
+  else tfckpt__buf_append(b, restarts, 4 * (size_t)n);
   uint32_t cnt = n ? (uint32_t)n : 1;
-  tfckpt_buf_append(b, &cnt, 4);
+  tfckpt__buf_append(b, &cnt, 4);
   free(restarts);
 }
 
@@ -184,64 +184,64 @@ static int write_bundle(const char *prefix, const tu_entry *entries, int n, int 
   fclose(df);
   const char **keys = malloc((size_t)(n + 1) * sizeof *keys);
   size_t *klens = malloc((size_t)(n + 1) * sizeof *klens);
-  tfckpt_buf *vals = calloc((size_t)n + 1, sizeof *vals);
+  tfckpt__buf *vals = calloc((size_t)n + 1, sizeof *vals);
   keys[0] = "";
   klens[0] = 0;
   uint8_t header[] = {0x08, 0x01, 0x1a, 0x02, 0x08, 0x01};
   uint8_t header_be[] = {0x08, 0x01, 0x10, 0x01, 0x1a, 0x02, 0x08, 0x01};
-  if (big_endian) tfckpt_buf_append(&vals[0], header_be, sizeof header_be);
-  else tfckpt_buf_append(&vals[0], header, sizeof header);
+  if (big_endian) tfckpt__buf_append(&vals[0], header_be, sizeof header_be);
+  else tfckpt__buf_append(&vals[0], header, sizeof header);
   for (int i = 0; i < n; i++) {
     const tu_entry *e = &sorted[i];
     keys[i + 1] = e->name;
     klens[i + 1] = strlen(e->name);
-    tfckpt_buf *v = &vals[i + 1];
-    tfckpt_pb_put_uint(v, 1, (uint64_t)e->dtype);
-    tfckpt_buf shape = {0};
+    tfckpt__buf *v = &vals[i + 1];
+    tfckpt__pb_put_uint(v, 1, (uint64_t)e->dtype);
+    tfckpt__buf shape = {0};
     for (int d = 0; d < e->rank; d++) {
-      tfckpt_buf dim = {0};
-      if (e->dims[d]) tfckpt_pb_put_uint(&dim, 1, (uint64_t)e->dims[d]);
-      tfckpt_pb_put_bytes(&shape, 2, dim.data, dim.len);
-      tfckpt_buf_free(&dim);
+      tfckpt__buf dim = {0};
+      if (e->dims[d]) tfckpt__pb_put_uint(&dim, 1, (uint64_t)e->dims[d]);
+      tfckpt__pb_put_bytes(&shape, 2, dim.data, dim.len);
+      tfckpt__buf_free(&dim);
     }
-    tfckpt_pb_put_bytes(v, 2, shape.data, shape.len);
-    tfckpt_buf_free(&shape);
-    if (offsets[i]) tfckpt_pb_put_uint(v, 4, (uint64_t)offsets[i]);
+    tfckpt__pb_put_bytes(v, 2, shape.data, shape.len);
+    tfckpt__buf_free(&shape);
+    if (offsets[i]) tfckpt__pb_put_uint(v, 4, (uint64_t)offsets[i]);
     int64_t size = e->size_override >= 0 ? e->size_override : (int64_t)e->size;
-    if (size) tfckpt_pb_put_uint(v, 5, (uint64_t)size);
-    uint32_t crc = tfckpt_crc_mask(tfckpt_crc32c(e->data, e->size));
+    if (size) tfckpt__pb_put_uint(v, 5, (uint64_t)size);
+    uint32_t crc = tfckpt__crc_mask(tfckpt__crc32c(e->data, e->size));
     if (e->bad_crc) crc ^= 1;
-    tfckpt_pb_put_fixed32(v, 6, crc);
+    tfckpt__pb_put_fixed32(v, 6, crc);
   }
-  tfckpt_buf file = {0}, data = {0}, meta = {0}, index = {0};
+  tfckpt__buf file = {0}, data = {0}, meta = {0}, index = {0};
   build_block(&data, keys, klens, vals, n + 1);
   put_block(&file, &data);
   build_block(&meta, NULL, NULL, NULL, 0);
   size_t meta_off = file.len;
   put_block(&file, &meta);
-  tfckpt_buf handle = {0};
-  tfckpt_pb_put_varint(&handle, 0);
-  tfckpt_pb_put_varint(&handle, data.len);
+  tfckpt__buf handle = {0};
+  tfckpt__pb_put_varint(&handle, 0);
+  tfckpt__pb_put_varint(&handle, data.len);
   const char *sep = "\xff";
   size_t seplen = 1;
   build_block(&index, &sep, &seplen, &handle, 1);
   size_t index_off = file.len;
   put_block(&file, &index);
-  tfckpt_buf footer = {0};
-  tfckpt_pb_put_varint(&footer, meta_off);
-  tfckpt_pb_put_varint(&footer, meta.len);
-  tfckpt_pb_put_varint(&footer, index_off);
-  tfckpt_pb_put_varint(&footer, index.len);
+  tfckpt__buf footer = {0};
+  tfckpt__pb_put_varint(&footer, meta_off);
+  tfckpt__pb_put_varint(&footer, meta.len);
+  tfckpt__pb_put_varint(&footer, index_off);
+  tfckpt__pb_put_varint(&footer, index.len);
   uint8_t pad[48] = {0};
-  tfckpt_buf_append(&footer, pad, 40 - footer.len);
+  tfckpt__buf_append(&footer, pad, 40 - footer.len);
   uint8_t magic[8] = {0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb};
-  tfckpt_buf_append(&footer, magic, 8);
-  tfckpt_buf_append(&file, footer.data, footer.len);
+  tfckpt__buf_append(&footer, magic, 8);
+  tfckpt__buf_append(&file, footer.data, footer.len);
   snprintf(path, sizeof path, "%s.index", prefix);
   int rc = tu_write_file(path, file.data, file.len);
-  for (int i = 0; i <= n; i++) tfckpt_buf_free(&vals[i]);
-  tfckpt_buf_free(&file), tfckpt_buf_free(&data), tfckpt_buf_free(&meta);
-  tfckpt_buf_free(&index), tfckpt_buf_free(&handle), tfckpt_buf_free(&footer);
+  for (int i = 0; i <= n; i++) tfckpt__buf_free(&vals[i]);
+  tfckpt__buf_free(&file), tfckpt__buf_free(&data), tfckpt__buf_free(&meta);
+  tfckpt__buf_free(&index), tfckpt__buf_free(&handle), tfckpt__buf_free(&footer);
   free(vals), free(keys), free(klens), free(offsets), free(sorted);
   return rc;
 }

@@ -59,7 +59,7 @@ extern "C" {
 
 /* The numpy descr of `dtype` ("<f4", "|b1", ...), or NULL when numpy has no
  * equivalent (bfloat16, strings, quantized, float8, ...). */
-const char *tfckpt_npy_descr(int dtype);
+TFCKPT_API const char *tfckpt_npy_descr(int dtype);
 
 /*! tfckpt_npy_header() :
  *  Writes the .npy preamble (magic, version, header dict, padding to 64
@@ -67,7 +67,7 @@ const char *tfckpt_npy_descr(int dtype);
  *  Version 1.0 is used unless the header needs more than 65535 bytes (2.0).
  *  @return the preamble length (> 0), or a negative status: TFCKPT_EUNSUPPORTED
  *          (no descr), TFCKPT_ERANGE (cap too small; need <= 128 + 22*rank). */
-long tfckpt_npy_header(int dtype, int rank, const int64_t *dims, void *buf, size_t cap);
+TFCKPT_API long tfckpt_npy_header(int dtype, int rank, const int64_t *dims, void *buf, size_t cap);
 
 /* What a .npy preamble says. */
 typedef struct tfckpt_npy_info {
@@ -85,12 +85,12 @@ typedef struct tfckpt_npy_info {
  *  On failure writes a message ("bad .npy magic", "unsupported descr '|O'",
  *  ...) into errbuf (may be NULL).
  *  @return TFCKPT_OK, TFCKPT_ECORRUPT, TFCKPT_EUNSUPPORTED, TFCKPT_ERANGE. */
-int tfckpt_npy_parse_header(const void *buf, size_t len, tfckpt_npy_info *out /* OUT */,
+TFCKPT_API int tfckpt_npy_parse_header(const void *buf, size_t len, tfckpt_npy_info *out /* OUT */,
                             char *errbuf, size_t errcap);
 
 /* Writes `t` as a complete .npy stream to `f` (bf16_as_float32: widen
  * bfloat16 to '<f4').  @return TFCKPT_OK, TFCKPT_EUNSUPPORTED, TFCKPT_EIO. */
-int tfckpt_npy_write(FILE *f, const tfckpt_tensor *t, int bf16_as_float32);
+TFCKPT_API int tfckpt_npy_write(FILE *f, const tfckpt_tensor *t, int bf16_as_float32);
 
 /* ---- writers: npz, directory of .npy, safetensors ------------------------ */
 
@@ -106,11 +106,11 @@ typedef struct tfckpt_arrays_options {
   int force_zip64;      /* npz: zip64 records even when not needed (tests) */
 } tfckpt_arrays_options;
 
-void tfckpt_arrays_options_init(tfckpt_arrays_options *o);
+TFCKPT_API void tfckpt_arrays_options_init(tfckpt_arrays_options *o);
 
 /* 1 when `format` (with options `o`, may be NULL) can hold `dtype`, else 0;
  * when 0 and why != NULL, *why is a short static reason. */
-int tfckpt_arrays_supports(int format, int dtype, const tfckpt_arrays_options *o,
+TFCKPT_API int tfckpt_arrays_supports(int format, int dtype, const tfckpt_arrays_options *o,
                            const char **why /* OUT */);
 
 typedef struct tfckpt_arrays_writer tfckpt_arrays_writer;
@@ -121,31 +121,31 @@ typedef struct tfckpt_arrays_writer tfckpt_arrays_writer;
  *  rename.  `o` may be NULL.
  *  @return TFCKPT_OK, TFCKPT_EINVAL, TFCKPT_EEXIST, TFCKPT_EIO (e.g. the
  *          directory is not writable; the message names it). */
-int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_options *o,
+TFCKPT_API int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_options *o,
                               tfckpt_arrays_writer **out /* OUT */);
-const char *tfckpt_arrays_writer_errmsg(const tfckpt_arrays_writer *w);
+TFCKPT_API const char *tfckpt_arrays_writer_errmsg(const tfckpt_arrays_writer *w);
 
 /* safetensors only: a "__metadata__" string pair; before the first add. */
-int tfckpt_arrays_writer_set_metadata(tfckpt_arrays_writer *w, const char *key, const char *value);
+TFCKPT_API int tfckpt_arrays_writer_set_metadata(tfckpt_arrays_writer *w, const char *key, const char *value);
 
 /*! tfckpt_arrays_writer_declare() :
  *  Announces a tensor before any values are written.  Required for
  *  safetensors, whose header (with every offset) precedes the data: declare
  *  every tensor, then add them in the same order.  Ignored by the other
  *  formats.  @return TFCKPT_OK, TFCKPT_EEXIST, TFCKPT_EUNSUPPORTED, ... */
-int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, int dtype, int rank,
+TFCKPT_API int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, int dtype, int rank,
                                  const int64_t *dims);
 
 /* Appends one tensor's values (streamed; `t` may be freed right after).
  * @return TFCKPT_OK, TFCKPT_EUNSUPPORTED (dtype), TFCKPT_EINVAL (name not
  *         usable or not the next declared one), TFCKPT_EEXIST, TFCKPT_EIO. */
-int tfckpt_arrays_writer_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tensor *t);
+TFCKPT_API int tfckpt_arrays_writer_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tensor *t);
 
 /* Writes the trailer (zip central directory), syncs and renames into place. */
-int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w);
+TFCKPT_API int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w);
 
 /* Frees the writer; if not finished, removes the temporary output. */
-void tfckpt_arrays_writer_close(tfckpt_arrays_writer *w);
+TFCKPT_API void tfckpt_arrays_writer_close(tfckpt_arrays_writer *w);
 
 /* ---- readers ------------------------------------------------------------ */
 
@@ -157,25 +157,25 @@ typedef struct tfckpt_arrays_reader tfckpt_arrays_reader;
  *  .safetensors file.  Every offset and size in the file is checked against
  *  the file's size here.  @return TFCKPT_OK, TFCKPT_ENOTFOUND, TFCKPT_ECORRUPT,
  *  TFCKPT_EUNSUPPORTED, TFCKPT_ERANGE. */
-int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out /* OUT */);
-void tfckpt_arrays_reader_close(tfckpt_arrays_reader *r);
-const char *tfckpt_arrays_reader_errmsg(const tfckpt_arrays_reader *r);
+TFCKPT_API int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out /* OUT */);
+TFCKPT_API void tfckpt_arrays_reader_close(tfckpt_arrays_reader *r);
+TFCKPT_API const char *tfckpt_arrays_reader_errmsg(const tfckpt_arrays_reader *r);
 
 /* "npz", "npy" or "safetensors". */
-const char *tfckpt_arrays_reader_format(const tfckpt_arrays_reader *r);
+TFCKPT_API const char *tfckpt_arrays_reader_format(const tfckpt_arrays_reader *r);
 
-int64_t tfckpt_arrays_reader_count(const tfckpt_arrays_reader *r);
+TFCKPT_API int64_t tfckpt_arrays_reader_count(const tfckpt_arrays_reader *r);
 /* Tensor i's name (npz: member name without ".npy"). */
-const char *tfckpt_arrays_reader_name(const tfckpt_arrays_reader *r, int64_t i);
+TFCKPT_API const char *tfckpt_arrays_reader_name(const tfckpt_arrays_reader *r, int64_t i);
 /* Tensor i's dtype and shape, without reading values. */
-int tfckpt_arrays_reader_info(const tfckpt_arrays_reader *r, int64_t i, int *dtype /* OUT */,
+TFCKPT_API int tfckpt_arrays_reader_info(const tfckpt_arrays_reader *r, int64_t i, int *dtype /* OUT */,
                               int *rank /* OUT */, const int64_t **dims /* OUT */);
 /* Reads tensor i (zip members: CRC-32 checked; deflated ones inflated). */
-int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor **out /* OUT */);
+TFCKPT_API int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor **out /* OUT */);
 
 /* safetensors "__metadata__": number of pairs and pair k (else 0 / error). */
-int64_t tfckpt_arrays_reader_num_metadata(const tfckpt_arrays_reader *r);
-int tfckpt_arrays_reader_metadata(const tfckpt_arrays_reader *r, int64_t k,
+TFCKPT_API int64_t tfckpt_arrays_reader_num_metadata(const tfckpt_arrays_reader *r);
+TFCKPT_API int tfckpt_arrays_reader_metadata(const tfckpt_arrays_reader *r, int64_t k,
                                   const char **key /* OUT */, const char **value /* OUT */);
 
 #ifdef __cplusplus

@@ -140,13 +140,13 @@ typedef struct tfckpt_dataset_options {
 } tfckpt_dataset_options;
 
 /* Fills `opt` with the defaults listed above. */
-void tfckpt_dataset_options_init(tfckpt_dataset_options *opt);
+TFCKPT_API void tfckpt_dataset_options_init(tfckpt_dataset_options *opt);
 
 /* Opens the files, detects format and schema from the start of the first
  * file and starts the reader threads.  See the ownership rules above for
  * *out on failure.  Returns TFCKPT_ENOTFOUND when a file or pattern matches
  * nothing, TFCKPT_EDATA for a bad header, TFCKPT_EINVAL for bad options. */
-int tfckpt_dataset_open(const tfckpt_dataset_options *opt, tfckpt_dataset **out);
+TFCKPT_API int tfckpt_dataset_open(const tfckpt_dataset_options *opt, tfckpt_dataset **out);
 
 /* One batch of the stream.  Rows of an epoch never spill into the next
  * epoch's batches: the last batch of an epoch may be short (rows <
@@ -176,7 +176,7 @@ typedef struct tfckpt_batch {
 /* Next batch: returns 0 and sets *out to the batch, or 0 with *out = NULL
  * at the end of the stream; a negative status on error (the message names
  * file:line:column; batches before the bad row may have been delivered). */
-int tfckpt_dataset_next(tfckpt_dataset *ds, const tfckpt_batch **out);
+TFCKPT_API int tfckpt_dataset_next(tfckpt_dataset *ds, const tfckpt_batch **out);
 
 typedef struct tfckpt_tensor tfckpt_tensor; /* <tfckpt/tensor.h> */
 
@@ -186,45 +186,45 @@ typedef struct tfckpt_tensor tfckpt_tensor; /* <tfckpt/tensor.h> */
  * `labels` may be NULL.  The caller frees them with tfckpt_tensor_free();
  * they stay valid after the batch is gone.  Returns 0 or TFCKPT_ENOMEM /
  * TFCKPT_EINVAL (then nothing is allocated). */
-int tfckpt_batch_to_tensors(const tfckpt_batch *b, tfckpt_tensor **features,
+TFCKPT_API int tfckpt_batch_to_tensors(const tfckpt_batch *b, tfckpt_tensor **features,
                             tfckpt_tensor **labels);
 
 /* Stops the threads and frees everything.  NULL is a no-op. */
-void tfckpt_dataset_close(tfckpt_dataset *ds);
+TFCKPT_API void tfckpt_dataset_close(tfckpt_dataset *ds);
 
 /* Message of the last failure ("train.csv:17:3: cannot parse "abc" as a
  * number"); "not an error" when there is none; "out of memory" for NULL. */
-const char *tfckpt_dataset_errmsg(const tfckpt_dataset *ds);
+TFCKPT_API const char *tfckpt_dataset_errmsg(const tfckpt_dataset *ds);
 
 /* ---- Schema (known after open) ---- */
 
 /* TFCKPT_FORMAT_CSV / _TXT / _LIBSVM as detected. */
-int tfckpt_dataset_format(const tfckpt_dataset *ds);
+TFCKPT_API int tfckpt_dataset_format(const tfckpt_dataset *ds);
 /* Features per row (the batch's width). */
-size_t tfckpt_dataset_width(const tfckpt_dataset *ds);
+TFCKPT_API size_t tfckpt_dataset_width(const tfckpt_dataset *ds);
 /* Label columns per row (0 = unlabelled). */
-size_t tfckpt_dataset_label_width(const tfckpt_dataset *ds);
+TFCKPT_API size_t tfckpt_dataset_label_width(const tfckpt_dataset *ds);
 /* TFCKPT_INT32, TFCKPT_FLOAT or TFCKPT_INVALID (no label). */
-int tfckpt_dataset_label_dtype(const tfckpt_dataset *ds);
+TFCKPT_API int tfckpt_dataset_label_dtype(const tfckpt_dataset *ds);
 /* Number of classes of an int32 label, 0 if unknown or not a class label. */
-int64_t tfckpt_dataset_num_classes(const tfckpt_dataset *ds);
+TFCKPT_API int64_t tfckpt_dataset_num_classes(const tfckpt_dataset *ds);
 /* Rows per epoch announced by an sklearn header, else -1 (unknown before
  * the first pass; see stats.rows). */
-int64_t tfckpt_dataset_declared_rows(const tfckpt_dataset *ds);
+TFCKPT_API int64_t tfckpt_dataset_declared_rows(const tfckpt_dataset *ds);
 /* Class names of an sklearn header (NULL if none). */
-const char *tfckpt_dataset_class_name(const tfckpt_dataset *ds, int64_t cls);
+TFCKPT_API const char *tfckpt_dataset_class_name(const tfckpt_dataset *ds, int64_t cls);
 
 /* Output columns: the `width` features first, then the label columns. */
-size_t tfckpt_dataset_ncolumns(const tfckpt_dataset *ds);
-const char *tfckpt_dataset_column_name(const tfckpt_dataset *ds, size_t col);
+TFCKPT_API size_t tfckpt_dataset_ncolumns(const tfckpt_dataset *ds);
+TFCKPT_API const char *tfckpt_dataset_column_name(const tfckpt_dataset *ds, size_t col);
 /* 1 if the column is a label column. */
-int tfckpt_dataset_column_is_label(const tfckpt_dataset *ds, size_t col);
+TFCKPT_API int tfckpt_dataset_column_is_label(const tfckpt_dataset *ds, size_t col);
 /* TFCKPT_INT64 if every value seen so far (the open-time sample, then the
  * first epoch) was written as an integer, else TFCKPT_FLOAT. */
-int tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, size_t col);
+TFCKPT_API int tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, size_t col);
 /* The files after glob expansion. */
-size_t tfckpt_dataset_nfiles(const tfckpt_dataset *ds);
-const char *tfckpt_dataset_file(const tfckpt_dataset *ds, size_t i);
+TFCKPT_API size_t tfckpt_dataset_nfiles(const tfckpt_dataset *ds);
+TFCKPT_API const char *tfckpt_dataset_file(const tfckpt_dataset *ds, size_t i);
 
 /* ---- Statistics of the first epoch (complete once it has been read) ---- */
 
@@ -243,10 +243,10 @@ typedef struct tfckpt_dataset_stats {
 } tfckpt_dataset_stats;
 
 /* Copies the row counters into *st. */
-int tfckpt_dataset_stats_get(const tfckpt_dataset *ds, tfckpt_dataset_stats *st);
+TFCKPT_API int tfckpt_dataset_stats_get(const tfckpt_dataset *ds, tfckpt_dataset_stats *st);
 /* Copies column `col`'s statistics into *cs (not computed for sparse
  * feature columns: count stays 0). */
-int tfckpt_dataset_column_stats(const tfckpt_dataset *ds, size_t col,
+TFCKPT_API int tfckpt_dataset_column_stats(const tfckpt_dataset *ds, size_t col,
                                 tfckpt_column_stats *cs);
 
 /* ---- Exact number parsing, exposed for tools and tests ---- */
@@ -254,7 +254,7 @@ int tfckpt_dataset_column_stats(const tfckpt_dataset *ds, size_t col,
 /* Parses [text, text+len) as a whole number: *out is what strtod() returns
  * in the C locale ("1e-320", "-inf", "NaN", "0x1p-3" included).  Returns 0,
  * or TFCKPT_EDATA when the text is not one number (empty, trailing junk). */
-int tfckpt_parse_double(const char *text, size_t len, double *out);
+TFCKPT_API int tfckpt_parse_double(const char *text, size_t len, double *out);
 
 #ifdef __cplusplus
 }

@@ -120,62 +120,62 @@ typedef struct tfckpt_optimizer_config {
 } tfckpt_optimizer_config;
 
 /* Defaults for optimizer `kind` (constant learning rate). */
-void tfckpt_optimizer_config_init(tfckpt_optimizer_config *c, int kind);
+TFCKPT_API void tfckpt_optimizer_config_init(tfckpt_optimizer_config *c, int kind);
 /* The learning rate the schedule gives at `step`. */
-double tfckpt_learning_rate(const tfckpt_optimizer_config *c, int64_t step);
+TFCKPT_API double tfckpt_learning_rate(const tfckpt_optimizer_config *c, int64_t step);
 
 /* Names used by the CLI and the model JSON ("relu", "glorot_uniform",
  * "softmax_ce", "adam", "exponential", ...), and back (-1 if unknown). */
-const char *tfckpt_activation_name(int act);
-int tfckpt_activation_from_name(const char *name);
-const char *tfckpt_init_name(int init);
-int tfckpt_init_from_name(const char *name);
-const char *tfckpt_loss_name(int loss);
-int tfckpt_loss_from_name(const char *name);
-const char *tfckpt_optimizer_name(int kind);
-int tfckpt_optimizer_from_name(const char *name);
-const char *tfckpt_schedule_name(int schedule);
-int tfckpt_schedule_from_name(const char *name);
+TFCKPT_API const char *tfckpt_activation_name(int act);
+TFCKPT_API int tfckpt_activation_from_name(const char *name);
+TFCKPT_API const char *tfckpt_init_name(int init);
+TFCKPT_API int tfckpt_init_from_name(const char *name);
+TFCKPT_API const char *tfckpt_loss_name(int loss);
+TFCKPT_API int tfckpt_loss_from_name(const char *name);
+TFCKPT_API const char *tfckpt_optimizer_name(int kind);
+TFCKPT_API int tfckpt_optimizer_from_name(const char *name);
+TFCKPT_API const char *tfckpt_schedule_name(int schedule);
+TFCKPT_API int tfckpt_schedule_from_name(const char *name);
 
 /* Sets the number of BLAS threads (OpenBLAS is process-wide). */
-void tfckpt_nn_set_threads(int n);
+TFCKPT_API void tfckpt_nn_set_threads(int n);
 
 /* ---- Model ---- */
 
 /* A model taking rows of `input_width` float32 features. */
-int tfckpt_model_new(size_t input_width, tfckpt_model **out /* OUT */);
-void tfckpt_model_free(tfckpt_model *m);
+TFCKPT_API int tfckpt_model_new(size_t input_width, tfckpt_model **out /* OUT */);
+TFCKPT_API void tfckpt_model_free(tfckpt_model *m);
 /* Message of the last failure; "not an error" when none. */
-const char *tfckpt_model_errmsg(const tfckpt_model *m);
+TFCKPT_API const char *tfckpt_model_errmsg(const tfckpt_model *m);
 
 /* Layers, in order; each runs on the previous layer's output.  Dense layers
  * are named like tf.layers/Keras do: dense, dense_1, dense_2, ... */
-int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int use_bias,
+TFCKPT_API int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int use_bias,
                            int init);
 /* Inverted dropout of `rate` in [0, 1) while training; identity otherwise. */
-int tfckpt_model_add_dropout(tfckpt_model *m, double rate);
+TFCKPT_API int tfckpt_model_add_dropout(tfckpt_model *m, double rate);
 /* Slope of leaky relu for negative inputs (default 0.2). */
-int tfckpt_model_set_leaky_alpha(tfckpt_model *m, double alpha);
+TFCKPT_API int tfckpt_model_set_leaky_alpha(tfckpt_model *m, double alpha);
 /* Loss on the last layer's output; l2 > 0 adds l2 * sum(kernel^2) over all
  * kernels (Keras' l2 regulariser). */
-int tfckpt_model_set_loss(tfckpt_model *m, int loss, double l2);
-int tfckpt_model_set_optimizer(tfckpt_model *m, const tfckpt_optimizer_config *c);
+TFCKPT_API int tfckpt_model_set_loss(tfckpt_model *m, int loss, double l2);
+TFCKPT_API int tfckpt_model_set_optimizer(tfckpt_model *m, const tfckpt_optimizer_config *c);
 /* Allocates and initialises the variables (seeded: same seed, same weights)
  * and the optimizer's slots; global_step = 0. */
-int tfckpt_model_build(tfckpt_model *m, uint64_t seed);
+TFCKPT_API int tfckpt_model_build(tfckpt_model *m, uint64_t seed);
 
 /* Feature standardisation applied before the first layer:
  * x' = (x - mean) / max(sqrt(variance), 1e-7) per feature.  NULL disables. */
-int tfckpt_model_set_normalization(tfckpt_model *m, const float *mean, const float *variance,
+TFCKPT_API int tfckpt_model_set_normalization(tfckpt_model *m, const float *mean, const float *variance,
                                    int64_t count);
-int tfckpt_model_has_normalization(const tfckpt_model *m);
+TFCKPT_API int tfckpt_model_has_normalization(const tfckpt_model *m);
 
-size_t tfckpt_model_input_width(const tfckpt_model *m);
-size_t tfckpt_model_output_width(const tfckpt_model *m);
-int tfckpt_model_loss(const tfckpt_model *m);
-int64_t tfckpt_model_global_step(const tfckpt_model *m);
-void tfckpt_model_set_global_step(tfckpt_model *m, int64_t step);
-const tfckpt_optimizer_config *tfckpt_model_optimizer(const tfckpt_model *m);
+TFCKPT_API size_t tfckpt_model_input_width(const tfckpt_model *m);
+TFCKPT_API size_t tfckpt_model_output_width(const tfckpt_model *m);
+TFCKPT_API int tfckpt_model_loss(const tfckpt_model *m);
+TFCKPT_API int64_t tfckpt_model_global_step(const tfckpt_model *m);
+TFCKPT_API void tfckpt_model_set_global_step(tfckpt_model *m, int64_t step);
+TFCKPT_API const tfckpt_optimizer_config *tfckpt_model_optimizer(const tfckpt_model *m);
 
 /* Result of a training step or an evaluation. */
 typedef struct tfckpt_step_result {
@@ -189,14 +189,14 @@ typedef struct tfckpt_step_result {
  * Labels: softmax_ce takes labels_i32 (rows values in [0, classes));
  * sigmoid_ce/mse take labels_f32 (rows x output_width), or labels_i32 which
  * are converted.  TFCKPT_EDATA for a label out of range or a non-finite loss. */
-int tfckpt_model_train_step(tfckpt_model *m, const float *x, const int32_t *labels_i32,
+TFCKPT_API int tfckpt_model_train_step(tfckpt_model *m, const float *x, const int32_t *labels_i32,
                             const float *labels_f32, size_t rows, tfckpt_step_result *out);
 /* Loss and metric of a batch without training (dropout off, no L2 term). */
-int tfckpt_model_evaluate(tfckpt_model *m, const float *x, const int32_t *labels_i32,
+TFCKPT_API int tfckpt_model_evaluate(tfckpt_model *m, const float *x, const int32_t *labels_i32,
                           const float *labels_f32, size_t rows, tfckpt_step_result *out);
 /* Outputs for rows: class probabilities (softmax_ce), sigmoid probabilities
  * (sigmoid_ce) or values (mse); out holds rows * output_width floats. */
-int tfckpt_model_predict(tfckpt_model *m, const float *x, size_t rows, float *out);
+TFCKPT_API int tfckpt_model_predict(tfckpt_model *m, const float *x, size_t rows, float *out);
 
 /* ---- Variables (after build) ---- */
 
@@ -209,42 +209,42 @@ typedef struct tfckpt_model_var {
   int trainable;
 } tfckpt_model_var;
 
-int64_t tfckpt_model_num_variables(const tfckpt_model *m);
-int tfckpt_model_variable(const tfckpt_model *m, int64_t i, tfckpt_model_var *out /* OUT */);
+TFCKPT_API int64_t tfckpt_model_num_variables(const tfckpt_model *m);
+TFCKPT_API int tfckpt_model_variable(const tfckpt_model *m, int64_t i, tfckpt_model_var *out /* OUT */);
 /* Index of the variable `name`, or -1. */
-int64_t tfckpt_model_find_variable(const tfckpt_model *m, const char *name);
+TFCKPT_API int64_t tfckpt_model_find_variable(const tfckpt_model *m, const char *name);
 
 /* ---- Saving and loading ---- */
 
 /* Writes every variable as the checkpoint `prefix` ("dir/model.ckpt-100").
  * `wo` may be NULL (no state file update). */
-int tfckpt_model_save(tfckpt_model *m, const char *prefix, const tfckpt_writer_options *wo);
+TFCKPT_API int tfckpt_model_save(tfckpt_model *m, const char *prefix, const tfckpt_writer_options *wo);
 /* Reads every variable of the built model from the checkpoint at `path`
  * (anything tfckpt_reader_open accepts); names and shapes must match. */
-int tfckpt_model_restore(tfckpt_model *m, const char *path);
+TFCKPT_API int tfckpt_model_restore(tfckpt_model *m, const char *path);
 
 /* Data description stored with the architecture, so that evaluate/predict
  * need no flags: the label column spec and class names. */
-int tfckpt_model_set_label(tfckpt_model *m, const char *label_spec, int64_t num_classes);
-const char *tfckpt_model_label(const tfckpt_model *m);
-int64_t tfckpt_model_num_classes(const tfckpt_model *m);
-int tfckpt_model_set_class_name(tfckpt_model *m, int64_t cls, const char *name);
-const char *tfckpt_model_class_name(const tfckpt_model *m, int64_t cls); /* NULL if none */
+TFCKPT_API int tfckpt_model_set_label(tfckpt_model *m, const char *label_spec, int64_t num_classes);
+TFCKPT_API const char *tfckpt_model_label(const tfckpt_model *m);
+TFCKPT_API int64_t tfckpt_model_num_classes(const tfckpt_model *m);
+TFCKPT_API int tfckpt_model_set_class_name(tfckpt_model *m, int64_t cls, const char *name);
+TFCKPT_API const char *tfckpt_model_class_name(const tfckpt_model *m, int64_t cls); /* NULL if none */
 
 /* The architecture as JSON (layers, loss, optimizer, normalisation flag,
  * label), written atomically to `path`. */
-int tfckpt_model_write_json(tfckpt_model *m, const char *path);
+TFCKPT_API int tfckpt_model_write_json(tfckpt_model *m, const char *path);
 /* Creates an unbuilt-then-built model from a JSON file written by
  * tfckpt_model_write_json (weights initialised, not restored). */
-int tfckpt_model_from_json(const char *path, tfckpt_model **out /* OUT */);
+TFCKPT_API int tfckpt_model_from_json(const char *path, tfckpt_model **out /* OUT */);
 /* Loads `dir`/model.json and the latest checkpoint of `dir` (or the
  * checkpoint `dir` names, with model.json next to it). */
-int tfckpt_model_load(const char *dir, tfckpt_model **out /* OUT */);
+TFCKPT_API int tfckpt_model_load(const char *dir, tfckpt_model **out /* OUT */);
 
 /* ---- Streaming evaluation ---- */
 
 /* Evaluates the model on every batch of an open dataset (labels required). */
-int tfckpt_model_evaluate_dataset(tfckpt_model *m, tfckpt_dataset *ds,
+TFCKPT_API int tfckpt_model_evaluate_dataset(tfckpt_model *m, tfckpt_dataset *ds,
                                   tfckpt_step_result *out /* OUT */);
 
 /* ---- Trainer: mini-batch gradient descent over files ---- */
@@ -263,7 +263,7 @@ typedef struct tfckpt_mlp_spec {
   tfckpt_optimizer_config opt; /* default Adam */
 } tfckpt_mlp_spec;
 
-void tfckpt_mlp_spec_init(tfckpt_mlp_spec *s);
+TFCKPT_API void tfckpt_mlp_spec_init(tfckpt_mlp_spec *s);
 
 typedef struct tfckpt_train_options {
   const char *const *paths;   /* training files / globs */
@@ -295,7 +295,7 @@ typedef struct tfckpt_train_options {
   uint64_t max_rows_in_memory; /* cap for the held-out split; default 1<<24 */
 } tfckpt_train_options;
 
-void tfckpt_train_options_init(tfckpt_train_options *o);
+TFCKPT_API void tfckpt_train_options_init(tfckpt_train_options *o);
 
 enum { TFCKPT_PROGRESS_START = 0, TFCKPT_PROGRESS_ITERATION = 1, TFCKPT_PROGRESS_EPOCH = 2 };
 
@@ -323,16 +323,16 @@ typedef struct tfckpt_trainer tfckpt_trainer;
 
 /* Reads the data once (rows, classes, normalisation statistics, validation
  * split), builds the model from `spec` or resumes it from out_dir. */
-int tfckpt_trainer_open(const tfckpt_train_options *o, const tfckpt_mlp_spec *spec,
+TFCKPT_API int tfckpt_trainer_open(const tfckpt_train_options *o, const tfckpt_mlp_spec *spec,
                         tfckpt_trainer **out /* OUT */);
 /* Runs the epochs; `cb` (may be NULL) is called at the start, after every
  * iteration and after every epoch. */
-int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user);
-tfckpt_model *tfckpt_trainer_model(tfckpt_trainer *t);
+TFCKPT_API int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user);
+TFCKPT_API tfckpt_model *tfckpt_trainer_model(tfckpt_trainer *t);
 /* Prefix of the last checkpoint written ("" before the first). */
-const char *tfckpt_trainer_last_checkpoint(const tfckpt_trainer *t);
-const char *tfckpt_trainer_errmsg(const tfckpt_trainer *t);
-void tfckpt_trainer_close(tfckpt_trainer *t);
+TFCKPT_API const char *tfckpt_trainer_last_checkpoint(const tfckpt_trainer *t);
+TFCKPT_API const char *tfckpt_trainer_errmsg(const tfckpt_trainer *t);
+TFCKPT_API void tfckpt_trainer_close(tfckpt_trainer *t);
 
 #ifdef __cplusplus
 }

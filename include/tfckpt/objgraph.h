@@ -36,7 +36,11 @@
 
 #include <stddef.h>
 
-#include "tfckpt/reader.h"
+#include "tfckpt/tensor.h"
+
+/* Declared in tfckpt/reader.h; repeated so this header stays in the base
+ * layer (C11 allows the same typedef twice). */
+typedef struct tfckpt_reader tfckpt_reader;
 #include "tfckpt/tfckpt.h"
 
 #ifdef __cplusplus
@@ -52,19 +56,19 @@ typedef struct tfckpt_objgraph tfckpt_objgraph;
  *  Decodes and validates a serialized TrackableObjectGraph.
  *  @return TFCKPT_OK, TFCKPT_ECORRUPT (malformed proto, bad node reference,
  *          cycle), TFCKPT_ENOMEM. */
-int tfckpt_objgraph_parse(const void *data, size_t len, tfckpt_objgraph **out /* OUT */);
+TFCKPT_API int tfckpt_objgraph_parse(const void *data, size_t len, tfckpt_objgraph **out /* OUT */);
 
 /*! tfckpt_objgraph_from_reader() :
  *  Reads the `_CHECKPOINTABLE_OBJECT_GRAPH` tensor of an open checkpoint and
  *  parses it.  @return TFCKPT_ENOTFOUND when the checkpoint has none (TF1
  *  name-based checkpoints), else as tfckpt_objgraph_parse or the reader's
  *  error (its message is copied into the graph's). */
-int tfckpt_objgraph_from_reader(tfckpt_reader *r, tfckpt_objgraph **out /* OUT */);
+TFCKPT_API int tfckpt_objgraph_from_reader(tfckpt_reader *r, tfckpt_objgraph **out /* OUT */);
 
-void tfckpt_objgraph_free(tfckpt_objgraph *g);
-const char *tfckpt_objgraph_errmsg(const tfckpt_objgraph *g);
+TFCKPT_API void tfckpt_objgraph_free(tfckpt_objgraph *g);
+TFCKPT_API const char *tfckpt_objgraph_errmsg(const tfckpt_objgraph *g);
 
-int tfckpt_objgraph_num_nodes(const tfckpt_objgraph *g);
+TFCKPT_API int tfckpt_objgraph_num_nodes(const tfckpt_objgraph *g);
 
 typedef struct tfckpt_objnode {
   const char *path;   /* unescaped local names from the root joined by '/';
@@ -78,10 +82,10 @@ typedef struct tfckpt_objnode {
   const char *slot_name; /* ... its slot name ("m"), else NULL */
 } tfckpt_objnode;
 
-int tfckpt_objgraph_node(const tfckpt_objgraph *g, int id, tfckpt_objnode *out /* OUT */);
+TFCKPT_API int tfckpt_objgraph_node(const tfckpt_objgraph *g, int id, tfckpt_objnode *out /* OUT */);
 
 /* Child k of node id: its local name and node id. */
-int tfckpt_objgraph_child(const tfckpt_objgraph *g, int id, int k, const char **local_name,
+TFCKPT_API int tfckpt_objgraph_child(const tfckpt_objgraph *g, int id, int k, const char **local_name,
                           int *child_id);
 
 typedef struct tfckpt_objattr {
@@ -90,7 +94,7 @@ typedef struct tfckpt_objattr {
   const char *checkpoint_key; /* may be a prefix of the stored key(s) */
 } tfckpt_objattr;
 
-int tfckpt_objgraph_attribute(const tfckpt_objgraph *g, int id, int k,
+TFCKPT_API int tfckpt_objgraph_attribute(const tfckpt_objgraph *g, int id, int k,
                               tfckpt_objattr *out /* OUT */);
 
 typedef struct tfckpt_objslot {
@@ -100,12 +104,12 @@ typedef struct tfckpt_objslot {
 } tfckpt_objslot;
 
 /* Slot reference k listed by (optimizer) node id. */
-int tfckpt_objgraph_slot(const tfckpt_objgraph *g, int id, int k, tfckpt_objslot *out /* OUT */);
+TFCKPT_API int tfckpt_objgraph_slot(const tfckpt_objgraph *g, int id, int k, tfckpt_objslot *out /* OUT */);
 
 /* The node and attribute whose checkpoint_key names `key` (exactly, else
  * the longest checkpoint_key that is a prefix of it).  Returns the node id
  * and sets *attr, or -1. */
-int tfckpt_objgraph_find_key(const tfckpt_objgraph *g, const char *key, int *attr /* OUT */);
+TFCKPT_API int tfckpt_objgraph_find_key(const tfckpt_objgraph *g, const char *key, int *attr /* OUT */);
 
 /*! tfckpt_friendly_name() :
  *  A readable name for a checkpoint key, computed from the key alone:
@@ -116,7 +120,7 @@ int tfckpt_objgraph_find_key(const tfckpt_objgraph *g, const char *key, int *att
  *  Path components are unescaped ("..": ".", ".S": "/").  A key that is not
  *  object-based (TF1 names, the graph key) is returned unchanged.
  *  @return a malloc'd string (free it), NULL when memory ran out. */
-char *tfckpt_friendly_name(const char *key);
+TFCKPT_API char *tfckpt_friendly_name(const char *key);
 
 #ifdef __cplusplus
 }

@@ -63,20 +63,20 @@ enum { TFCKPT_FORMAT_V1 = 1, TFCKPT_FORMAT_V2 = 2 };
  *          memory ran out, then NULL) that must be closed, and whose
  *          tfckpt_reader_errmsg() explains the failure, e.g.
  *          "model.ckpt.index: block checksum mismatch at offset 0". */
-int tfckpt_reader_open(const char *path, tfckpt_reader **out /* OUT */);
-void tfckpt_reader_close(tfckpt_reader *r);
+TFCKPT_API int tfckpt_reader_open(const char *path, tfckpt_reader **out /* OUT */);
+TFCKPT_API void tfckpt_reader_close(tfckpt_reader *r);
 
 /* The message of the last failure on `r` ("out of memory" for NULL). */
-const char *tfckpt_reader_errmsg(const tfckpt_reader *r);
+TFCKPT_API const char *tfckpt_reader_errmsg(const tfckpt_reader *r);
 
 /* The resolved checkpoint: prefix for V2 ("dir/model.ckpt-1000"), file for V1. */
-const char *tfckpt_reader_prefix(const tfckpt_reader *r);
-int tfckpt_reader_format(const tfckpt_reader *r);   /* TFCKPT_FORMAT_V1 / _V2 */
-int tfckpt_reader_num_shards(const tfckpt_reader *r);
+TFCKPT_API const char *tfckpt_reader_prefix(const tfckpt_reader *r);
+TFCKPT_API int tfckpt_reader_format(const tfckpt_reader *r);   /* TFCKPT_FORMAT_V1 / _V2 */
+TFCKPT_API int tfckpt_reader_num_shards(const tfckpt_reader *r);
 
 /* Variables, sorted by name.  A partitioned variable is one variable under
  * its full name and shape; its slice entries are not listed. */
-int64_t tfckpt_reader_num_variables(const tfckpt_reader *r);
+TFCKPT_API int64_t tfckpt_reader_num_variables(const tfckpt_reader *r);
 
 typedef struct tfckpt_var_info {
   const char *name;
@@ -91,11 +91,11 @@ typedef struct tfckpt_var_info {
 } tfckpt_var_info;
 
 /* Fills *out for variable i (0 <= i < num_variables). */
-int tfckpt_reader_var(const tfckpt_reader *r, int64_t i, tfckpt_var_info *out /* OUT */);
+TFCKPT_API int tfckpt_reader_var(const tfckpt_reader *r, int64_t i, tfckpt_var_info *out /* OUT */);
 
 /* Index of the variable called `name`, or -1. */
-int64_t tfckpt_reader_find(const tfckpt_reader *r, const char *name);
-int tfckpt_reader_has_tensor(const tfckpt_reader *r, const char *name);
+TFCKPT_API int64_t tfckpt_reader_find(const tfckpt_reader *r, const char *name);
+TFCKPT_API int tfckpt_reader_has_tensor(const tfckpt_reader *r, const char *name);
 
 /*! tfckpt_reader_get_tensor() :
  *  Reads a whole variable (partitioned ones assembled), checking every CRC.
@@ -103,16 +103,16 @@ int tfckpt_reader_has_tensor(const tfckpt_reader *r, const char *name);
  *  whole, little-endian), else a tensor owning its values.
  *  @return TFCKPT_OK, TFCKPT_ENOTFOUND (no such variable; the message
  *          suggests close names), TFCKPT_ECHECKSUM, TFCKPT_ECORRUPT, ... */
-int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor **out /* OUT */);
-int tfckpt_reader_get_tensor_at(tfckpt_reader *r, int64_t i, tfckpt_tensor **out /* OUT */);
+TFCKPT_API int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor **out /* OUT */);
+TFCKPT_API int tfckpt_reader_get_tensor_at(tfckpt_reader *r, int64_t i, tfckpt_tensor **out /* OUT */);
 
 /* Copies a fixed-size variable's values (host byte order) into buf, which
  * must hold num_elements * dtype size bytes. */
-int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_t cap);
+TFCKPT_API int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_t cap);
 
 /* Checks the CRC32C of every stored piece of variable i without keeping the
  * values.  TFCKPT_ECHECKSUM with a message naming the tensor on mismatch. */
-int tfckpt_reader_verify(tfckpt_reader *r, int64_t i);
+TFCKPT_API int tfckpt_reader_verify(tfckpt_reader *r, int64_t i);
 
 /* The stored pieces of a partitioned variable (num_slices of them), for
  * tools that copy checkpoints slice by slice. */
@@ -125,22 +125,22 @@ typedef struct tfckpt_slice_info {
   int64_t offset;
 } tfckpt_slice_info;
 
-int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_info *out /* OUT */);
+TFCKPT_API int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_info *out /* OUT */);
 /* Reads slice k of variable i (CRC checked) as a tensor of the slice's shape. */
-int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_tensor **out /* OUT */);
+TFCKPT_API int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_tensor **out /* OUT */);
 
 /* The shard_id field stored in partitioned variable i's parent entry (it owns
  * no data; TF's MergeBundles may still set it); 0 for other variables.  For
  * byte-exact copies (tfckpt_writer_set_parent_shard). */
-int tfckpt_reader_parent_shard(const tfckpt_reader *r, int64_t i);
+TFCKPT_API int tfckpt_reader_parent_shard(const tfckpt_reader *r, int64_t i);
 
 /* Up to `max` names closest to `name` (edit distance on the last path
  * component and the whole name), for "did you mean" hints.  Returns how many
  * were written to out; pointers are owned by the reader. */
-int tfckpt_reader_suggest(const tfckpt_reader *r, const char *name, const char **out, int max);
+TFCKPT_API int tfckpt_reader_suggest(const tfckpt_reader *r, const char *name, const char **out, int max);
 
 /* Number of bytes the data files hold in all (0 for V1 files). */
-int64_t tfckpt_reader_data_bytes(const tfckpt_reader *r);
+TFCKPT_API int64_t tfckpt_reader_data_bytes(const tfckpt_reader *r);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,14 @@ extern "C" {
 
 #define TFCKPT_VERSION_STRING "0.1.0"
 
+/* Marks the functions the shared library exports; everything else is built
+ * with hidden visibility. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TFCKPT_API __attribute__((visibility("default")))
+#else
+#define TFCKPT_API
+#endif
+
 /* Status codes.  All errors are negative. */
 enum {
   TFCKPT_OK = 0,
@@ -39,7 +47,17 @@ enum {
 };
 
 /* A short, static description of a status code ("checksum mismatch"). */
-const char *tfckpt_errstr(int status);
+TFCKPT_API const char *tfckpt_errstr(int status);
+
+/* The message of the calling thread's most recent failing call into the
+ * library, whichever function or handle it was ("model.ckpt.index: block
+ * checksum mismatch at offset 0"), or "not an error".  Thread-local: valid
+ * until this thread's next failing call.  Functions that take no handle
+ * (tfckpt_state_read, tfckpt_graph_load, ...) report through it; handle
+ * functions also keep their message in the handle (tfckpt_reader_errmsg). */
+TFCKPT_API const char *tfckpt_errmsg(void);
+/* The status code of that call (TFCKPT_OK when there was none). */
+TFCKPT_API int tfckpt_errcode(void);
 
 /* TensorFlow's DataType enum values (types.proto). */
 typedef enum tfckpt_dtype {
@@ -78,19 +96,19 @@ typedef enum tfckpt_dtype {
 
 /* Lower-case numpy-style name ("float32", "bfloat16", "string", "qint8");
  * "invalid" for values this library does not know. */
-const char *tfckpt_dtype_name(int dtype);
+TFCKPT_API const char *tfckpt_dtype_name(int dtype);
 
 /* The dtype whose name (numpy-style, or TF's "float"/"double"/"half") is
  * `name`; TFCKPT_INVALID if none. */
-int tfckpt_dtype_from_name(const char *name);
+TFCKPT_API int tfckpt_dtype_from_name(const char *name);
 
 /* Bytes per element of a fixed-size dtype; 0 for string, variant, resource
  * and unknown values. */
-size_t tfckpt_dtype_size(int dtype);
+TFCKPT_API size_t tfckpt_dtype_size(int dtype);
 
 /* 1 for dtypes the library can read from a checkpoint (fixed-size, string,
  * variant); 0 otherwise. */
-int tfckpt_dtype_is_valid(int dtype);
+TFCKPT_API int tfckpt_dtype_is_valid(int dtype);
 
 #define TFCKPT_MAX_RANK 32
 

@@ -69,7 +69,7 @@ typedef struct tfckpt_writer_options {
 } tfckpt_writer_options;
 
 /* Fills *o with the defaults (1 shard, no state file update). */
-void tfckpt_writer_options_init(tfckpt_writer_options *o);
+TFCKPT_API void tfckpt_writer_options_init(tfckpt_writer_options *o);
 
 /*! tfckpt_writer_open() :
  * Starts a checkpoint with prefix `prefix` ("dir/model.ckpt-100"): creates
@@ -79,11 +79,11 @@ void tfckpt_writer_options_init(tfckpt_writer_options *o);
  * out) and must be closed.
  * @return TFCKPT_OK, TFCKPT_EINVAL (bad prefix or options), TFCKPT_ENOTFOUND
  *         (no such directory), TFCKPT_EIO (cannot create files there). */
-int tfckpt_writer_open(const char *prefix, const tfckpt_writer_options *opts,
+TFCKPT_API int tfckpt_writer_open(const char *prefix, const tfckpt_writer_options *opts,
                        tfckpt_writer **out /* OUT */);
 /* The message of the last failure on `w` ("out of memory" for NULL), e.g.
  * "out/model.ckpt: tensor \"dense/kernel\" was already added". */
-const char *tfckpt_writer_errmsg(const tfckpt_writer *w);
+TFCKPT_API const char *tfckpt_writer_errmsg(const tfckpt_writer *w);
 
 /*! tfckpt_writer_add() :
  * Adds a whole tensor of any dtype except resource (string and variant
@@ -92,10 +92,10 @@ const char *tfckpt_writer_errmsg(const tfckpt_writer *w);
  * every later call returns that error.
  * @return TFCKPT_OK, TFCKPT_EEXIST (name already added), TFCKPT_EINVAL,
  *         TFCKPT_EUNSUPPORTED (resource / unknown dtype), TFCKPT_EIO. */
-int tfckpt_writer_add(tfckpt_writer *w, const char *name, const tfckpt_tensor *t);
+TFCKPT_API int tfckpt_writer_add(tfckpt_writer *w, const char *name, const tfckpt_tensor *t);
 
 /* Same, into data file `shard` (0 <= shard < num_shards). */
-int tfckpt_writer_add_to_shard(tfckpt_writer *w, const char *name, const tfckpt_tensor *t,
+TFCKPT_API int tfckpt_writer_add_to_shard(tfckpt_writer *w, const char *name, const tfckpt_tensor *t,
                                int shard);
 
 /*! tfckpt_writer_add_slice() :
@@ -109,7 +109,7 @@ int tfckpt_writer_add_to_shard(tfckpt_writer *w, const char *name, const tfckpt_
  * @return TFCKPT_OK, TFCKPT_EEXIST (same slice twice, or the name is a
  *         plain tensor), TFCKPT_EINVAL (extent outside the shape, dtype or
  *         shape mismatch), TFCKPT_EIO. */
-int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_rank,
+TFCKPT_API int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_rank,
                             const int64_t *full_dims, const int64_t *start,
                             const int64_t *length, const tfckpt_tensor *t, int shard);
 
@@ -117,7 +117,7 @@ int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_ra
  * (0 by default).  The parent owns no data; TF's MergeBundles nevertheless
  * records a non-zero id for parents coming from a later shard, and byte-exact
  * copies need to reproduce it.  Call after the variable's first slice. */
-int tfckpt_writer_set_parent_shard(tfckpt_writer *w, const char *full_name, int shard);
+TFCKPT_API int tfckpt_writer_set_parent_shard(tfckpt_writer *w, const char *full_name, int shard);
 
 /*! tfckpt_writer_finish() :
  * Flushes and fsyncs the data files, writes the index (sorted by name) and,
@@ -127,11 +127,11 @@ int tfckpt_writer_set_parent_shard(tfckpt_writer *w, const char *full_name, int 
  * once; on failure the temporary files are removed by close.
  * @return TFCKPT_OK or the error (TFCKPT_EIO, TFCKPT_ECORRUPT for an
  *         unreadable existing `checkpoint` file, ...). */
-int tfckpt_writer_finish(tfckpt_writer *w);
+TFCKPT_API int tfckpt_writer_finish(tfckpt_writer *w);
 
 /* Frees the writer; if it was not finished, removes its temporary files.
  * Accepts NULL. */
-void tfckpt_writer_close(tfckpt_writer *w);
+TFCKPT_API void tfckpt_writer_close(tfckpt_writer *w);
 
 #ifdef __cplusplus
 }

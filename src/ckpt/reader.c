@@ -10,7 +10,7 @@
 void ckpt_var_free(ckpt_var *v) {
   for (int i = 0; i < v->nparts; i++) {
     ckpt_part *p = &v->parts[i];
-    tfckpt_slice_free(&p->extent);
+    tfckpt__slice_free(&p->extent);
     free(p->dims);
     free(p->backend);
   }
@@ -34,7 +34,7 @@ int tfckpt_reader_open(const char *path, tfckpt_reader **out) {
   if (!r) return TFCKPT_ENOMEM;
   pthread_mutex_init(&r->lock, NULL);
   ckpt_location loc;
-  int rc = ckpt_resolve(path, &loc, &r->err);
+  int rc = ckpt_resolve(path, &loc, CKPT_ERR(r));
   if (rc) return rc;
   r->format = loc.format;
   if (loc.format == TFCKPT_FORMAT_V2) {
@@ -49,6 +49,7 @@ int tfckpt_reader_open(const char *path, tfckpt_reader **out) {
     loc.prefix = NULL;
   }
   ckpt_location_free(&loc);
+  r->opened = 1;
   return rc;
 }
 
@@ -63,7 +64,7 @@ void tfckpt_reader_close(tfckpt_reader *r) {
 }
 
 const char *tfckpt_reader_errmsg(const tfckpt_reader *r) {
-  return r ? tfckpt_err_text(&r->err) : "out of memory";
+  return r ? tfckpt__err_text_for(&r->err) : "out of memory";
 }
 
 const char *tfckpt_reader_prefix(const tfckpt_reader *r) { return r->prefix ? r->prefix : ""; }
@@ -91,7 +92,7 @@ int tfckpt_reader_var(const tfckpt_reader *r, int64_t i, tfckpt_var_info *out) {
 }
 
 int64_t tfckpt_reader_find(const tfckpt_reader *r, const char *name) {
-  return tfckpt_find_sorted_name(r->vars, r->nvars, sizeof *r->vars, offsetof(ckpt_var, name),
+  return tfckpt__find_sorted_name(r->vars, r->nvars, sizeof *r->vars, offsetof(ckpt_var, name),
                                  name);
 }
 
@@ -206,16 +207,16 @@ static void copy_part(tfckpt_tensor *full, const ckpt_part *p, const tfckpt_tens
 static int read_var(tfckpt_reader *r, int64_t i, int check, tfckpt_tensor **out) {
   *out = NULL;
   if (i < 0 || (size_t)i >= r->nvars)
-    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
   const ckpt_var *v = &r->vars[i];
   if (!v->partitioned && v->nparts == 1) return r->backend->read_part(r, v, &v->parts[0], check, out);
   if (!tfckpt_dtype_size(v->dtype))
-    return tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EUNSUPPORTED,
                          "%s: partitioned %s variables cannot be assembled", v->name,
                          tfckpt_dtype_name(v->dtype));
   tfckpt_tensor *full;
   int rc = tfckpt_tensor_new(v->dtype, v->rank, v->dims, &full);
-  if (rc) return tfckpt_seterr(&r->err, rc, "%s: cannot allocate %lld elements", v->name,
+  if (rc) return tfckpt__seterr(CKPT_ERR(r), rc, "%s: cannot allocate %lld elements", v->name,
                                (long long)v->num_elements);
   for (int k = 0; k < v->nparts; k++) {
     tfckpt_tensor *part;
@@ -242,7 +243,7 @@ int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor *
     const char *s[3];
     int n = tfckpt_reader_suggest(r, name, s, 3);
     if (n == 0)
-      return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"",
+      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"",
                            tfckpt_reader_prefix(r), name);
     char hint[600] = "";
     size_t len = 0;
@@ -250,7 +251,7 @@ int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor *
       int w = snprintf(hint + len, sizeof hint - len, "%s\"%.150s\"", k ? ", " : "", s[k]);
       if (w > 0 && (size_t)w < sizeof hint - len) len += (size_t)w;
     }
-    return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"; did you mean %s?",
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"; did you mean %s?",
                          tfckpt_reader_prefix(r), name, hint);
   }
   return read_var(r, i, 1, out);
@@ -262,13 +263,13 @@ int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_
   if (rc) return rc;
   if (!tfckpt_dtype_size(t->dtype)) {
     tfckpt_tensor_free(t);
-    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "%s: %s tensors cannot be read into a buffer",
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "%s: %s tensors cannot be read into a buffer",
                          name, tfckpt_dtype_name(t->dtype));
   }
   if (cap < t->nbytes) {
     size_t need = t->nbytes;
     tfckpt_tensor_free(t);
-    return tfckpt_seterr(&r->err, TFCKPT_ERANGE, "%s: buffer of %zu bytes, %zu needed", name,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ERANGE, "%s: buffer of %zu bytes, %zu needed", name,
                          cap, need);
   }
   if (t->nbytes) memcpy(buf, t->data, t->nbytes);
@@ -278,7 +279,7 @@ int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_
 
 int tfckpt_reader_verify(tfckpt_reader *r, int64_t i) {
   if (i < 0 || (size_t)i >= r->nvars)
-    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
   const ckpt_var *v = &r->vars[i];
   for (int k = 0; k < v->nparts; k++) {
     tfckpt_tensor *part;
@@ -306,10 +307,10 @@ int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_i
 int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_tensor **out) {
   *out = NULL;
   if (i < 0 || (size_t)i >= r->nvars)
-    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
   const ckpt_var *v = &r->vars[i];
   if (k < 0 || k >= v->nparts)
-    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "%s: no slice %d", v->name, k);
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "%s: no slice %d", v->name, k);
   return r->backend->read_part(r, v, &v->parts[k], 1, out);
 }
 

@@ -5,8 +5,8 @@
 
 #include <pthread.h>
 
-#include "core/error.h"
-#include "core/file.h"
+#include "tfckpt/internal/error.h"
+#include "tfckpt/internal/file.h"
 #include "format/bundle.h"
 #include "format/table.h"
 #include "tfckpt/reader.h"
@@ -14,7 +14,7 @@
 
 /* One stored piece of a variable: the whole of it, or one slice. */
 typedef struct ckpt_part {
-  tfckpt_slice extent;  /* rank 0 when the part is the whole variable */
+  tfckpt__slice extent;  /* rank 0 when the part is the whole variable */
   int whole;
   int rank;             /* the part's own shape */
   int64_t *dims;
@@ -43,8 +43,13 @@ typedef struct ckpt_var {
 
 typedef struct ckpt_backend ckpt_backend;
 
+/* Where reader code records a failure: the reader's own error during open,
+ * the calling thread's slot afterwards (readers are shared by threads). */
+#define CKPT_ERR(r) tfckpt__err_slot(&(r)->err, (r)->opened)
+
 struct tfckpt_reader {
-  tfckpt_err err;
+  tfckpt__err err; /* written directly only until open returns: see CKPT_ERR */
+  int opened;      /* open returned: other threads may now share the reader */
   char *prefix;
   int format;
   const ckpt_backend *backend;
@@ -78,7 +83,7 @@ typedef struct ckpt_location {
   int nfiles;
 } ckpt_location;
 
-int ckpt_resolve(const char *path, ckpt_location *out, tfckpt_err *err);
+int ckpt_resolve(const char *path, ckpt_location *out, tfckpt__err *err);
 void ckpt_location_free(ckpt_location *loc);
 
 /* Helpers shared by backends */

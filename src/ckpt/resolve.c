@@ -55,7 +55,7 @@ static int has_table_magic(const char *path) {
   if (!f) return 0;
   uint8_t tail[8];
   int ok = fseek(f, -8, SEEK_END) == 0 && fread(tail, 1, 8, f) == 8 &&
-           tfckpt_get_u64le(tail) == TFCKPT_TABLE_MAGIC;
+           tfckpt__get_u64le(tail) == TFCKPT_TABLE_MAGIC;
   fclose(f);
   return ok;
 }
@@ -76,7 +76,7 @@ static int set_v1(ckpt_location *out, const char *display, char **files, int n) 
 
 /* V1 shards written as "<path>-NNNNN-of-NNNNN". */
 static int glob_v1_shards(const char *path, char ***files, int *n) {
-  char *pattern = tfckpt_strdupf("%s-\?\?\?\?\?-of-\?\?\?\?\?", path);
+  char *pattern = tfckpt__strdupf("%s-\?\?\?\?\?-of-\?\?\?\?\?", path);
   if (!pattern) return TFCKPT_ENOMEM;
   glob_t g;
   int rc = glob(pattern, 0, NULL, &g);
@@ -106,14 +106,14 @@ static int glob_v1_shards(const char *path, char ***files, int *n) {
 
 /* Tries `p` as a checkpoint prefix or V1 file.  1 found, 0 not, <0 error. */
 static int try_prefix(const char *p, ckpt_location *out, tried *t) {
-  char *index = tfckpt_strdupf("%s.index", p);
+  char *index = tfckpt__strdupf("%s.index", p);
   if (!index) return TFCKPT_ENOMEM;
-  int found = tfckpt_is_file(index);
+  int found = tfckpt__is_file(index);
   tried_add(t, index);
   free(index);
   if (found) return set_v2(out, p, strlen(p)) ? TFCKPT_ENOMEM : 1;
   tried_add(t, p);
-  if (tfckpt_is_file(p) && has_table_magic(p)) {
+  if (tfckpt__is_file(p) && has_table_magic(p)) {
     char **files = calloc(1, sizeof *files);
     if (!files || !(files[0] = strdup(p))) {
       free(files);
@@ -123,7 +123,7 @@ static int try_prefix(const char *p, ckpt_location *out, tried *t) {
   }
   char **files;
   int n;
-  char *pattern = tfckpt_strdupf("%s-NNNNN-of-NNNNN", p);
+  char *pattern = tfckpt__strdupf("%s-NNNNN-of-NNNNN", p);
   if (pattern) tried_add(t, pattern);
   free(pattern);
   int rc = glob_v1_shards(p, &files, &n);
@@ -176,7 +176,7 @@ static void free_names(char **names, int n) {
 /* A directory of legacy V1 files and no `checkpoint` file (TF Serving's
  * session bundles: `export-00000-of-00001` beside `export.meta`): the one
  * checkpoint whose table files are there.  1 found, 0 none, <0 error. */
-static int resolve_v1_in_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err *err) {
+static int resolve_v1_in_dir(const char *dir, ckpt_location *out, tried *t, tfckpt__err *err) {
   tried_add(t, "V1 table files");
   DIR *d = opendir(dir);
   if (!d) return 0;
@@ -185,9 +185,9 @@ static int resolve_v1_in_dir(const char *dir, ckpt_location *out, tried *t, tfck
   struct dirent *de;
   while ((de = readdir(d)) && !ambiguous) {
     if (de->d_name[0] == '.') continue;
-    char *path = tfckpt_path_join(dir, de->d_name);
+    char *path = tfckpt__path_join(dir, de->d_name);
     if (!path) break;
-    if (tfckpt_is_file(path) && has_table_magic(path)) {
+    if (tfckpt__is_file(path) && has_table_magic(path)) {
       size_t sfx = shard_suffix_len(path, "-");
       char *prefix = strndup(path, strlen(path) - sfx);
       if (prefix && found && strcmp(found, prefix)) ambiguous = 1;
@@ -199,42 +199,42 @@ static int resolve_v1_in_dir(const char *dir, ckpt_location *out, tried *t, tfck
   closedir(d);
   int rc = 0;
   if (ambiguous) {
-    rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+    rc = tfckpt__seterr(err, TFCKPT_ENOTFOUND,
                        "%s: holds several legacy V1 checkpoints and no `checkpoint` file says "
                        "which is latest; name one",
                        dir);
   } else if (found) {
     rc = try_prefix(found, out, t);
-    if (rc < 0) rc = tfckpt_seterr(err, rc, "out of memory");
+    if (rc < 0) rc = tfckpt__seterr(err, rc, "out of memory");
   }
   free(found);
   return rc;
 }
 
-static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err *err) {
-  char *state_path = tfckpt_path_join(dir, "checkpoint");
+static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt__err *err) {
+  char *state_path = tfckpt__path_join(dir, "checkpoint");
   if (!state_path) return TFCKPT_ENOMEM;
   int rc;
-  if (tfckpt_is_file(state_path)) {
+  if (tfckpt__is_file(state_path)) {
     tfckpt_state st;
-    rc = tfckpt_state_read(state_path, &st, err);
+    rc = tfckpt__state_read(state_path, &st, err);
     if (rc) {
       free(state_path);
       return rc;
     }
     if (!st.model_checkpoint_path || !st.model_checkpoint_path[0]) {
       tfckpt_state_free(&st);
-      rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s: no model_checkpoint_path", state_path);
+      rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s: no model_checkpoint_path", state_path);
       free(state_path);
       return rc;
     }
     const char *mcp = st.model_checkpoint_path;
-    char *full = mcp[0] == '/' ? strdup(mcp) : tfckpt_path_join(dir, mcp);
+    char *full = mcp[0] == '/' ? strdup(mcp) : tfckpt__path_join(dir, mcp);
     rc = full ? try_prefix(full, out, t) : TFCKPT_ENOMEM;
     if (rc == 0 && mcp[0] == '/') {
       /* A stale absolute path from another machine: retry its base name here. */
       const char *base = strrchr(mcp, '/') + 1;
-      char *local = tfckpt_path_join(dir, base);
+      char *local = tfckpt__path_join(dir, base);
       rc = local ? try_prefix(local, out, t) : TFCKPT_ENOMEM;
       free(local);
     }
@@ -244,7 +244,7 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
       char others[300];
       list_indexes(dir, &names, &n, others, sizeof others);
       free_names(names, n);
-      rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+      rc = tfckpt__seterr(err, TFCKPT_ENOTFOUND,
                          "%s names checkpoint \"%s\", which does not exist (tried: %s)%s%s",
                          state_path, mcp, t->text, n ? "; checkpoints present: " : "", others);
     }
@@ -256,15 +256,15 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
   tried_add(t, state_path);
   free(state_path);
 
-  char *sm = tfckpt_path_join(dir, "variables/variables");
+  char *sm = tfckpt__path_join(dir, "variables/variables");
   if (!sm) return TFCKPT_ENOMEM;
-  char *smi = tfckpt_strdupf("%s.index", sm);
+  char *smi = tfckpt__strdupf("%s.index", sm);
   if (!smi) {
     free(sm);
     return TFCKPT_ENOMEM;
   }
   tried_add(t, smi);
-  int is_sm = tfckpt_is_file(smi);
+  int is_sm = tfckpt__is_file(smi);
   free(smi);
   if (is_sm) {
     rc = set_v2(out, sm, strlen(sm));
@@ -278,11 +278,11 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
   char list[400];
   list_indexes(dir, &names, &n, list, sizeof list);
   if (n == 1) {
-    char *p = tfckpt_path_join(dir, names[0]);
+    char *p = tfckpt__path_join(dir, names[0]);
     rc = p ? set_v2(out, p, strlen(p)) : TFCKPT_ENOMEM;
     free(p);
   } else if (n > 1) {
-    rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+    rc = tfckpt__seterr(err, TFCKPT_ENOTFOUND,
                        "%s: holds %d checkpoints and no `checkpoint` file says which is "
                        "latest; name one: %s",
                        dir, n, list);
@@ -290,7 +290,7 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
     tried_add(t, "*.index");
     rc = resolve_v1_in_dir(dir, out, t, err);
     if (rc == 0)
-      rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+      rc = tfckpt__seterr(err, TFCKPT_ENOTFOUND,
                          "%s: no checkpoint found in this directory (tried: %s)", dir, t->text);
     else if (rc == 1)
       rc = TFCKPT_OK;
@@ -299,47 +299,47 @@ static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt_err
   return rc;
 }
 
-int ckpt_resolve(const char *path, ckpt_location *out, tfckpt_err *err) {
+int ckpt_resolve(const char *path, ckpt_location *out, tfckpt__err *err) {
   memset(out, 0, sizeof *out);
   tried t = {{0}, 0};
   int rc;
-  if (!path || !*path) return tfckpt_seterr(err, TFCKPT_EINVAL, "empty checkpoint path");
-  if (tfckpt_is_dir(path)) {
+  if (!path || !*path) return tfckpt__seterr(err, TFCKPT_EINVAL, "empty checkpoint path");
+  if (tfckpt__is_dir(path)) {
     rc = resolve_dir(path, out, &t, err);
-    if (rc == TFCKPT_ENOMEM) tfckpt_seterr(err, rc, "out of memory");
+    if (rc == TFCKPT_ENOMEM) tfckpt__seterr(err, rc, "out of memory");
     return rc;
   }
   size_t n = strlen(path);
-  if (ends_with(path, ".index") && tfckpt_is_file(path)) {
+  if (ends_with(path, ".index") && tfckpt__is_file(path)) {
     rc = set_v2(out, path, n - 6);
-    return rc ? tfckpt_seterr(err, rc, "out of memory") : TFCKPT_OK;
+    return rc ? tfckpt__seterr(err, rc, "out of memory") : TFCKPT_OK;
   }
   size_t sfx = shard_suffix_len(path, ".data-");
   if (sfx) {
     char *prefix = strndup(path, n - sfx);
-    char *index = prefix ? tfckpt_strdupf("%s.index", prefix) : NULL;
+    char *index = prefix ? tfckpt__strdupf("%s.index", prefix) : NULL;
     if (!index) {
       free(prefix);
-      return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     }
-    if (tfckpt_is_file(index)) {
+    if (tfckpt__is_file(index)) {
       free(index);
       out->format = TFCKPT_FORMAT_V2;
       out->prefix = prefix;
       return TFCKPT_OK;
     }
-    rc = tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+    rc = tfckpt__seterr(err, TFCKPT_ENOTFOUND,
                        "%s is a data file, but its index %s does not exist", path, index);
     free(index);
     free(prefix);
     return rc;
   }
   rc = try_prefix(path, out, &t);
-  if (rc < 0) return tfckpt_seterr(err, rc, "out of memory");
+  if (rc < 0) return tfckpt__seterr(err, rc, "out of memory");
   if (rc == 1) return TFCKPT_OK;
-  if (tfckpt_is_file(path))
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT,
+  if (tfckpt__is_file(path))
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT,
                          "%s: not a checkpoint (not an sstable: bad magic number, and no %s.index)",
                          path, path);
-  return tfckpt_seterr(err, TFCKPT_ENOTFOUND, "%s: no checkpoint found (tried: %s)", path, t.text);
+  return tfckpt__seterr(err, TFCKPT_ENOTFOUND, "%s: no checkpoint found (tried: %s)", path, t.text);
 }

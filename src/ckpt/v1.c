@@ -4,7 +4,7 @@
  * records are looked up on demand.
  *
  * Checksums: V1 has no per-tensor CRC, only the table's per-block CRC32C,
- * which tfckpt_table_get checks on every lookup.  Verifying a V1 variable
+ * which tfckpt__table_get checks on every lookup.  Verifying a V1 variable
  * therefore means: the blocks holding its slices pass their CRC, and every
  * slice decodes to exactly the element count of its extent. */
 #include <stdio.h>
@@ -16,9 +16,9 @@
 
 typedef struct v1_file {
   char *path;
-  tfckpt_mapped map;
+  tfckpt__mapped map;
   int mapped;
-  tfckpt_table *table;
+  tfckpt__table *table;
 } v1_file;
 
 typedef struct v1_state {
@@ -44,8 +44,8 @@ typedef struct v1_blob {
 
 /* Gathered from every file's table of contents. */
 typedef struct toc_item {
-  const tfckpt_v1_tensor_meta *t;
-  const tfckpt_slice *slice;
+  const tfckpt__v1_tensor_meta *t;
+  const tfckpt__slice *slice;
   int file;
   size_t seq; /* keeps a file's slice order among equal names */
 } toc_item;
@@ -54,8 +54,8 @@ static void v1_close(tfckpt_reader *r) {
   v1_state *s = r->backend_state;
   if (!s) return;
   for (int i = 0; i < s->nfiles; i++) {
-    if (s->files[i].table) tfckpt_table_close(s->files[i].table);
-    if (s->files[i].mapped) tfckpt_mapped_close(&s->files[i].map);
+    if (s->files[i].table) tfckpt__table_close(s->files[i].table);
+    if (s->files[i].mapped) tfckpt__mapped_close(&s->files[i].map);
     free(s->files[i].path);
   }
   free(s->files);
@@ -63,7 +63,7 @@ static void v1_close(tfckpt_reader *r) {
   r->backend_state = NULL;
 }
 
-static char *slice_text(char *buf, size_t cap, const tfckpt_slice *sl) {
+static char *slice_text(char *buf, size_t cap, const tfckpt__slice *sl) {
   size_t k = 0;
   buf[0] = '\0';
   if (sl->rank == 0) {
@@ -108,45 +108,45 @@ static int read_record(tfckpt_reader *r, const ckpt_var *v, const v1_blob *b, in
   const v1_ref *ref = &b->refs[k];
   const uint8_t *key = (const uint8_t *)b + ref->key_off;
   v1_file *f = &s->files[ref->file];
-  tfckpt_err e = {0, ""};
-  tfckpt_table_value val;
-  int rc = tfckpt_table_get(f->table, key, ref->klen, &val, &e);
+  tfckpt__err e = {0, ""};
+  tfckpt__table_value val;
+  int rc = tfckpt__table_get(f->table, key, ref->klen, &val, &e);
   if (rc == TFCKPT_ENOTFOUND)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                          "%s: tensor \"%s\": a slice listed in the table of contents has no "
                          "record",
                          f->path, v->name);
-  if (rc) return tfckpt_seterr(&r->err, rc, "%s (tensor \"%s\")", e.msg, v->name);
-  tfckpt_v1_record rec;
-  rc = tfckpt_v1_decode_record(val.data, val.len, &rec, &e);
+  if (rc) return tfckpt__seterr(CKPT_ERR(r), rc, "%s (tensor \"%s\")", e.msg, v->name);
+  tfckpt__v1_record rec;
+  rc = tfckpt__v1_decode_record(val.data, val.len, &rec, &e);
   char sl[160];
   if (rc) {
-    tfckpt_table_value_free(&val);
-    return tfckpt_seterr(&r->err, rc, "%s: tensor \"%s\": %s", f->path, v->name, e.msg);
+    tfckpt__table_value_free(&val);
+    return tfckpt__seterr(CKPT_ERR(r), rc, "%s: tensor \"%s\": %s", f->path, v->name, e.msg);
   }
   if (rec.name && (rec.name_len != strlen(v->name) || memcmp(rec.name, v->name, rec.name_len))) {
-    rc = tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                        "%s: the record stored for tensor \"%s\" names \"%.*s\"", f->path,
                        v->name, (int)(rec.name_len > 200 ? 200 : rec.name_len),
                        (const char *)rec.name);
     goto out;
   }
   if (!rec.has_tensor) {
-    rc = tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: tensor \"%s\": slice record has no values",
+    rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT, "%s: tensor \"%s\": slice record has no values",
                        f->path, v->name);
     goto out;
   }
   if (!full) {
-    rc = tfckpt_v1_decode_values(rec.tensor, rec.tensor_len, v->dtype, n, dst, NULL, NULL, &e);
+    rc = tfckpt__v1_decode_values(rec.tensor, rec.tensor_len, v->dtype, n, dst, NULL, NULL, &e);
     if (rc)
-      tfckpt_seterr(&r->err, rc, "%s: tensor \"%s\": %s", f->path, v->name, e.msg);
+      tfckpt__seterr(CKPT_ERR(r), rc, "%s: tensor \"%s\": %s", f->path, v->name, e.msg);
     goto out;
   }
   /* string slice: its own extent decides where it goes */
   int64_t start[TFCKPT_MAX_FILE_RANK], sdims[TFCKPT_MAX_FILE_RANK];
   int rank = v->rank;
   if (rec.has_slice && rec.slice.rank != rank && !(rec.slice.rank == 0)) {
-    rc = tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: tensor \"%s\": slice of rank %d, tensor %d",
+    rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT, "%s: tensor \"%s\": slice of rank %d, tensor %d",
                        f->path, v->name, rec.slice.rank, rank);
     goto out;
   }
@@ -155,35 +155,35 @@ static int read_record(tfckpt_reader *r, const ckpt_var *v, const v1_blob *b, in
     start[d] = whole ? 0 : rec.slice.start[d];
     sdims[d] = whole ? v->dims[d] : rec.slice.length[d];
     if (start[d] > v->dims[d] || sdims[d] > v->dims[d] - start[d]) {
-      rc = tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: tensor \"%s\": slice %s lies outside %s",
+      rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT, "%s: tensor \"%s\": slice %s lies outside %s",
                          f->path, v->name, slice_text(sl, sizeof sl, &rec.slice), "its shape");
       goto out;
     }
   }
-  int64_t m = tfckpt_num_elements(rank, sdims);
+  int64_t m = tfckpt__num_elements(rank, sdims);
   size_t *starts = calloc((size_t)(m ? m : 1), sizeof *starts);
   size_t *lens = calloc((size_t)(m ? m : 1), sizeof *lens);
   const uint8_t **ptrs = calloc((size_t)(m ? m : 1), sizeof *ptrs);
   if (!starts || !lens || !ptrs) {
-    rc = tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "%s: out of memory", v->name);
+    rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "%s: out of memory", v->name);
   } else {
-    rc = tfckpt_v1_decode_values(rec.tensor, rec.tensor_len, v->dtype, m, NULL, starts, lens, &e);
+    rc = tfckpt__v1_decode_values(rec.tensor, rec.tensor_len, v->dtype, m, NULL, starts, lens, &e);
     if (rc) {
-      tfckpt_seterr(&r->err, rc, "%s: tensor \"%s\" slice %s: %s", f->path, v->name,
+      tfckpt__seterr(CKPT_ERR(r), rc, "%s: tensor \"%s\" slice %s: %s", f->path, v->name,
                     slice_text(sl, sizeof sl, &rec.slice), e.msg);
     } else {
       int oom = 0;
       for (int64_t i = 0; i < m; i++) ptrs[i] = rec.tensor + starts[i];
       place_strings(full, start, sdims, rank, ptrs, lens, m, &oom);
-      if (oom) rc = tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "%s: out of memory", v->name);
+      if (oom) rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "%s: out of memory", v->name);
     }
   }
   free(starts);
   free(lens);
   free(ptrs);
 out:
-  tfckpt_slice_free(&rec.slice);
-  tfckpt_table_value_free(&val);
+  tfckpt__slice_free(&rec.slice);
+  tfckpt__table_value_free(&val);
   return rc;
 }
 
@@ -194,7 +194,7 @@ static int v1_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p,
   const v1_blob *b = p->backend;
   tfckpt_tensor *t;
   int rc = tfckpt_tensor_new(v->dtype, p->rank, p->dims, &t);
-  if (rc) return tfckpt_seterr(&r->err, rc, "%s: cannot allocate %lld elements", v->name,
+  if (rc) return tfckpt__seterr(CKPT_ERR(r), rc, "%s: cannot allocate %lld elements", v->name,
                                (long long)p->num_elements);
   if (tfckpt_dtype_size(v->dtype)) {
     rc = read_record(r, v, b, 0, p->num_elements, t->data, NULL);
@@ -219,7 +219,7 @@ static int toc_cmp(const void *a, const void *b) {
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int same_shape(const tfckpt_v1_tensor_meta *a, const tfckpt_v1_tensor_meta *b) {
+static int same_shape(const tfckpt__v1_tensor_meta *a, const tfckpt__v1_tensor_meta *b) {
   return a->rank == b->rank &&
          (a->rank <= 0 || !memcmp(a->dims, b->dims, (size_t)a->rank * sizeof *a->dims));
 }
@@ -227,10 +227,10 @@ static int same_shape(const tfckpt_v1_tensor_meta *a, const tfckpt_v1_tensor_met
 /* Builds a blob for records items[0..n). */
 static v1_blob *make_blob(const toc_item *items, int n) {
   size_t keys = 0;
-  tfckpt_buf *bufs = calloc((size_t)n, sizeof *bufs);
+  tfckpt__buf *bufs = calloc((size_t)n, sizeof *bufs);
   if (!bufs) return NULL;
   for (int k = 0; k < n; k++) {
-    tfckpt_encode_slice_key(&bufs[k], items[k].t->name, strlen(items[k].t->name),
+    tfckpt__encode_slice_key(&bufs[k], items[k].t->name, strlen(items[k].t->name),
                             items[k].slice);
     keys += bufs[k].len;
   }
@@ -249,7 +249,7 @@ static v1_blob *make_blob(const toc_item *items, int n) {
       off += bufs[k].len;
     }
   }
-  for (int k = 0; k < n; k++) tfckpt_buf_free(&bufs[k]);
+  for (int k = 0; k < n; k++) tfckpt__buf_free(&bufs[k]);
   free(bufs);
   if (oom) {
     free(b);
@@ -262,48 +262,48 @@ enum { kMaxPairwise = 4096 };
 
 /* One variable from the toc items that name it (all files). */
 static int build_var(tfckpt_reader *r, v1_state *s, const toc_item *items, int n, ckpt_var *v) {
-  const tfckpt_v1_tensor_meta *t = items[0].t;
+  const tfckpt__v1_tensor_meta *t = items[0].t;
   const char *path = s->files[items[0].file].path;
   char sl[160];
-  if (!(v->name = strdup(t->name))) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!(v->name = strdup(t->name))) return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   for (int k = 1; k < n; k++)
     if (items[k].t->dtype != t->dtype || !same_shape(items[k].t, t))
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                            "%s: tensor \"%s\" has another dtype or shape in %s", path, t->name,
                            s->files[items[k].file].path);
   if (!tfckpt_dtype_is_valid(t->dtype))
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: tensor \"%s\" has invalid dtype %d",
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT, "%s: tensor \"%s\" has invalid dtype %d",
                          path, t->name, t->dtype);
   if (t->rank < 0)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: tensor \"%s\" has an unknown rank", path,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT, "%s: tensor \"%s\" has an unknown rank", path,
                          t->name);
   v->dtype = t->dtype;
   v->rank = t->rank;
   v->dims = malloc((size_t)(t->rank ? t->rank : 1) * sizeof *v->dims);
-  if (!v->dims) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!v->dims) return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   if (t->rank) memcpy(v->dims, t->dims, (size_t)t->rank * sizeof *v->dims);
-  v->num_elements = tfckpt_num_elements(v->rank, v->dims);
+  v->num_elements = tfckpt__num_elements(v->rank, v->dims);
   if (v->num_elements < 0)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                          "%s: tensor \"%s\": the product of its dimensions overflows", path,
                          t->name);
   size_t es = tfckpt_dtype_size(v->dtype);
   if (es && (uint64_t)v->num_elements > INT64_MAX / es)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: tensor \"%s\" is too large", path,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT, "%s: tensor \"%s\" is too large", path,
                          t->name);
   v->nbytes = (int64_t)es * v->num_elements;
   if (n == 0) return TFCKPT_OK;
 
   /* Extents: a rank-0 slice of a ranked tensor means "all of it". */
   v->parts = calloc((size_t)n, sizeof *v->parts);
-  if (!v->parts) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!v->parts) return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   int64_t covered = 0;
   for (int k = 0; k < n; k++) {
-    const tfckpt_slice *x = items[k].slice;
+    const tfckpt__slice *x = items[k].slice;
     ckpt_part *p = &v->parts[k];
     v->nparts = k + 1;
     if (x->rank != v->rank && x->rank != 0)
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                            "%s: tensor \"%s\": slice %s has rank %d, the tensor %d", path,
                            v->name, slice_text(sl, sizeof sl, x), x->rank, v->rank);
     p->rank = v->rank;
@@ -312,18 +312,18 @@ static int build_var(tfckpt_reader *r, v1_state *s, const toc_item *items, int n
     p->extent.start = calloc((size_t)(v->rank ? v->rank : 1), sizeof(int64_t));
     p->extent.length = calloc((size_t)(v->rank ? v->rank : 1), sizeof(int64_t));
     if (!p->dims || !p->extent.start || !p->extent.length)
-      return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
     for (int d = 0; d < v->rank; d++) {
       int whole = x->rank == 0 || x->length[d] == -1;
       p->extent.start[d] = whole ? 0 : x->start[d];
       p->extent.length[d] = whole ? -1 : x->length[d];
       p->dims[d] = whole ? v->dims[d] : x->length[d];
       if (!whole && (x->start[d] > v->dims[d] || x->length[d] > v->dims[d] - x->start[d]))
-        return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+        return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                              "%s: tensor \"%s\": slice %s lies outside its shape", path, v->name,
                              slice_text(sl, sizeof sl, x));
     }
-    p->num_elements = tfckpt_num_elements(p->rank, p->dims);
+    p->num_elements = tfckpt__num_elements(p->rank, p->dims);
     covered += p->num_elements;
   }
   /* Pairwise overlap test; beyond kMaxPairwise slices only the element
@@ -336,18 +336,18 @@ static int build_var(tfckpt_reader *r, v1_state *s, const toc_item *items, int n
         if (as + v->parts[a].dims[d] <= bs || bs + v->parts[b].dims[d] <= as) overlap = 0;
       }
       if (overlap)
-        return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+        return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                              "%s: tensor \"%s\": slices %d and %d overlap", path, v->name, a, b);
     }
   if (covered != v->num_elements)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                          "%s: tensor \"%s\": its slices cover %lld of %lld elements", path,
                          v->name, (long long)covered, (long long)v->num_elements);
 
   if (n == 1 || !es) {
     /* Stored whole, or a string tensor we assemble ourselves: one part. */
     for (int k = 0; k < v->nparts; k++) {
-      tfckpt_slice_free(&v->parts[k].extent);
+      tfckpt__slice_free(&v->parts[k].extent);
       free(v->parts[k].dims);
     }
     memset(v->parts, 0, (size_t)n * sizeof *v->parts);
@@ -356,19 +356,19 @@ static int build_var(tfckpt_reader *r, v1_state *s, const toc_item *items, int n
     p->whole = 1;
     p->rank = v->rank;
     p->dims = malloc((size_t)(v->rank ? v->rank : 1) * sizeof *p->dims);
-    if (!p->dims) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+    if (!p->dims) return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
     if (v->rank) memcpy(p->dims, v->dims, (size_t)v->rank * sizeof *p->dims);
     p->num_elements = v->num_elements;
     p->shard = items[0].file;
     if (!(p->backend = make_blob(items, n)))
-      return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
     return TFCKPT_OK;
   }
   v->partitioned = 1;
   for (int k = 0; k < n; k++) {
     v->parts[k].shard = items[k].file;
     if (!(v->parts[k].backend = make_blob(&items[k], 1)))
-      return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   }
   return TFCKPT_OK;
 }
@@ -386,7 +386,7 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
   if (!s) {
     for (int i = 0; i < nfiles; i++) free(files[i]);
     free(files);
-    return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   }
   r->backend = &kV1Backend;
   r->backend_state = s;
@@ -395,7 +395,7 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
   if (!s->files) {
     for (int i = 0; i < nfiles; i++) free(files[i]);
     free(files);
-    return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   }
   s->nfiles = nfiles;
   for (int i = 0; i < nfiles; i++) s->files[i].path = files[i];
@@ -404,37 +404,37 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
 
   int want = nfiles ? announced_shards(s->files[0].path) : 0;
   if (want > 0 && want != nfiles)
-    return tfckpt_seterr(&r->err, TFCKPT_ENOTFOUND,
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOTFOUND,
                          "%s: the V1 checkpoint has %d shard files, but its names say %d "
                          "(a shard is missing)",
                          display, nfiles, want);
 
-  tfckpt_v1_meta *metas = calloc((size_t)(nfiles ? nfiles : 1), sizeof *metas);
-  if (!metas) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  tfckpt__v1_meta *metas = calloc((size_t)(nfiles ? nfiles : 1), sizeof *metas);
+  if (!metas) return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   int rc = TFCKPT_OK;
   size_t total = 0;
   for (int i = 0; rc == 0 && i < nfiles; i++) {
     v1_file *f = &s->files[i];
-    if ((rc = tfckpt_map_file(f->path, &f->map, &r->err))) break;
+    if ((rc = tfckpt__map_file(f->path, &f->map, CKPT_ERR(r)))) break;
     f->mapped = 1;
-    if ((rc = tfckpt_table_open(f->map.data, f->map.size, f->path, &f->table, &r->err))) break;
-    tfckpt_table_value val;
-    rc = tfckpt_table_get(f->table, (const uint8_t *)"", 0, &val, &r->err);
+    if ((rc = tfckpt__table_open(f->map.data, f->map.size, f->path, &f->table, CKPT_ERR(r)))) break;
+    tfckpt__table_value val;
+    rc = tfckpt__table_get(f->table, (const uint8_t *)"", 0, &val, CKPT_ERR(r));
     if (rc == TFCKPT_ENOTFOUND) {
-      rc = tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+      rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                          "%s: no table of contents (empty key): not a V1 checkpoint", f->path);
       break;
     }
     if (rc) break;
-    tfckpt_err e = {0, ""};
-    rc = tfckpt_v1_decode_meta(val.data, val.len, &metas[i], &e);
-    tfckpt_table_value_free(&val);
+    tfckpt__err e = {0, ""};
+    rc = tfckpt__v1_decode_meta(val.data, val.len, &metas[i], &e);
+    tfckpt__table_value_free(&val);
     if (rc) {
-      tfckpt_seterr(&r->err, rc, "%s: %s", f->path, e.msg);
+      tfckpt__seterr(CKPT_ERR(r), rc, "%s: %s", f->path, e.msg);
       break;
     }
     if (metas[i].min_consumer > 1)
-      rc = tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED,
+      rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_EUNSUPPORTED,
                          "%s: V1 checkpoint version (producer %d, min_consumer %d) is not "
                          "readable by this reader",
                          f->path, metas[i].producer, metas[i].min_consumer);
@@ -444,13 +444,13 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
   toc_item *items = NULL;
   if (rc == 0) {
     items = calloc(total ? total : 1, sizeof *items);
-    if (!items) rc = tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+    if (!items) rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   }
   size_t m = 0;
-  static const tfckpt_slice kNoSlice = {0, NULL, NULL};
+  static const tfckpt__slice kNoSlice = {0, NULL, NULL};
   for (int i = 0; rc == 0 && i < nfiles; i++)
     for (size_t k = 0; k < metas[i].ntensors; k++) {
-      const tfckpt_v1_tensor_meta *t = &metas[i].tensors[k];
+      const tfckpt__v1_tensor_meta *t = &metas[i].tensors[k];
       if (t->nslices == 0) { /* listed without data: keep the name, no parts */
         items[m] = (toc_item){t, &kNoSlice, -1 - i, m};
         m++;
@@ -464,7 +464,7 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
     for (size_t a = 0; a < m; a++)
       if (a == 0 || strcmp(items[a].t->name, items[a - 1].t->name)) nvars++;
     r->vars = calloc(nvars ? nvars : 1, sizeof *r->vars);
-    if (!r->vars) rc = tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+    if (!r->vars) rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
     for (size_t a = 0; rc == 0 && a < m;) {
       size_t b = a + 1;
       while (b < m && !strcmp(items[b].t->name, items[a].t->name)) b++;
@@ -478,7 +478,7 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
         only.file = -1 - only.file;
         rc = build_var(r, s, &only, 0, v);
         if (rc == 0 && v->num_elements > 0)
-          rc = tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+          rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                              "%s: tensor \"%s\" is listed with no stored slice",
                              s->files[only.file].path, v->name);
       } else {
@@ -489,7 +489,7 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
     if (rc == 0) ckpt_sort_vars(r);
   }
   free(items);
-  for (int i = 0; i < nfiles; i++) tfckpt_v1_meta_free(&metas[i]);
+  for (int i = 0; i < nfiles; i++) tfckpt__v1_meta_free(&metas[i]);
   free(metas);
   return rc;
 }

@@ -8,10 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/atomic_file.h"
+#include "tfckpt/internal/atomic_file.h"
 #include "core/crc32c.h"
-#include "core/error.h"
-#include "core/file.h"
+#include "tfckpt/internal/error.h"
+#include "tfckpt/internal/file.h"
 #include "format/bundle.h"
 #include "format/bundle_write.h"
 #include "format/state.h"
@@ -23,7 +23,7 @@
 #define MAX_SHARDS 100000
 
 typedef struct wshard {
-  tfckpt_atomic_file f;
+  tfckpt__atomic_file f;
   uint8_t *buf;
   size_t len;
   int64_t offset; /* bytes appended so far (buffered included) */
@@ -32,18 +32,18 @@ typedef struct wshard {
 typedef struct wentry {
   uint8_t *key;
   size_t klen;
-  tfckpt_bundle_entry e; /* owns dims and slices */
+  tfckpt__bundle_entry e; /* owns dims and slices */
   int is_parent;
 } wentry;
 
 enum { W_OPEN = 0, W_FAILED = 1, W_FINISHED = 2 };
 
 struct tfckpt_writer {
-  tfckpt_err err;
+  tfckpt__err err;
   char *prefix;
   tfckpt_writer_options opts;
   int status;
-  tfckpt_fault fault;
+  tfckpt__fault fault;
   wshard *shards;
   int nshards;
   int next_shard;
@@ -59,7 +59,7 @@ void tfckpt_writer_options_init(tfckpt_writer_options *o) {
 }
 
 const char *tfckpt_writer_errmsg(const tfckpt_writer *w) {
-  return w ? tfckpt_err_text(&w->err) : "out of memory";
+  return w ? tfckpt__err_text(&w->err) : "out of memory";
 }
 
 /* ---- name lookup -------------------------------------------------------- */
@@ -127,7 +127,7 @@ static int fail(tfckpt_writer *w, int rc) {
 
 static int shard_flush(tfckpt_writer *w, wshard *s) {
   if (!s->len) return TFCKPT_OK;
-  int rc = tfckpt_atomic_write(&s->f, s->buf, s->len, &w->err);
+  int rc = tfckpt__atomic_write(&s->f, s->buf, s->len, &w->err);
   s->len = 0;
   return rc;
 }
@@ -139,7 +139,7 @@ static int shard_append(tfckpt_writer *w, wshard *s, const void *data, size_t n)
     if (rc) return rc;
   }
   if (n >= SHARD_BUF_SIZE) {
-    int rc = tfckpt_atomic_write(&s->f, data, n, &w->err);
+    int rc = tfckpt__atomic_write(&s->f, data, n, &w->err);
     if (rc) return rc;
   } else {
     memcpy(s->buf + s->len, data, n);
@@ -159,63 +159,63 @@ static int write_tensor(tfckpt_writer *w, const char *shown, const tfckpt_tensor
     size_t nb = tfckpt_tensor_nbytes(t);
     const void *data = tfckpt_tensor_data(t);
     if (nb && !data)
-      return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\" has no values", w->prefix,
+      return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\" has no values", w->prefix,
                            shown);
-    crc = tfckpt_crc32c(data, nb);
+    crc = tfckpt__crc32c(data, nb);
     if ((rc = shard_append(w, s, data, nb))) return fail(w, rc);
   } else if (t->dtype == TFCKPT_STRING) {
     size_t n = (size_t)t->n;
     size_t *lens = malloc((n ? n : 1) * sizeof *lens);
-    if (!lens) return fail(w, tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
+    if (!lens) return fail(w, tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
     for (size_t i = 0; i < n; i++) {
       const uint8_t *d;
       if (tfckpt_tensor_get_string(t, (int64_t)i, &d, &lens[i]) != TFCKPT_OK) {
         free(lens);
-        return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: string tensor \"%s\" has no elements",
+        return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: string tensor \"%s\" has no elements",
                              w->prefix, shown);
       }
     }
-    tfckpt_buf head = {0};
-    tfckpt_string_tensor_prefix(&head, lens, t->n, &crc);
+    tfckpt__buf head = {0};
+    tfckpt__string_tensor_prefix(&head, lens, t->n, &crc);
     free(lens);
-    rc = head.oom ? tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory")
+    rc = head.oom ? tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory")
                   : shard_append(w, s, head.data, head.len);
-    tfckpt_buf_free(&head);
+    tfckpt__buf_free(&head);
     if (rc) return fail(w, rc);
     for (size_t i = 0; i < n; i++) {
       const uint8_t *d = NULL;
       size_t len = 0;
       tfckpt_tensor_get_string(t, (int64_t)i, &d, &len); /* checked above */
-      crc = tfckpt_crc32c_extend(crc, d, len);
+      crc = tfckpt__crc32c_extend(crc, d, len);
       if ((rc = shard_append(w, s, d, len))) return fail(w, rc);
     }
   } else if (t->dtype == TFCKPT_VARIANT) {
-    tfckpt_buf el = {0};
+    tfckpt__buf el = {0};
     for (int64_t i = 0; i < t->n; i++) {
       const uint8_t *d = NULL;
       size_t len = 0;
       if (tfckpt_tensor_get_string(t, i, &d, &len) != TFCKPT_OK) {
-        tfckpt_buf_free(&el);
-        return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: variant tensor \"%s\" has no elements",
+        tfckpt__buf_free(&el);
+        return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: variant tensor \"%s\" has no elements",
                              w->prefix, shown);
       }
       el.len = 0;
-      tfckpt_variant_element(&el, d, len, &crc);
-      rc = el.oom ? tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory")
+      tfckpt__variant_element(&el, d, len, &crc);
+      rc = el.oom ? tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory")
                   : shard_append(w, s, el.data, el.len);
       if (rc) {
-        tfckpt_buf_free(&el);
+        tfckpt__buf_free(&el);
         return fail(w, rc);
       }
     }
-    tfckpt_buf_free(&el);
+    tfckpt__buf_free(&el);
   } else {
-    return tfckpt_seterr(&w->err, TFCKPT_EUNSUPPORTED,
+    return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED,
                          "%s: tensor \"%s\": dtype %s cannot be written to a checkpoint",
                          w->prefix, shown, tfckpt_dtype_name(t->dtype));
   }
   *size = s->offset - start;
-  *masked_crc = tfckpt_crc_mask(crc);
+  *masked_crc = tfckpt__crc_mask(crc);
   return TFCKPT_OK;
 }
 
@@ -232,42 +232,42 @@ int tfckpt_writer_open(const char *prefix, const tfckpt_writer_options *opts,
   const char *kill = getenv("TFCKPT_WRITER_KILL_AT");
   if (kill && *kill) w->fault.countdown = strtoll(kill, NULL, 10);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  return tfckpt_seterr(&w->err, TFCKPT_EUNSUPPORTED,
+  return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED,
                        "writing checkpoints on a big-endian host is not supported");
 #endif
   if (!prefix || !*prefix || prefix[strlen(prefix) - 1] == '/')
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL,
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                          "checkpoint prefix \"%s\" is empty or names a directory",
                          prefix ? prefix : "");
-  if (!(w->prefix = strdup(prefix))) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (!(w->prefix = strdup(prefix))) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   if (w->opts.num_shards < 1 || w->opts.num_shards > MAX_SHARDS)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: num_shards %d is not in 1..%d", prefix,
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: num_shards %d is not in 1..%d", prefix,
                          w->opts.num_shards, MAX_SHARDS);
   if (w->opts.max_to_keep < 0)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: max_to_keep %d is negative", prefix,
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: max_to_keep %d is negative", prefix,
                          w->opts.max_to_keep);
-  char *dir = tfckpt_dirname(prefix);
-  int isdir = dir && tfckpt_is_dir(dir);
+  char *dir = tfckpt__dirname(prefix);
+  int isdir = dir && tfckpt__is_dir(dir);
   if (!isdir) {
-    int rc = tfckpt_seterr(&w->err, dir ? TFCKPT_ENOTFOUND : TFCKPT_ENOMEM,
+    int rc = tfckpt__seterr(&w->err, dir ? TFCKPT_ENOTFOUND : TFCKPT_ENOMEM,
                            "%s: output directory %s does not exist", prefix, dir ? dir : "?");
     free(dir);
     return rc;
   }
   free(dir);
   w->shards = calloc((size_t)w->opts.num_shards, sizeof *w->shards);
-  if (!w->shards) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (!w->shards) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   for (int i = 0; i < w->opts.num_shards; i++) {
     wshard *s = &w->shards[i];
     s->f.fd = -1;
     w->nshards = i + 1;
-    char *path = tfckpt_strdupf("%s.data-%05d-of-%05d", prefix, i, w->opts.num_shards);
-    if (!path) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
-    int rc = tfckpt_atomic_open(&s->f, path, &w->fault, &w->err);
+    char *path = tfckpt__strdupf("%s.data-%05d-of-%05d", prefix, i, w->opts.num_shards);
+    if (!path) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+    int rc = tfckpt__atomic_open(&s->f, path, &w->fault, &w->err);
     free(path);
     if (rc) return rc;
     if (!(s->buf = malloc(SHARD_BUF_SIZE)))
-      return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   }
   w->status = W_OPEN;
   return TFCKPT_OK;
@@ -275,17 +275,17 @@ int tfckpt_writer_open(const char *prefix, const tfckpt_writer_options *opts,
 
 static int check_usable(tfckpt_writer *w) {
   if (w->status == W_FINISHED)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: the writer is already finished", w->prefix);
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: the writer is already finished", w->prefix);
   if (w->status == W_FAILED) return w->err.code ? w->err.code : TFCKPT_EIO;
   return TFCKPT_OK;
 }
 
 static int check_tensor(tfckpt_writer *w, const char *name, const tfckpt_tensor *t) {
   if (!name || !*name)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: a tensor name must not be empty", w->prefix);
-  if (!t) return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\" is NULL", w->prefix, name);
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: a tensor name must not be empty", w->prefix);
+  if (!t) return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\" is NULL", w->prefix, name);
   if (!tfckpt_dtype_size(t->dtype) && t->dtype != TFCKPT_STRING && t->dtype != TFCKPT_VARIANT)
-    return tfckpt_seterr(&w->err, TFCKPT_EUNSUPPORTED,
+    return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED,
                          "%s: tensor \"%s\": dtype %s cannot be written to a checkpoint",
                          w->prefix, name, tfckpt_dtype_name(t->dtype));
   return TFCKPT_OK;
@@ -308,7 +308,7 @@ static int add_entry(tfckpt_writer *w, const uint8_t *key, size_t klen, const ch
   if (rc) return rc;
   wentry *e = new_entry(w, key, klen);
   if (!e || copy_dims(&e->e.dims, t->rank, t->dims))
-    return fail(w, tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
+    return fail(w, tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
   e->e.dtype = t->dtype;
   e->e.rank = t->rank;
   e->e.shard_id = shard;
@@ -324,10 +324,10 @@ int tfckpt_writer_add_to_shard(tfckpt_writer *w, const char *name, const tfckpt_
   int rc = check_usable(w);
   if (rc || (rc = check_tensor(w, name, t))) return rc;
   if (shard < 0 || shard >= w->nshards)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\": shard %d is not in 0..%d",
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\": shard %d is not in 0..%d",
                          w->prefix, name, shard, w->nshards - 1);
   if (find_entry(w, (const uint8_t *)name, strlen(name)))
-    return tfckpt_seterr(&w->err, TFCKPT_EEXIST, "%s: tensor \"%s\" was already added",
+    return tfckpt__seterr(&w->err, TFCKPT_EEXIST, "%s: tensor \"%s\" was already added",
                          w->prefix, name);
   return add_entry(w, (const uint8_t *)name, strlen(name), name, t, shard);
 }
@@ -347,11 +347,11 @@ int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_ra
   int rc = check_usable(w);
   if (rc || (rc = check_tensor(w, full_name, t))) return rc;
   if (shard < 0 || shard >= w->nshards)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\": shard %d is not in 0..%d",
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\": shard %d is not in 0..%d",
                          w->prefix, full_name, shard, w->nshards - 1);
   if (full_rank < 0 || full_rank > TFCKPT_MAX_FILE_RANK || t->rank != full_rank ||
       (full_rank && (!full_dims || !start || !length)))
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL,
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                          "%s: slice of \"%s\": the slice has rank %d, the variable %d", w->prefix,
                          full_name, t->rank, full_rank);
   int all_full = 1;
@@ -361,7 +361,7 @@ int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_ra
                                                     : (start[d] < 0 || length[d] < 0 ||
                                                        start[d] > full_dims[d] - length[d]));
     if (bad || t->dims[d] != want)
-      return tfckpt_seterr(&w->err, TFCKPT_EINVAL,
+      return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                            "%s: slice of \"%s\": extent %lld,%lld of dimension %d does not fit "
                            "the shape (dimension %lld, slice tensor %lld)",
                            w->prefix, full_name, (long long)start[d], (long long)length[d], d,
@@ -373,45 +373,45 @@ int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_ra
   size_t nlen = strlen(full_name);
   wentry *parent = find_entry(w, (const uint8_t *)full_name, nlen);
   if (parent && !parent->is_parent)
-    return tfckpt_seterr(&w->err, TFCKPT_EEXIST,
+    return tfckpt__seterr(&w->err, TFCKPT_EEXIST,
                          "%s: \"%s\" was already added as a whole tensor", w->prefix, full_name);
   if (parent && (parent->e.dtype != t->dtype || parent->e.rank != full_rank ||
                  (full_rank && memcmp(parent->e.dims, full_dims, (size_t)full_rank * 8))))
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL,
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                          "%s: slice of \"%s\" has another dtype or full shape than its earlier "
                          "slices",
                          w->prefix, full_name);
-  tfckpt_slice sl = {full_rank, (int64_t *)start, (int64_t *)length};
-  tfckpt_buf key = {0};
-  tfckpt_encode_slice_key(&key, full_name, nlen, &sl);
-  if (key.oom) return fail(w, tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
+  tfckpt__slice sl = {full_rank, (int64_t *)start, (int64_t *)length};
+  tfckpt__buf key = {0};
+  tfckpt__encode_slice_key(&key, full_name, nlen, &sl);
+  if (key.oom) return fail(w, tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
   if (find_entry(w, key.data, key.len)) {
-    tfckpt_buf_free(&key);
-    return tfckpt_seterr(&w->err, TFCKPT_EEXIST, "%s: this slice of \"%s\" was already added",
+    tfckpt__buf_free(&key);
+    return tfckpt__seterr(&w->err, TFCKPT_EEXIST, "%s: this slice of \"%s\" was already added",
                          w->prefix, full_name);
   }
   rc = add_entry(w, key.data, key.len, full_name, t, shard);
-  tfckpt_buf_free(&key);
+  tfckpt__buf_free(&key);
   if (rc) return rc;
   if (!parent) {
     parent = new_entry(w, (const uint8_t *)full_name, nlen);
     if (!parent || copy_dims(&parent->e.dims, full_rank, full_dims))
-      return fail(w, tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
+      return fail(w, tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
     parent->is_parent = 1;
     parent->e.dtype = t->dtype;
     parent->e.rank = full_rank;
   }
-  tfckpt_slice *ns = realloc(parent->e.slices, (size_t)(parent->e.nslices + 1) * sizeof *ns);
-  if (!ns) return fail(w, tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
+  tfckpt__slice *ns = realloc(parent->e.slices, (size_t)(parent->e.nslices + 1) * sizeof *ns);
+  if (!ns) return fail(w, tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
   parent->e.slices = ns;
-  tfckpt_slice *dst = &ns[parent->e.nslices];
+  tfckpt__slice *dst = &ns[parent->e.nslices];
   dst->rank = full_rank;
   dst->start = malloc((size_t)(full_rank ? full_rank : 1) * sizeof(int64_t));
   dst->length = malloc((size_t)(full_rank ? full_rank : 1) * sizeof(int64_t));
   if (!dst->start || !dst->length) {
     free(dst->start);
     free(dst->length);
-    return fail(w, tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
+    return fail(w, tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory"));
   }
   for (int d = 0; d < full_rank; d++) {
     dst->start[d] = length[d] == -1 ? 0 : start[d];
@@ -426,10 +426,10 @@ int tfckpt_writer_set_parent_shard(tfckpt_writer *w, const char *full_name, int 
   if (rc) return rc;
   wentry *p = full_name ? find_entry(w, (const uint8_t *)full_name, strlen(full_name)) : NULL;
   if (!p || !p->is_parent)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: \"%s\" is not a partitioned variable",
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: \"%s\" is not a partitioned variable",
                          w->prefix, full_name ? full_name : "");
   if (shard < 0 || shard >= w->nshards)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: \"%s\": shard %d is not in 0..%d",
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: \"%s\": shard %d is not in 0..%d",
                          w->prefix, full_name, shard, w->nshards - 1);
   p->e.shard_id = shard;
   return TFCKPT_OK;
@@ -445,27 +445,27 @@ static int entry_cmp(const void *a, const void *b) {
   return x->klen < y->klen ? -1 : x->klen > y->klen;
 }
 
-static int build_index(tfckpt_writer *w, tfckpt_buf *out) {
+static int build_index(tfckpt_writer *w, tfckpt__buf *out) {
   wentry **order = malloc((w->n ? w->n : 1) * sizeof *order);
-  if (!order) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (!order) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   for (size_t i = 0; i < w->n; i++) order[i] = &w->entries[i];
   qsort(order, w->n, sizeof *order, entry_cmp);
-  tfckpt_table_builder tb;
-  tfckpt_table_builder_init(&tb, out);
-  tfckpt_buf val = {0};
-  tfckpt_bundle_encode_header(&val, w->nshards);
-  int rc = val.oom ? TFCKPT_ENOMEM : tfckpt_table_builder_add(&tb, "", 0, val.data, val.len);
+  tfckpt__table_builder tb;
+  tfckpt__table_builder_init(&tb, out);
+  tfckpt__buf val = {0};
+  tfckpt__bundle_encode_header(&val, w->nshards);
+  int rc = val.oom ? TFCKPT_ENOMEM : tfckpt__table_builder_add(&tb, "", 0, val.data, val.len);
   for (size_t i = 0; rc == TFCKPT_OK && i < w->n; i++) {
     val.len = 0;
-    tfckpt_bundle_encode_entry(&val, &order[i]->e);
+    tfckpt__bundle_encode_entry(&val, &order[i]->e);
     rc = val.oom ? TFCKPT_ENOMEM
-                 : tfckpt_table_builder_add(&tb, order[i]->key, order[i]->klen, val.data, val.len);
+                 : tfckpt__table_builder_add(&tb, order[i]->key, order[i]->klen, val.data, val.len);
   }
-  if (rc == TFCKPT_OK) rc = tfckpt_table_builder_finish(&tb);
-  tfckpt_table_builder_free(&tb);
-  tfckpt_buf_free(&val);
+  if (rc == TFCKPT_OK) rc = tfckpt__table_builder_finish(&tb);
+  tfckpt__table_builder_free(&tb);
+  tfckpt__buf_free(&val);
   free(order);
-  if (rc) return tfckpt_seterr(&w->err, rc, "%s: cannot build the index: %s", w->prefix,
+  if (rc) return tfckpt__seterr(&w->err, rc, "%s: cannot build the index: %s", w->prefix,
                                tfckpt_errstr(rc));
   return TFCKPT_OK;
 }
@@ -480,15 +480,15 @@ static const char *base_name(const char *path) {
 static void remove_checkpoint_files(tfckpt_writer *w, const char *prefix, int keep_shards,
                                     int with_index) {
   if (with_index) {
-    char *p = tfckpt_strdupf("%s.index", prefix);
-    char *m = tfckpt_strdupf("%s.meta", prefix);
-    tfckpt_fault_point(&w->fault);
+    char *p = tfckpt__strdupf("%s.index", prefix);
+    char *m = tfckpt__strdupf("%s.meta", prefix);
+    tfckpt__fault_point(&w->fault);
     if (p) unlink(p);
     if (m) unlink(m);
     free(p);
     free(m);
   }
-  char *dir = tfckpt_dirname(prefix);
+  char *dir = tfckpt__dirname(prefix);
   DIR *d = dir ? opendir(dir) : NULL;
   if (!d) {
     free(dir);
@@ -505,8 +505,8 @@ static void remove_checkpoint_files(tfckpt_writer *w, const char *prefix, int ke
         sscanf(n + bl, ".data-%5d-of-%5d%c", &a, &b, &tail) != 2)
       continue;
     if (keep_shards > 0 && b == keep_shards) continue;
-    char *p = tfckpt_path_join(dir, n);
-    tfckpt_fault_point(&w->fault);
+    char *p = tfckpt__path_join(dir, n);
+    tfckpt__fault_point(&w->fault);
     if (p) unlink(p);
     free(p);
   }
@@ -529,9 +529,9 @@ static int make_state(tfckpt_writer *w, const char *state_path, char **text, cha
   *text = NULL;
   *dropped = NULL;
   *ndropped = 0;
-  if (tfckpt_is_file(state_path)) {
-    int rc = tfckpt_state_read(state_path, &st, &w->err);
-    if (rc) return tfckpt_err_prefix(&w->err, "cannot update the checkpoint state file");
+  if (tfckpt__is_file(state_path)) {
+    int rc = tfckpt__state_read(state_path, &st, &w->err);
+    if (rc) return tfckpt__err_prefix(&w->err, "cannot update the checkpoint state file");
   }
   const char *me = base_name(w->prefix);
   double now = now_seconds();
@@ -545,7 +545,7 @@ static int make_state(tfckpt_writer *w, const char *state_path, char **text, cha
     free(paths);
     free(ts);
     tfckpt_state_free(&st);
-    return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   }
   for (size_t i = 0; rc == TFCKPT_OK && i < st.npaths; i++) {
     if (!strcmp(st.all_paths[i], me)) {
@@ -595,7 +595,7 @@ static int make_state(tfckpt_writer *w, const char *state_path, char **text, cha
       *dropped = NULL;
       *ndropped = 0;
     }
-    return tfckpt_seterr(&w->err, rc, "out of memory");
+    return tfckpt__seterr(&w->err, rc, "out of memory");
   }
   return TFCKPT_OK;
 }
@@ -603,8 +603,8 @@ static int make_state(tfckpt_writer *w, const char *state_path, char **text, cha
 int tfckpt_writer_finish(tfckpt_writer *w) {
   int rc = check_usable(w);
   if (rc) return rc;
-  tfckpt_buf index = {0};
-  tfckpt_atomic_file fidx, fstate;
+  tfckpt__buf index = {0};
+  tfckpt__atomic_file fidx, fstate;
   memset(&fidx, 0, sizeof fidx);
   memset(&fstate, 0, sizeof fstate);
   fidx.fd = fstate.fd = -1;
@@ -615,44 +615,44 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
   /* 1. data files complete and durable under their temporary names */
   for (int i = 0; rc == TFCKPT_OK && i < w->nshards; i++) {
     rc = shard_flush(w, &w->shards[i]);
-    if (!rc) rc = tfckpt_atomic_sync(&w->shards[i].f, &w->err);
+    if (!rc) rc = tfckpt__atomic_sync(&w->shards[i].f, &w->err);
   }
   /* 2. the index, and the state file, also under temporary names */
   if (!rc) rc = build_index(w, &index);
-  if (!rc && !(index_path = tfckpt_strdupf("%s.index", w->prefix)))
-    rc = tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
-  if (!rc) rc = tfckpt_atomic_open(&fidx, index_path, &w->fault, &w->err);
-  if (!rc) rc = tfckpt_atomic_write(&fidx, index.data, index.len, &w->err);
-  if (!rc) rc = tfckpt_atomic_sync(&fidx, &w->err);
+  if (!rc && !(index_path = tfckpt__strdupf("%s.index", w->prefix)))
+    rc = tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (!rc) rc = tfckpt__atomic_open(&fidx, index_path, &w->fault, &w->err);
+  if (!rc) rc = tfckpt__atomic_write(&fidx, index.data, index.len, &w->err);
+  if (!rc) rc = tfckpt__atomic_sync(&fidx, &w->err);
   if (!rc && w->opts.update_state) {
-    dir = tfckpt_dirname(w->prefix);
-    state_path = dir ? tfckpt_path_join(dir, "checkpoint") : NULL;
-    if (!state_path) rc = tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+    dir = tfckpt__dirname(w->prefix);
+    state_path = dir ? tfckpt__path_join(dir, "checkpoint") : NULL;
+    if (!state_path) rc = tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
     if (!rc) rc = make_state(w, state_path, &state_text, &dropped, &ndropped);
-    if (!rc) rc = tfckpt_atomic_open(&fstate, state_path, &w->fault, &w->err);
-    if (!rc) rc = tfckpt_atomic_write(&fstate, state_text, strlen(state_text), &w->err);
-    if (!rc) rc = tfckpt_atomic_sync(&fstate, &w->err);
+    if (!rc) rc = tfckpt__atomic_open(&fstate, state_path, &w->fault, &w->err);
+    if (!rc) rc = tfckpt__atomic_write(&fstate, state_text, strlen(state_text), &w->err);
+    if (!rc) rc = tfckpt__atomic_sync(&fstate, &w->err);
   }
   /* 3. an old checkpoint whose data files are about to be replaced loses its
    * index first, so that it is never paired with the new data */
   if (!rc) {
     int collide = 0;
     for (int i = 0; i < w->nshards && !collide; i++)
-      collide = tfckpt_is_file(w->shards[i].f.final_path);
-    if (collide && tfckpt_is_file(index_path)) {
-      tfckpt_fault_point(&w->fault);
+      collide = tfckpt__is_file(w->shards[i].f.final_path);
+    if (collide && tfckpt__is_file(index_path)) {
+      tfckpt__fault_point(&w->fault);
       if (unlink(index_path) != 0)
-        rc = tfckpt_seterr(&w->err, TFCKPT_EIO, "%s: cannot remove the old index", index_path);
+        rc = tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot remove the old index", index_path);
     }
   }
   /* 4. commit: data files, the index, then the state file */
   for (int i = 0; rc == TFCKPT_OK && i < w->nshards; i++)
-    rc = tfckpt_atomic_commit(&w->shards[i].f, &w->err);
-  if (!rc) rc = tfckpt_atomic_commit(&fidx, &w->err);
-  if (!rc) rc = tfckpt_fsync_dir(index_path, &w->err);
+    rc = tfckpt__atomic_commit(&w->shards[i].f, &w->err);
+  if (!rc) rc = tfckpt__atomic_commit(&fidx, &w->err);
+  if (!rc) rc = tfckpt__fsync_dir(index_path, &w->err);
   if (!rc && state_path) {
-    rc = tfckpt_atomic_commit(&fstate, &w->err);
-    if (!rc) rc = tfckpt_fsync_dir(state_path, &w->err);
+    rc = tfckpt__atomic_commit(&fstate, &w->err);
+    if (!rc) rc = tfckpt__fsync_dir(state_path, &w->err);
   }
   if (!rc) {
     w->status = W_FINISHED;
@@ -660,7 +660,7 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
      * checkpoints max_to_keep dropped (only now that nothing names them) */
     remove_checkpoint_files(w, w->prefix, w->nshards, 0);
     for (size_t i = 0; i < ndropped; i++) {
-      char *p = dropped[i][0] == '/' ? strdup(dropped[i]) : tfckpt_path_join(dir, dropped[i]);
+      char *p = dropped[i][0] == '/' ? strdup(dropped[i]) : tfckpt__path_join(dir, dropped[i]);
       if (p && strcmp(p, w->prefix)) remove_checkpoint_files(w, p, 0, 1);
       free(p);
     }
@@ -670,9 +670,9 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
   }
   for (size_t i = 0; i < ndropped; i++) free(dropped[i]);
   free(dropped);
-  tfckpt_atomic_release(&fidx);
-  tfckpt_atomic_release(&fstate);
-  tfckpt_buf_free(&index);
+  tfckpt__atomic_release(&fidx);
+  tfckpt__atomic_release(&fstate);
+  tfckpt__buf_free(&index);
   free(index_path);
   free(state_path);
   free(state_text);
@@ -683,13 +683,13 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
 void tfckpt_writer_close(tfckpt_writer *w) {
   if (!w) return;
   for (int i = 0; i < w->nshards; i++) {
-    tfckpt_atomic_release(&w->shards[i].f);
+    tfckpt__atomic_release(&w->shards[i].f);
     free(w->shards[i].buf);
   }
   free(w->shards);
   for (size_t i = 0; i < w->n; i++) {
     free(w->entries[i].key);
-    tfckpt_bundle_entry_free(&w->entries[i].e);
+    tfckpt__bundle_entry_free(&w->entries[i].e);
   }
   free(w->entries);
   free(w->slots);

@@ -5,9 +5,9 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/edit_util.h"
-#include "core/file.h"
-#include "format/state.h"
-#include "tensor/float_cast.h"
+#include "tfckpt/internal/file.h"
+#include "tfckpt/state.h"
+#include "tfckpt/tensor.h"
 
 static const char kUsage[] =
     "usage: tfckpt average OUT IN1 IN2 ... [options]\n"
@@ -145,12 +145,11 @@ static int check_inputs(avg_ctx *c) {
 
 /* The newest n checkpoints of dir's `checkpoint` file, oldest first. */
 static char **last_n(const char *dir, long long n, int *count) {
-  char *state_path = tfckpt_path_join(dir, "checkpoint");
+  char *state_path = tfckpt__path_join(dir, "checkpoint");
   tfckpt_state st;
-  tfckpt_err err = {0, ""};
   *count = 0;
-  if (!state_path || tfckpt_state_read(state_path, &st, &err)) {
-    cli_error("average", "%s", state_path ? tfckpt_err_text(&err) : "out of memory");
+  if (!state_path || tfckpt_state_read(state_path, &st)) {
+    cli_error("average", "%s", state_path ? tfckpt_errmsg() : "out of memory");
     free(state_path);
     return NULL;
   }
@@ -164,7 +163,7 @@ static char **last_n(const char *dir, long long n, int *count) {
   char **out = calloc((size_t)n, sizeof *out);
   for (long long i = 0; out && i < n; i++) {
     const char *p = st.all_paths[st.npaths - (size_t)n + (size_t)i];
-    out[i] = p[0] == '/' ? strdup(p) : tfckpt_path_join(dir, p);
+    out[i] = p[0] == '/' ? strdup(p) : tfckpt__path_join(dir, p);
   }
   tfckpt_state_free(&st);
   *count = (int)n;

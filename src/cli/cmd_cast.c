@@ -6,7 +6,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/edit_util.h"
-#include "tensor/float_cast.h"
+#include "tfckpt/tensor.h"
 
 static const char kUsage[] =
     "usage: tfckpt cast IN OUT --to float16|bfloat16|float32 [--regex RE] [options]\n"

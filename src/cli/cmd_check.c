@@ -5,8 +5,8 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "core/file.h"
-#include "format/metagraph.h"
+#include "tfckpt/internal/file.h"
+#include "tfckpt/graph.h"
 #include "tfckpt/objgraph.h"
 
 static const char kUsage[] =
@@ -32,21 +32,21 @@ static int shapes_compatible(const tfckpt_graph_var *g, const tfckpt_var_info *c
 
 /* The graph file to use when none was given; NULL if none is found. */
 static char *default_graph(const char *ckpt_arg, tfckpt_reader *r) {
-  if (tfckpt_is_dir(ckpt_arg)) {
-    char *pb = tfckpt_path_join(ckpt_arg, "saved_model.pb");
-    if (pb && tfckpt_is_file(pb)) return pb;
+  if (tfckpt__is_dir(ckpt_arg)) {
+    char *pb = tfckpt__path_join(ckpt_arg, "saved_model.pb");
+    if (pb && tfckpt__is_file(pb)) return pb;
     free(pb);
   }
-  char *meta = tfckpt_strdupf("%s.meta", tfckpt_reader_prefix(r));
-  if (meta && tfckpt_is_file(meta)) return meta;
+  char *meta = tfckpt__strdupf("%s.meta", tfckpt_reader_prefix(r));
+  if (meta && tfckpt__is_file(meta)) return meta;
   free(meta);
   /* variables/variables inside a SavedModel: ../saved_model.pb */
   const char *p = tfckpt_reader_prefix(r);
   size_t n = strlen(p);
   const char *tail = "variables/variables";
   if (n >= strlen(tail) && !strcmp(p + n - strlen(tail), tail)) {
-    char *pb = tfckpt_strdupf("%.*ssaved_model.pb", (int)(n - strlen(tail)), p);
-    if (pb && tfckpt_is_file(pb)) return pb;
+    char *pb = tfckpt__strdupf("%.*ssaved_model.pb", (int)(n - strlen(tail)), p);
+    if (pb && tfckpt__is_file(pb)) return pb;
     free(pb);
   }
   return NULL;
@@ -85,9 +85,8 @@ int cmd_check(int argc, char **argv) {
     return EXIT_USAGE;
   }
   tfckpt_graph_info g;
-  tfckpt_err err = {0, ""};
-  if (tfckpt_graph_load(gpath, &g, &err)) {
-    cli_error("check", "%s", tfckpt_err_text(&err));
+  if (tfckpt_graph_load(gpath, &g)) {
+    cli_error("check", "%s", tfckpt_errmsg());
     free(gpath);
     tfckpt_reader_close(r);
     return EXIT_FAIL;

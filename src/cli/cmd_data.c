@@ -8,7 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "tensor/numfmt.h"
+#include "tfckpt/numfmt.h"
 #include "tfckpt/data.h"
 
 static void usage(FILE *out) {

@@ -15,9 +15,8 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "core/atomic_file.h"
-#include "tensor/half.h"
-#include "tensor/numfmt.h"
+#include "tfckpt/internal/atomic_file.h"
+#include "tfckpt/numfmt.h"
 
 static const char kUsage[] =
     "usage: tfckpt dump CHECKPOINT [-o FILE] [--filter REGEX]\n"
@@ -29,21 +28,21 @@ static const char kUsage[] =
 #define OUTBUF (1u << 20)
 
 typedef struct out {
-  tfckpt_atomic_file file; /* used when writing to a file */
+  tfckpt__atomic_file file; /* used when writing to a file */
   int to_file;
   char *buf;
   size_t len;
   int failed;
-  tfckpt_err err;
+  tfckpt__err err;
 } out;
 
 /* Writes n bytes straight to the output (the file or standard output). */
 static void out_write(out *o, const char *data, size_t n) {
   if (o->failed || !n) return;
   if (o->to_file) {
-    if (tfckpt_atomic_write(&o->file, data, n, &o->err)) o->failed = 1;
+    if (tfckpt__atomic_write(&o->file, data, n, &o->err)) o->failed = 1;
   } else if (fwrite(data, 1, n, stdout) != n) {
-    tfckpt_seterr(&o->err, TFCKPT_EIO, "write error on standard output");
+    tfckpt__seterr(&o->err, TFCKPT_EIO, "write error on standard output");
     o->failed = 1;
   }
 }
@@ -253,8 +252,8 @@ int cmd_dump(int argc, char **argv) {
     cli_error("dump", "out of memory");
     goto done;
   }
-  if (outpath && tfckpt_atomic_open(&o.file, outpath, NULL, &o.err)) {
-    cli_error("dump", "%s", tfckpt_err_text(&o.err));
+  if (outpath && tfckpt__atomic_open(&o.file, outpath, NULL, &o.err)) {
+    cli_error("dump", "%s", tfckpt__err_text(&o.err));
     goto done;
   }
   int64_t nvars = tfckpt_reader_num_variables(r);
@@ -284,19 +283,19 @@ int cmd_dump(int argc, char **argv) {
   out_flush(&o);
   cli_progress_end(&prog);
   if (!o.failed && outpath &&
-      (tfckpt_atomic_sync(&o.file, &o.err) || tfckpt_atomic_commit(&o.file, &o.err)))
+      (tfckpt__atomic_sync(&o.file, &o.err) || tfckpt__atomic_commit(&o.file, &o.err)))
     o.failed = 1;
   if (!o.failed && !outpath && fflush(stdout) != 0) {
-    tfckpt_seterr(&o.err, TFCKPT_EIO, "write error on standard output");
+    tfckpt__seterr(&o.err, TFCKPT_EIO, "write error on standard output");
     o.failed = 1;
   }
   if (o.failed) {
-    cli_error("dump", "%s", tfckpt_err_text(&o.err));
+    cli_error("dump", "%s", tfckpt__err_text(&o.err));
     goto done;
   }
   status = EXIT_OK;
 done:
-  if (outpath) tfckpt_atomic_release(&o.file);
+  if (outpath) tfckpt__atomic_release(&o.file);
   free(o.buf);
   tfckpt_reader_close(r);
   return status;

@@ -5,7 +5,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "format/metagraph.h"
+#include "tfckpt/graph.h"
 
 static const char kUsage[] =
     "usage: tfckpt graph FILE [options]\n"
@@ -86,9 +86,8 @@ int cmd_graph(int argc, char **argv) {
     return EXIT_USAGE;
   }
   tfckpt_graph_info g;
-  tfckpt_err err = {0, ""};
-  if (tfckpt_graph_load(path, &g, &err)) {
-    cli_error("graph", "%s", tfckpt_err_text(&err));
+  if (tfckpt_graph_load(path, &g)) {
+    cli_error("graph", "%s", tfckpt_errmsg());
     return EXIT_FAIL;
   }
   if (json) {

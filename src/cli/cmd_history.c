@@ -9,9 +9,9 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "core/atomic_file.h"
-#include "core/file.h"
-#include "format/state.h"
+#include "tfckpt/internal/atomic_file.h"
+#include "tfckpt/internal/file.h"
+#include "tfckpt/state.h"
 
 static const char kUsage[] =
     "usage: tfckpt history DIR [options]\n"
@@ -38,11 +38,11 @@ typedef struct entry {
 } entry;
 
 static int prefix_exists(const char *p) {
-  char *idx = tfckpt_strdupf("%s.index", p);
-  int ok = idx && tfckpt_is_file(idx);
+  char *idx = tfckpt__strdupf("%s.index", p);
+  int ok = idx && tfckpt__is_file(idx);
   free(idx);
-  if (ok || tfckpt_is_file(p)) return 1;
-  char *pat = tfckpt_strdupf("%s-\?\?\?\?\?-of-\?\?\?\?\?", p);
+  if (ok || tfckpt__is_file(p)) return 1;
+  char *pat = tfckpt__strdupf("%s-\?\?\?\?\?-of-\?\?\?\?\?", p);
   if (!pat) return 0;
   glob_t g;
   ok = glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0;
@@ -78,7 +78,7 @@ static char *time_str(char *buf, size_t cap, double ts) {
 
 /* Is the directory part of absolute path p the same directory as dir? */
 static int same_dir(const char *p, const char *dir) {
-  char *d = tfckpt_dirname(p);
+  char *d = tfckpt__dirname(p);
   if (!d) return 0;
   char *a = realpath(d, NULL), *b = realpath(dir, NULL);
   int same = a && b && !strcmp(a, b);
@@ -91,11 +91,11 @@ static int same_dir(const char *p, const char *dir) {
 static void fill_entry(entry *e, const char *recorded, const char *dir) {
   memset(e, 0, sizeof *e);
   e->recorded = recorded;
-  e->resolved = recorded[0] == '/' ? strdup(recorded) : tfckpt_path_join(dir, recorded);
+  e->resolved = recorded[0] == '/' ? strdup(recorded) : tfckpt__path_join(dir, recorded);
   e->exists = e->resolved && prefix_exists(e->resolved);
   e->step = step_of(recorded);
   if (recorded[0] == '/' && !same_dir(recorded, dir)) {
-    char *local = tfckpt_path_join(dir, base_name(recorded));
+    char *local = tfckpt__path_join(dir, base_name(recorded));
     if (local && prefix_exists(local) && !e->exists) e->found_in_dir = local;
     else free(local);
   }
@@ -128,7 +128,7 @@ static int fix_paths(const char *state_path, tfckpt_state *st, const char *dir) 
     char **slot = i < st->npaths ? &st->all_paths[i] : &st->model_checkpoint_path;
     if (!*slot || (*slot)[0] != '/' || same_dir(*slot, dir)) continue;
     if (prefix_exists(*slot)) continue; /* still valid where it points */
-    char *local = tfckpt_path_join(dir, base_name(*slot));
+    char *local = tfckpt__path_join(dir, base_name(*slot));
     int here = local && prefix_exists(local);
     free(local);
     if (!here) {
@@ -155,11 +155,11 @@ static int fix_paths(const char *state_path, tfckpt_state *st, const char *dir) 
     cli_error("history", "out of memory");
     return EXIT_FAIL;
   }
-  tfckpt_err err = {0, ""};
-  int rc = tfckpt_atomic_write_file(state_path, text, strlen(text), NULL, &err);
+  tfckpt__err err = {0, ""};
+  int rc = tfckpt__atomic_write_file(state_path, text, strlen(text), NULL, &err);
   free(text);
   if (rc) {
-    cli_error("history", "%s", tfckpt_err_text(&err));
+    cli_error("history", "%s", tfckpt__err_text(&err));
     return EXIT_FAIL;
   }
   printf("rewrote %d path%s in %s\n", changed, changed == 1 ? "" : "s", state_path);
@@ -186,11 +186,11 @@ int cmd_history(int argc, char **argv) {
     return EXIT_USAGE;
   }
   char *dir, *state_path;
-  if (tfckpt_is_dir(path)) {
+  if (tfckpt__is_dir(path)) {
     dir = strdup(path);
-    state_path = tfckpt_path_join(path, "checkpoint");
+    state_path = tfckpt__path_join(path, "checkpoint");
   } else {
-    dir = tfckpt_dirname(path);
+    dir = tfckpt__dirname(path);
     state_path = strdup(path);
   }
   if (!dir || !state_path) {
@@ -200,12 +200,11 @@ int cmd_history(int argc, char **argv) {
     return EXIT_FAIL;
   }
   tfckpt_state st;
-  tfckpt_err err = {0, ""};
-  if (tfckpt_state_read(state_path, &st, &err)) {
-    if (err.code == TFCKPT_ENOTFOUND && tfckpt_is_dir(path))
+  if (tfckpt_state_read(state_path, &st)) {
+    if (tfckpt_errcode() == TFCKPT_ENOTFOUND && tfckpt__is_dir(path))
       cli_error("history", "%s: no `checkpoint` state file in this directory", path);
     else
-      cli_error("history", "%s", tfckpt_err_text(&err));
+      cli_error("history", "%s", tfckpt_errmsg());
     free(dir);
     free(state_path);
     return EXIT_FAIL;

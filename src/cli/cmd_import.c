@@ -4,7 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "tfckpt/convert.h"
 #include "tfckpt/writer.h"
 
@@ -52,12 +52,12 @@ int cmd_import(int argc, char **argv) {
     fputs(kUsage, stderr);
     return EXIT_USAGE;
   }
-  char *index = tfckpt_strdupf("%s.index", prefix);
+  char *index = tfckpt__strdupf("%s.index", prefix);
   if (!index) {
     cli_error("import", "out of memory");
     return EXIT_FAIL;
   }
-  int exists = tfckpt_is_file(index);
+  int exists = tfckpt__is_file(index);
   free(index);
   if (exists && !force) {
     cli_error("import", "%s.index already exists (--force replaces the checkpoint)", prefix);

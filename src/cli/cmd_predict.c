@@ -6,8 +6,8 @@
 #include "cli/cli_nn.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "core/atomic_file.h"
-#include "format/proto.h"
+#include "tfckpt/internal/atomic_file.h"
+#include "tfckpt/internal/buf.h"
 #include "tfckpt/model.h"
 
 static const char *CMD = "predict";
@@ -29,19 +29,19 @@ static void usage(FILE *out) {
   cli_nn_data_usage(out);
 }
 
-static void header(tfckpt_buf *b, tfckpt_model *m) {
+static void header(tfckpt__buf *b, tfckpt_model *m) {
   size_t k = tfckpt_model_output_width(m);
   char tmp[320];
   int n;
   if (tfckpt_model_loss(m) == TFCKPT_LOSS_SOFTMAX_CE) {
     int named = tfckpt_model_class_name(m, 0) != NULL;
-    tfckpt_buf_append(b, named ? "class,class_name" : "class", named ? 16 : 5);
+    tfckpt__buf_append(b, named ? "class,class_name" : "class", named ? 16 : 5);
     for (size_t j = 0; j < k; j++) {
       const char *name = tfckpt_model_class_name(m, (int64_t)j);
       /* names from sklearn headers are plain words; keep CSV-safe anyway */
       if (name && !strpbrk(name, ",\"\n\r")) n = snprintf(tmp, sizeof tmp, ",prob_%s", name);
       else n = snprintf(tmp, sizeof tmp, ",prob_%zu", j);
-      tfckpt_buf_append(b, tmp, (size_t)n);
+      tfckpt__buf_append(b, tmp, (size_t)n);
     }
   } else {
     for (size_t j = 0; j < k; j++) {
@@ -49,13 +49,13 @@ static void header(tfckpt_buf *b, tfckpt_model *m) {
         n = snprintf(tmp, sizeof tmp, "%sprob_%zu,pred_%zu", j ? "," : "", j, j);
       else if (k == 1) n = snprintf(tmp, sizeof tmp, "prediction");
       else n = snprintf(tmp, sizeof tmp, "%sprediction_%zu", j ? "," : "", j);
-      tfckpt_buf_append(b, tmp, (size_t)n);
+      tfckpt__buf_append(b, tmp, (size_t)n);
     }
   }
-  tfckpt_buf_append(b, "\n", 1);
+  tfckpt__buf_append(b, "\n", 1);
 }
 
-static void rows_text(tfckpt_buf *b, tfckpt_model *m, const float *p, size_t rows) {
+static void rows_text(tfckpt__buf *b, tfckpt_model *m, const float *p, size_t rows) {
   size_t k = tfckpt_model_output_width(m);
   int loss = tfckpt_model_loss(m);
   char tmp[64];
@@ -66,25 +66,25 @@ static void rows_text(tfckpt_buf *b, tfckpt_model *m, const float *p, size_t row
       for (size_t j = 1; j < k; j++)
         if (v[j] > v[am]) am = j;
       int n = snprintf(tmp, sizeof tmp, "%zu", am);
-      tfckpt_buf_append(b, tmp, (size_t)n);
+      tfckpt__buf_append(b, tmp, (size_t)n);
       const char *name = tfckpt_model_class_name(m, 0) ? tfckpt_model_class_name(m, (int64_t)am) : NULL;
       if (tfckpt_model_class_name(m, 0)) {
-        tfckpt_buf_append(b, ",", 1);
-        if (name && !strpbrk(name, ",\"\n\r")) tfckpt_buf_append(b, name, strlen(name));
+        tfckpt__buf_append(b, ",", 1);
+        if (name && !strpbrk(name, ",\"\n\r")) tfckpt__buf_append(b, name, strlen(name));
       }
       for (size_t j = 0; j < k; j++) {
         n = snprintf(tmp, sizeof tmp, ",%.6g", (double)v[j]);
-        tfckpt_buf_append(b, tmp, (size_t)n);
+        tfckpt__buf_append(b, tmp, (size_t)n);
       }
     } else {
       for (size_t j = 0; j < k; j++) {
         int n = loss == TFCKPT_LOSS_SIGMOID_CE
                     ? snprintf(tmp, sizeof tmp, "%s%.6g,%d", j ? "," : "", (double)v[j], v[j] > 0.5f)
                     : snprintf(tmp, sizeof tmp, "%s%.9g", j ? "," : "", (double)v[j]);
-        tfckpt_buf_append(b, tmp, (size_t)n);
+        tfckpt__buf_append(b, tmp, (size_t)n);
       }
     }
-    tfckpt_buf_append(b, "\n", 1);
+    tfckpt__buf_append(b, "\n", 1);
   }
 }
 
@@ -136,16 +136,16 @@ int cmd_predict(int argc, char **argv) {
   tfckpt_dataset *ds = NULL;
   rc = open_data(&args.dopt, m, &ds);
   int to_stdout = !strcmp(output, "-");
-  tfckpt_atomic_file af;
-  tfckpt_err err = {0};
+  tfckpt__atomic_file af;
+  tfckpt__err err = {0};
   int af_open = 0;
   if (!rc && !to_stdout) {
-    if ((rc = tfckpt_atomic_open(&af, output, NULL, &err))) cli_error(CMD, "%s", err.msg);
+    if ((rc = tfckpt__atomic_open(&af, output, NULL, &err))) cli_error(CMD, "%s", err.msg);
     else af_open = 1;
   }
   size_t k = tfckpt_model_output_width(m), rows = 0;
   float *pred = NULL;
-  tfckpt_buf b = {0};
+  tfckpt__buf b = {0};
   if (!rc) header(&b, m);
   const tfckpt_batch *bt;
   while (!rc) {
@@ -172,23 +172,23 @@ int cmd_predict(int argc, char **argv) {
       cli_error(CMD, "out of memory");
     } else if (to_stdout) {
       if (fwrite(b.data, 1, b.len, stdout) != b.len) rc = TFCKPT_EIO, cli_error(CMD, "write failed");
-    } else if ((rc = tfckpt_atomic_write(&af, b.data, b.len, &err))) {
+    } else if ((rc = tfckpt__atomic_write(&af, b.data, b.len, &err))) {
       cli_error(CMD, "%s", err.msg);
     }
     b.len = 0;
   }
   if (rc == 0 && b.len) { /* header only: empty input */
     if (to_stdout) fwrite(b.data, 1, b.len, stdout);
-    else rc = tfckpt_atomic_write(&af, b.data, b.len, &err);
+    else rc = tfckpt__atomic_write(&af, b.data, b.len, &err);
   }
   if (!rc && af_open) {
-    rc = tfckpt_atomic_sync(&af, &err);
-    if (!rc) rc = tfckpt_atomic_commit(&af, &err);
-    if (!rc) rc = tfckpt_fsync_dir(output, &err);
+    rc = tfckpt__atomic_sync(&af, &err);
+    if (!rc) rc = tfckpt__atomic_commit(&af, &err);
+    if (!rc) rc = tfckpt__fsync_dir(output, &err);
     if (rc) cli_error(CMD, "%s", err.msg);
   }
-  if (af_open) tfckpt_atomic_release(&af);
-  tfckpt_buf_free(&b);
+  if (af_open) tfckpt__atomic_release(&af);
+  tfckpt__buf_free(&b);
   free(pred);
   tfckpt_dataset_close(ds);
   tfckpt_model_free(m);

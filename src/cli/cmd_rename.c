@@ -6,7 +6,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/edit_util.h"
-#include "format/proto.h"
+#include "tfckpt/internal/buf.h"
 
 static const char kUsage[] =
     "usage: tfckpt rename IN OUT --rule 'FROM=>TO'... [--regex 'RE=>REPL'...]\n"
@@ -50,25 +50,25 @@ static char *apply(rule *r, const char *name, int *oom) {
   }
   regmatch_t m[10];
   if (regexec(&r->re, name, 10, m, 0) != 0) return NULL;
-  tfckpt_buf b = {0};
-  tfckpt_buf_append(&b, name, (size_t)m[0].rm_so);
+  tfckpt__buf b = {0};
+  tfckpt__buf_append(&b, name, (size_t)m[0].rm_so);
   for (const char *p = r->to; *p; p++) {
     if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
       int g = p[1] - '0';
       if (m[g].rm_so >= 0)
-        tfckpt_buf_append(&b, name + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+        tfckpt__buf_append(&b, name + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
       p++;
     } else if (*p == '\\' && p[1] == '\\') {
-      tfckpt_buf_append(&b, "\\", 1);
+      tfckpt__buf_append(&b, "\\", 1);
       p++;
     } else {
-      tfckpt_buf_append(&b, p, 1);
+      tfckpt__buf_append(&b, p, 1);
     }
   }
-  tfckpt_buf_append(&b, name + m[0].rm_eo, strlen(name + m[0].rm_eo));
-  tfckpt_buf_append(&b, "", 1);
+  tfckpt__buf_append(&b, name + m[0].rm_eo, strlen(name + m[0].rm_eo));
+  tfckpt__buf_append(&b, "", 1);
   if (b.oom) {
-    tfckpt_buf_free(&b);
+    tfckpt__buf_free(&b);
     *oom = 1;
     return NULL;
   }

@@ -4,7 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "tfckpt/convert.h"
 #include "tfckpt/writer.h"
 
@@ -104,8 +104,8 @@ int cmd_set(int argc, char **argv) {
     }
     outp = tfckpt_reader_prefix(r);
   } else {
-    if (!(index = tfckpt_strdupf("%s.index", outp))) goto oom;
-    if (tfckpt_is_file(index) && !force) {
+    if (!(index = tfckpt__strdupf("%s.index", outp))) goto oom;
+    if (tfckpt__is_file(index) && !force) {
       cli_error("set", "%s already exists (--force replaces it, --in-place rewrites IN)", index);
       goto done;
     }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli_util.h"
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 
 const char edit_common_help[] =
     "  --in-place        replace the input checkpoint itself (OUT must then be the\n"
@@ -79,8 +79,8 @@ int edit_check_output(const char *cmd, const char *out, const char *in_prefix,
     return -1;
   }
   int same = in_prefix && !strcmp(p, in_prefix);
-  char *idx = tfckpt_strdupf("%s.index", p);
-  int exists = idx && tfckpt_is_file(idx);
+  char *idx = tfckpt__strdupf("%s.index", p);
+  int exists = idx && tfckpt__is_file(idx);
   int rc = 0;
   if (o->in_place && in_prefix && !same) {
     cli_error(cmd, "--in-place writes over the input, but OUT %s is not the input %s", p,

@@ -8,7 +8,7 @@
 #include <zlib.h>
 
 #include "convert/internal.h"
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "tensor/tensor_impl.h"
 
 enum { FMT_NPZ = 1, FMT_NPY, FMT_ST };
@@ -31,10 +31,10 @@ typedef struct aent {
 } aent;
 
 struct tfckpt_arrays_reader {
-  tfckpt_err err;
+  tfckpt__err err;
   int format;
   char *path;
-  tfckpt_mapped map;
+  tfckpt__mapped map;
   aent *e;
   size_t n;
   char **meta;
@@ -42,7 +42,7 @@ struct tfckpt_arrays_reader {
 };
 
 const char *tfckpt_arrays_reader_errmsg(const tfckpt_arrays_reader *r) {
-  return r ? tfckpt_err_text(&r->err) : "out of memory";
+  return r ? tfckpt__err_text(&r->err) : "out of memory";
 }
 const char *tfckpt_arrays_reader_format(const tfckpt_arrays_reader *r) {
   return r->format == FMT_NPZ ? "npz" : r->format == FMT_NPY ? "npy" : "safetensors";
@@ -72,7 +72,7 @@ static int grow(tfckpt_arrays_reader *r, size_t *cap) {
   if (r->n < *cap) return TFCKPT_OK;
   size_t c = *cap ? *cap * 2 : 16;
   aent *e = realloc(r->e, c * sizeof *e);
-  if (!e) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!e) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   r->e = e;
   *cap = c;
   memset(&r->e[r->n], 0, sizeof r->e[r->n]);
@@ -97,22 +97,22 @@ static int open_npy(tfckpt_arrays_reader *r) {
   tfckpt_npy_info h;
   char msg[256];
   int rc = tfckpt_npy_parse_header(p, size, &h, msg, sizeof msg);
-  if (rc) return tfckpt_seterr(&r->err, rc, "%s: %s", r->path, msg);
+  if (rc) return tfckpt__seterr(&r->err, rc, "%s: %s", r->path, msg);
   if (h.nbytes > size - h.header_len)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                          "%s: header declares %llu bytes of values but the file holds %zu",
                          r->path, (unsigned long long)h.nbytes, size - h.header_len);
   size_t cap = 0;
   if ((rc = grow(r, &cap))) return rc;
   aent *e = &r->e[0];
   char *b = strdup(r->path);
-  if (!b) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!b) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   char *base = basename(b);
   size_t bl = strlen(base);
   if (bl > 4 && !strcmp(base + bl - 4, ".npy")) base[bl - 4] = '\0';
   e->name = strdup(base);
   free(b);
-  if (!e->name) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!e->name) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   r->n = 1;
   set_from_npy(e, &h);
   e->data_off = h.header_len;
@@ -149,30 +149,30 @@ static int npz_member(tfckpt_arrays_reader *r, aent *e, const char *zname) {
   size_t size = r->map.size;
   uint64_t lo = e->data_off; /* local header offset for now */
   if (lo > size || size - lo < 30 || cv_get32(p + lo) != ZIP_LOCAL_SIG)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %s: bad local header offset %llu",
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %s: bad local header offset %llu",
                          r->path, zname, (unsigned long long)lo);
   uint64_t start = lo + 30 + cv_get16(p + lo + 26) + cv_get16(p + lo + 28);
   if (start > size || e->csize > size - start)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                          "%s: member %s: %llu bytes at offset %llu run past the end of the file "
                          "(%zu bytes)",
                          r->path, zname, (unsigned long long)e->csize, (unsigned long long)start,
                          size);
   if (cv_get16(p + lo + 6) & 1)
-    return tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED, "%s: member %s is encrypted", r->path, zname);
+    return tfckpt__seterr(&r->err, TFCKPT_EUNSUPPORTED, "%s: member %s is encrypted", r->path, zname);
   e->data_off = start;
   tfckpt_npy_info h;
   char msg[256];
   int rc;
   if (e->method == 0) {
     if (e->csize != e->usize)
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+      return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                            "%s: member %s: stored sizes differ (%llu vs %llu)", r->path, zname,
                            (unsigned long long)e->csize, (unsigned long long)e->usize);
     rc = tfckpt_npy_parse_header(p + start, e->csize, &h, msg, sizeof msg);
   } else {
     if (e->usize / DEFLATE_MAX_RATIO > e->csize + 1)
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+      return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                            "%s: member %s: declared size %llu is impossible for %llu compressed "
                            "bytes",
                            r->path, zname, (unsigned long long)e->usize,
@@ -180,21 +180,21 @@ static int npz_member(tfckpt_arrays_reader *r, aent *e, const char *zname) {
     uint8_t small[4096];
     size_t got;
     if (inflate_prefix(p + start, e->csize, small, sizeof small, &got))
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %s: bad deflate data", r->path,
+      return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %s: bad deflate data", r->path,
                            zname);
     rc = tfckpt_npy_parse_header(small, got, &h, msg, sizeof msg);
     if (rc == TFCKPT_ECORRUPT && got == sizeof small) { /* a long header */
       size_t cap = (1u << 20) + 16;
       uint8_t *big = malloc(cap);
-      if (!big) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+      if (!big) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
       if (inflate_prefix(p + start, e->csize, big, cap, &got) == TFCKPT_OK)
         rc = tfckpt_npy_parse_header(big, got, &h, msg, sizeof msg);
       free(big);
     }
   }
-  if (rc) return tfckpt_seterr(&r->err, rc, "%s: member %s: %s", r->path, zname, msg);
+  if (rc) return tfckpt__seterr(&r->err, rc, "%s: member %s: %s", r->path, zname, msg);
   if (h.header_len + h.nbytes != e->usize)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                          "%s: member %s: .npy header declares %llu bytes of values but the member "
                          "holds %llu",
                          r->path, zname, (unsigned long long)h.nbytes,
@@ -210,7 +210,7 @@ static int cmp_str(const void *a, const void *b) {
 static int open_npz(tfckpt_arrays_reader *r) {
   const uint8_t *p = r->map.data;
   size_t size = r->map.size;
-  if (size < 22) return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: too short for a zip", r->path);
+  if (size < 22) return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: too short for a zip", r->path);
   size_t eocd = SIZE_MAX;
   size_t lowest = size >= 22 + 65535 ? size - 22 - 65535 : 0;
   for (size_t i = size - 22 + 1; i-- > lowest;)
@@ -219,37 +219,37 @@ static int open_npz(tfckpt_arrays_reader *r) {
       break;
     }
   if (eocd == SIZE_MAX)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: no zip end-of-central-directory record",
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: no zip end-of-central-directory record",
                          r->path);
   uint64_t n = cv_get16(p + eocd + 10), cd_size = cv_get32(p + eocd + 12),
            cd_off = cv_get32(p + eocd + 16);
   if (eocd >= 20 && cv_get32(p + eocd - 20) == ZIP64_LOCATOR_SIG) {
     uint64_t z = cv_get64(p + eocd - 20 + 8);
     if (z > size || size - z < 56 || cv_get32(p + z) != ZIP64_EOCD_SIG)
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: bad zip64 end record offset %llu",
+      return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: bad zip64 end record offset %llu",
                            r->path, (unsigned long long)z);
     n = cv_get64(p + z + 32);
     cd_size = cv_get64(p + z + 40);
     cd_off = cv_get64(p + z + 48);
   }
   if (cd_off > size || cd_size > size - cd_off)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                          "%s: central directory (%llu bytes at %llu) runs past the end of the "
                          "file (%zu bytes)",
                          r->path, (unsigned long long)cd_size, (unsigned long long)cd_off, size);
   if (n > cd_size / 46)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                          "%s: %llu entries cannot fit in a %llu-byte central directory", r->path,
                          (unsigned long long)n, (unsigned long long)cd_size);
   size_t cap = 0;
   uint64_t at = cd_off, end = cd_off + cd_size;
   for (uint64_t k = 0; k < n; k++) {
     if (end - at < 46 || cv_get32(p + at) != ZIP_CENTRAL_SIG)
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: bad central directory entry at %llu",
+      return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: bad central directory entry at %llu",
                            r->path, (unsigned long long)at);
     uint32_t nl = cv_get16(p + at + 28), xl = cv_get16(p + at + 30), cl = cv_get16(p + at + 32);
     if (end - at - 46 < (uint64_t)nl + xl + cl)
-      return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+      return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                            "%s: central directory entry at %llu runs past the directory", r->path,
                            (unsigned long long)at);
     const char *zn = (const char *)p + at + 46;
@@ -258,7 +258,7 @@ static int open_npz(tfckpt_arrays_reader *r) {
     aent *e = &r->e[r->n];
     memset(e, 0, sizeof *e);
     char *zname = strndup(zn, nl);
-    if (!zname) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+    if (!zname) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
     e->method = (int)cv_get16(p + at + 10);
     e->crc = cv_get32(p + at + 16);
     e->csize = cv_get32(p + at + 20);
@@ -276,7 +276,7 @@ static int open_npz(tfckpt_arrays_reader *r) {
           if (*fields[j] == 0xffffffffu) {
             if (fe - f < 8) {
               free(zname);
-              return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %.*s: short zip64 field",
+              return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %.*s: short zip64 field",
                                    r->path, (int)nl, zn);
             }
             *fields[j] = cv_get64(f);
@@ -291,7 +291,7 @@ static int open_npz(tfckpt_arrays_reader *r) {
       continue;
     }
     if (e->method != 0 && e->method != 8) {
-      rc = tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED,
+      rc = tfckpt__seterr(&r->err, TFCKPT_EUNSUPPORTED,
                          "%s: member %s uses zip compression method %d (only stored and deflated "
                          "are supported)",
                          r->path, zname, e->method);
@@ -299,7 +299,7 @@ static int open_npz(tfckpt_arrays_reader *r) {
       return rc;
     }
     if (strlen(zname) != nl || nl < 5 || strcmp(zname + nl - 4, ".npy")) {
-      rc = tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED, "%s: member \"%s\" is not a .npy array",
+      rc = tfckpt__seterr(&r->err, TFCKPT_EUNSUPPORTED, "%s: member \"%s\" is not a .npy array",
                          r->path, zname);
       free(zname);
       return rc;
@@ -315,12 +315,12 @@ static int open_npz(tfckpt_arrays_reader *r) {
   }
   /* numpy silently keeps one of two same-named members; refuse instead */
   const char **names = malloc((r->n ? r->n : 1) * sizeof *names);
-  if (!names) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!names) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   for (size_t i = 0; i < r->n; i++) names[i] = r->e[i].name;
   qsort(names, r->n, sizeof *names, cmp_str);
   for (size_t i = 1; i < r->n; i++)
     if (!strcmp(names[i], names[i - 1])) {
-      int rc = tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %s.npy appears twice", r->path,
+      int rc = tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %s.npy appears twice", r->path,
                              names[i]);
       free(names);
       return rc;
@@ -334,14 +334,14 @@ static int open_npz(tfckpt_arrays_reader *r) {
 static int open_st(tfckpt_arrays_reader *r) {
   const uint8_t *p = r->map.data;
   size_t size = r->map.size;
-  if (size < 8) return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: too short for safetensors", r->path);
+  if (size < 8) return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: too short for safetensors", r->path);
   uint64_t hn = cv_get64(p);
   if (hn > CV_ST_MAX_HEADER)
-    return tfckpt_seterr(&r->err, TFCKPT_ERANGE,
+    return tfckpt__seterr(&r->err, TFCKPT_ERANGE,
                          "%s: safetensors header length %llu exceeds the %u-byte limit", r->path,
                          (unsigned long long)hn, CV_ST_MAX_HEADER);
   if (hn > size - 8)
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                          "%s: safetensors header length %llu runs past the end of the file (%zu "
                          "bytes)",
                          r->path, (unsigned long long)hn, size);
@@ -349,11 +349,11 @@ static int open_st(tfckpt_arrays_reader *r) {
   size_t ns;
   int rc = cv_st_parse_header(p + 8, (size_t)hn, size - 8 - hn, &se, &ns, &r->meta, &r->nmeta,
                               &r->err);
-  if (rc) return tfckpt_err_prefix(&r->err, "%s", r->path);
+  if (rc) return tfckpt__err_prefix(&r->err, "%s", r->path);
   r->e = calloc(ns ? ns : 1, sizeof *r->e);
   if (!r->e) {
     cv_st_free(se, ns, NULL, 0);
-    return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < ns; i++) {
     aent *e = &r->e[i];
@@ -375,10 +375,10 @@ int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out) {
   tfckpt_arrays_reader *r = calloc(1, sizeof *r);
   *out = r;
   if (!r) return TFCKPT_ENOMEM;
-  if (!(r->path = strdup(path))) return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (!(r->path = strdup(path))) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   if (!cv_host_is_le())
-    return tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED, "big-endian hosts are not supported");
-  int rc = tfckpt_map_file(path, &r->map, &r->err);
+    return tfckpt__seterr(&r->err, TFCKPT_EUNSUPPORTED, "big-endian hosts are not supported");
+  int rc = tfckpt__map_file(path, &r->map, &r->err);
   if (rc) return rc;
   const uint8_t *p = r->map.data;
   size_t size = r->map.size;
@@ -399,7 +399,7 @@ int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out) {
     r->format = FMT_ST;
     return open_st(r);
   }
-  return tfckpt_seterr(&r->err, TFCKPT_EUNSUPPORTED,
+  return tfckpt__seterr(&r->err, TFCKPT_EUNSUPPORTED,
                        "%s: not a .npy, .npz or .safetensors file (unrecognised first bytes)", path);
 }
 
@@ -408,7 +408,7 @@ void tfckpt_arrays_reader_close(tfckpt_arrays_reader *r) {
   for (size_t i = 0; i < r->n; i++) free(r->e[i].name);
   free(r->e);
   cv_st_free(NULL, 0, r->meta, r->nmeta);
-  tfckpt_mapped_close(&r->map);
+  tfckpt__mapped_close(&r->map);
   free(r->path);
   free(r);
 }
@@ -444,9 +444,9 @@ static void from_fortran(uint8_t *dst, const uint8_t *src, int rank, const int64
 
 int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor **out) {
   *out = NULL;
-  if (!r->map.data && r->n) return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "reader not open");
+  if (!r->map.data && r->n) return tfckpt__seterr(&r->err, TFCKPT_EINVAL, "reader not open");
   if (i < 0 || (size_t)i >= r->n)
-    return tfckpt_seterr(&r->err, TFCKPT_EINVAL, "tensor index %lld out of range", (long long)i);
+    return tfckpt__seterr(&r->err, TFCKPT_EINVAL, "tensor index %lld out of range", (long long)i);
   const aent *e = &r->e[i];
   const uint8_t *p = r->map.data;
   uint8_t *inflated = NULL;
@@ -455,7 +455,7 @@ int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor *
     const uint8_t *member = p + e->data_off;
     if (e->method == 8) {
       if (e->usize > SIZE_MAX || !(inflated = malloc(e->usize ? (size_t)e->usize : 1)))
-        return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "%s: member %s.npy: out of memory", r->path,
+        return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "%s: member %s.npy: out of memory", r->path,
                              e->name);
       z_stream zs;
       memset(&zs, 0, sizeof zs);
@@ -480,7 +480,7 @@ int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor *
       inflateEnd(&zs);
       if (zr != Z_STREAM_END || produced != e->usize) {
         free(inflated);
-        return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT,
+        return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                              "%s: member %s.npy: deflate data is corrupt or does not match its "
                              "declared size %llu",
                              r->path, e->name, (unsigned long long)e->usize);
@@ -490,7 +490,7 @@ int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor *
     uint32_t crc = cv_crc32(0, member, (size_t)e->usize);
     if (crc != e->crc) {
       free(inflated);
-      return tfckpt_seterr(&r->err, TFCKPT_ECHECKSUM,
+      return tfckpt__seterr(&r->err, TFCKPT_ECHECKSUM,
                            "%s: member %s.npy: CRC-32 mismatch (stored %08x, computed %08x)",
                            r->path, e->name, e->crc, crc);
     }
@@ -499,15 +499,15 @@ int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor *
     vals = p + e->data_off;
   }
   tfckpt_tensor *t;
-  int rc = tfckpt_tensor_shell(e->dtype, e->rank, e->dims, &t);
+  int rc = tfckpt__tensor_shell(e->dtype, e->rank, e->dims, &t);
   if (rc) {
     free(inflated);
-    return tfckpt_seterr(&r->err, rc, "%s: %s: cannot make a tensor of this shape", r->path, e->name);
+    return tfckpt__seterr(&r->err, rc, "%s: %s: cannot make a tensor of this shape", r->path, e->name);
   }
   if (t->nbytes != e->nbytes) {
     free(inflated);
     tfckpt_tensor_free(t);
-    return tfckpt_seterr(&r->err, TFCKPT_ECORRUPT, "%s: %s: size mismatch", r->path, e->name);
+    return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: %s: size mismatch", r->path, e->name);
   }
   if (!inflated && !e->big_endian && !(e->fortran && e->rank > 1)) {
     t->data = (void *)(uintptr_t)vals; /* a view of the mapping */
@@ -520,7 +520,7 @@ int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor *
   if (!t->data) {
     free(inflated);
     tfckpt_tensor_free(t);
-    return tfckpt_seterr(&r->err, TFCKPT_ENOMEM, "%s: %s: out of memory", r->path, e->name);
+    return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "%s: %s: out of memory", r->path, e->name);
   }
   size_t es = tfckpt_dtype_size(e->dtype);
   if (e->fortran && e->rank > 1) from_fortran(t->data, vals, e->rank, e->dims, es, t->n);

@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "convert/internal.h"
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "tensor/tensor_impl.h"
 
 /* Zip constants (PKWARE APPNOTE 6.3). */
@@ -40,7 +40,7 @@ typedef struct name_set {
 } name_set;
 
 struct tfckpt_arrays_writer {
-  tfckpt_err err;
+  tfckpt__err err;
   int format;
   tfckpt_arrays_options o;
   char *path;
@@ -150,11 +150,11 @@ int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_
   w->out.fd = -1;
   w->format = format;
   if (o) w->o = *o;
-  if (!(w->path = strdup(path))) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (!(w->path = strdup(path))) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   if (!cv_host_is_le())
-    return tfckpt_seterr(&w->err, TFCKPT_EUNSUPPORTED, "big-endian hosts are not supported");
+    return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED, "big-endian hosts are not supported");
   if (w->o.compress < 0 || w->o.compress > 9)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "compression level %d is not 0..9", w->o.compress);
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "compression level %d is not 0..9", w->o.compress);
   switch (format) {
     case TFCKPT_ARRAYS_NPZ:
     case TFCKPT_ARRAYS_SAFETENSORS:
@@ -162,37 +162,37 @@ int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_
     case TFCKPT_ARRAYS_NPY_DIR: {
       struct stat st;
       if (stat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || !dir_is_empty(path)))
-        return tfckpt_seterr(&w->err, TFCKPT_EEXIST,
+        return tfckpt__seterr(&w->err, TFCKPT_EEXIST,
                              "%s: already exists (the .npy directory must be new or empty)", path);
       char *d = strdup(path), *b = strdup(path);
-      if (d && b) w->tmpdir = tfckpt_strdupf("%s/.%s.tmp-XXXXXX", dirname(d), basename(b));
+      if (d && b) w->tmpdir = tfckpt__strdupf("%s/.%s.tmp-XXXXXX", dirname(d), basename(b));
       free(d);
       free(b);
-      if (!w->tmpdir) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+      if (!w->tmpdir) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
       if (!mkdtemp(w->tmpdir)) {
         int e = errno;
         free(w->tmpdir);
         w->tmpdir = NULL;
-        return tfckpt_seterr(&w->err, TFCKPT_EIO, "%s: cannot create output directory: %s", path,
+        return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot create output directory: %s", path,
                              strerror(e));
       }
       (void)chmod(w->tmpdir, 0755); /* mkdtemp's 0700 would surprise users */
       return TFCKPT_OK;
     }
     default:
-      return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "unknown output format %d", format);
+      return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "unknown output format %d", format);
   }
 }
 
 const char *tfckpt_arrays_writer_errmsg(const tfckpt_arrays_writer *w) {
-  return w ? tfckpt_err_text(&w->err) : "out of memory";
+  return w ? tfckpt__err_text(&w->err) : "out of memory";
 }
 
 static int check_usable(tfckpt_arrays_writer *w) {
-  if (w->finished) return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "writer already finished");
+  if (w->finished) return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "writer already finished");
   if (w->broken) return w->err.code ? w->err.code : TFCKPT_EIO;
   if (w->out.fd < 0 && !w->tmpdir)
-    return tfckpt_seterr(&w->err, w->err.code ? w->err.code : TFCKPT_EINVAL,
+    return tfckpt__seterr(&w->err, w->err.code ? w->err.code : TFCKPT_EINVAL,
                          "%s", w->err.code ? w->err.msg : "writer not open");
   return TFCKPT_OK;
 }
@@ -201,25 +201,25 @@ int tfckpt_arrays_writer_set_metadata(tfckpt_arrays_writer *w, const char *key, 
   int rc = check_usable(w);
   if (rc) return rc;
   if (w->format != TFCKPT_ARRAYS_SAFETENSORS)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "only safetensors files hold metadata");
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "only safetensors files hold metadata");
   if (w->header_written)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "metadata must be set before the first tensor");
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "metadata must be set before the first tensor");
   char **m = realloc(w->meta, (w->nmeta + 1) * 2 * sizeof *m);
-  if (!m) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (!m) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   w->meta = m;
   m[2 * w->nmeta] = strdup(key);
   m[2 * w->nmeta + 1] = strdup(value);
   w->nmeta++;
   if (!m[2 * w->nmeta - 2] || !m[2 * w->nmeta - 1])
-    return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   return TFCKPT_OK;
 }
 
 static int add_name(tfckpt_arrays_writer *w, const char *name) {
-  if (!name || !*name) return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "empty tensor name");
+  if (!name || !*name) return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "empty tensor name");
   int k = name_set_add(&w->names, name);
-  if (k < 0) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
-  if (k == 0) return tfckpt_seterr(&w->err, TFCKPT_EEXIST, "%s: tensor added twice", name);
+  if (k < 0) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (k == 0) return tfckpt__seterr(&w->err, TFCKPT_EEXIST, "%s: tensor added twice", name);
   return TFCKPT_OK;
 }
 
@@ -228,38 +228,38 @@ int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, int 
   int rc = check_usable(w);
   if (rc || w->format != TFCKPT_ARRAYS_SAFETENSORS) return rc;
   if (w->header_written)
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: declared after the first tensor was added",
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: declared after the first tensor was added",
                          name);
   const char *why;
   if (!tfckpt_arrays_supports(w->format, dtype, &w->o, &why))
-    return tfckpt_seterr(&w->err, TFCKPT_EUNSUPPORTED, "%s: %s tensor: %s", name,
+    return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED, "%s: %s tensor: %s", name,
                          tfckpt_dtype_name(dtype), why);
   if (rank < 0 || rank > TFCKPT_MAX_RANK)
-    return tfckpt_seterr(&w->err, TFCKPT_EUNSUPPORTED, "%s: rank %d", name, rank);
+    return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED, "%s: rank %d", name, rank);
   if (!strcmp(name, "__metadata__"))
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "a tensor cannot be called __metadata__");
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "a tensor cannot be called __metadata__");
   if (!cv_utf8_valid(name, strlen(name)))
-    return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: name is not valid UTF-8", name);
+    return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: name is not valid UTF-8", name);
   if ((rc = add_name(w, name))) return rc;
   uint64_t n = 1;
   for (int i = 0; i < rank; i++) {
     if (dims[i] < 0 || (dims[i] && n > UINT64_MAX / (uint64_t)dims[i]))
-      return tfckpt_seterr(&w->err, TFCKPT_ERANGE, "%s: bad shape", name);
+      return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: bad shape", name);
     n *= (uint64_t)dims[i];
   }
   uint64_t es = tfckpt_dtype_size(dtype);
   if (n > (UINT64_MAX - w->data_total) / es)
-    return tfckpt_seterr(&w->err, TFCKPT_ERANGE, "%s: too large", name);
+    return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: too large", name);
   if (w->ns == w->scap) {
     size_t cap = w->scap ? w->scap * 2 : 64;
     cv_st_entry *s = realloc(w->s, cap * sizeof *s);
-    if (!s) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+    if (!s) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
     w->s = s;
     w->scap = cap;
   }
   cv_st_entry *e = &w->s[w->ns];
   memset(e, 0, sizeof *e);
-  if (!(e->name = strdup(name))) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  if (!(e->name = strdup(name))) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   e->dtype = dtype;
   e->rank = rank;
   if (rank) memcpy(e->dims, dims, (size_t)rank * sizeof *dims);
@@ -336,17 +336,17 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   if (w->nz == w->zcap) {
     size_t cap = w->zcap ? w->zcap * 2 : 64;
     zent *z = realloc(w->z, cap * sizeof *z);
-    if (!z) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+    if (!z) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
     w->z = z;
     w->zcap = cap;
   }
   zent *e = &w->z[w->nz];
   memset(e, 0, sizeof *e);
-  e->name = tfckpt_strdupf("%s.npy", name);
-  if (!e->name) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  e->name = tfckpt__strdupf("%s.npy", name);
+  if (!e->name) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   w->nz++;
   size_t nlen = strlen(e->name);
-  if (nlen > 0xffff) return tfckpt_seterr(&w->err, TFCKPT_ERANGE, "%s: name too long for zip", name);
+  if (nlen > 0xffff) return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: name too long for zip", name);
   e->usize = hlen + lay->nbytes;
   e->off = w->out.pos;
   e->method = w->o.compress ? 8 : 0;
@@ -384,12 +384,12 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   if (e->method == 8) {
     memset(&zs, 0, sizeof zs);
     if (deflateInit2(&zs, w->o.compress, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-      return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "deflateInit failed");
+      return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "deflateInit failed");
     s.zs = &zs;
     s.zbuf = malloc(ZBUF);
     if (!s.zbuf) {
       deflateEnd(&zs);
-      return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
     }
   }
   rc = zip_sink(&s, hdr, hlen);
@@ -403,11 +403,11 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
     deflateEnd(&zs);
     free(s.zbuf);
   }
-  if (rc) return w->err.code ? w->err.code : tfckpt_seterr(&w->err, TFCKPT_EIO, "%s: write failed", name);
+  if (rc) return w->err.code ? w->err.code : tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: write failed", name);
   e->crc = s.crc;
   e->csize = w->out.pos - data_start;
   if (!e->zip64_local && e->csize >= ZIP_MAX32)
-    return tfckpt_seterr(&w->err, TFCKPT_ERANGE, "%s: compressed member exceeds 4 GiB", name);
+    return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: compressed member exceeds 4 GiB", name);
   uint8_t p[8];
   cv_put32(p, e->crc);
   rc = cv_out_pwrite(&w->out, p, 4, e->off + 14, &w->err);
@@ -510,26 +510,26 @@ static int npy_dir_path(tfckpt_arrays_writer *w, const char *name, char **out) {
     const char *q = strchr(p, '/');
     size_t n = q ? (size_t)(q - p) : strlen(p);
     if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-      return tfckpt_seterr(&w->err, TFCKPT_EINVAL,
+      return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                            "%s: name has an empty, '.' or '..' path component and cannot be a "
                            "file name",
                            name);
     if (n > 250) /* + ".npy" must fit NAME_MAX */
-      return tfckpt_seterr(&w->err, TFCKPT_ERANGE,
+      return tfckpt__seterr(&w->err, TFCKPT_ERANGE,
                            "%.40s...: a path component of %zu bytes is too long for a file name "
                            "(use --format npz or safetensors)",
                            name, n);
     if (!q) break;
     p = q + 1;
   }
-  char *path = tfckpt_strdupf("%s/%s.npy", w->tmpdir, name);
-  if (!path) return tfckpt_seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  char *path = tfckpt__strdupf("%s/%s.npy", w->tmpdir, name);
+  if (!path) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   for (char *s = path + strlen(w->tmpdir) + 1; (s = strchr(s, '/')); s++) {
     *s = '\0';
     if (mkdir(path, 0755) != 0 && errno != EEXIST) {
       int e = errno;
       *s = '/';
-      tfckpt_seterr(&w->err, TFCKPT_EIO, "%s: cannot create folder for it: %s", name, strerror(e));
+      tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot create folder for it: %s", name, strerror(e));
       free(path);
       return w->err.code;
     }
@@ -547,12 +547,12 @@ static int npy_dir_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_t
   cv_out o;
   rc = cv_out_open_plain(&o, path, &w->err);
   if (rc == TFCKPT_EEXIST) {
-    tfckpt_seterr(&w->err, rc, "%s: two tensors map to the same file name", name);
+    tfckpt__seterr(&w->err, rc, "%s: two tensors map to the same file name", name);
   } else if (rc) { /* name the variable, not the temporary path */
     const char *why = strrchr(w->err.msg, ':');
     char reason[128];
     snprintf(reason, sizeof reason, "%s", why ? why + 2 : w->err.msg);
-    tfckpt_seterr(&w->err, rc, "%s: cannot create its .npy file: %s", name, reason);
+    tfckpt__seterr(&w->err, rc, "%s: cannot create its .npy file: %s", name, reason);
   }
   free(path);
   if (rc) {
@@ -561,7 +561,7 @@ static int npy_dir_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_t
   }
   rc = cv_out_write(&o, hdr, hlen, &w->err);
   if (!rc) rc = cv_stream_values(t, lay->file_dtype, out_sink, &o);
-  if (rc && !w->err.code) tfckpt_seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
+  if (rc && !w->err.code) tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
   if (!rc) rc = cv_out_commit(&o, &w->err);
   cv_out_abort(&o);
   return rc;
@@ -572,22 +572,22 @@ static int npy_dir_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_t
 int tfckpt_arrays_writer_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tensor *t) {
   int rc = check_usable(w);
   if (rc) return rc;
-  if (!name || !*name) return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "empty tensor name");
+  if (!name || !*name) return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "empty tensor name");
   if (w->format == TFCKPT_ARRAYS_SAFETENSORS) {
     if (w->next >= w->ns || strcmp(w->s[w->next].name, name))
-      return tfckpt_seterr(&w->err, TFCKPT_EINVAL,
+      return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                            "%s: safetensors tensors must be declared first and added in the "
                            "declared order",
                            name);
     const cv_st_entry *e = &w->s[w->next];
     if (e->dtype != t->dtype || e->rank != t->rank ||
         (t->rank && memcmp(e->dims, t->dims, (size_t)t->rank * sizeof *t->dims)))
-      return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: dtype or shape differs from its declaration",
+      return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: dtype or shape differs from its declaration",
                            name);
     if (!w->header_written && (rc = st_write_header(w))) return rc;
     if ((rc = cv_stream_values(t, t->dtype, out_sink, &w->out))) {
       w->broken = 1;
-      return tfckpt_seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
+      return tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
     }
     w->next++;
     return TFCKPT_OK;
@@ -598,7 +598,7 @@ int tfckpt_arrays_writer_add(tfckpt_arrays_writer *w, const char *name, const tf
   uint8_t hdr[128 + 22 * TFCKPT_MAX_RANK];
   long h = tfckpt_npy_header(lay.file_dtype, t->rank, t->dims, hdr, sizeof hdr);
   if (h < 0)
-    return tfckpt_seterr(&w->err, (int)h, "%s: rank %d is more than numpy allows", name, t->rank);
+    return tfckpt__seterr(&w->err, (int)h, "%s: rank %d is more than numpy allows", name, t->rank);
   if (w->format == TFCKPT_ARRAYS_NPZ) rc = npz_add(w, name, t, &lay, hdr, (size_t)h);
   else rc = npy_dir_add(w, name, t, &lay, hdr, (size_t)h);
   if (rc) w->broken = w->format == TFCKPT_ARRAYS_NPZ;
@@ -612,10 +612,10 @@ int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w) {
     struct stat st;
     if (stat(w->path, &st) == 0) {
       if (!S_ISDIR(st.st_mode) || rmdir(w->path) != 0)
-        return tfckpt_seterr(&w->err, TFCKPT_EEXIST, "%s: already exists", w->path);
+        return tfckpt__seterr(&w->err, TFCKPT_EEXIST, "%s: already exists", w->path);
     }
     if (rename(w->tmpdir, w->path) != 0)
-      return tfckpt_seterr(&w->err, TFCKPT_EIO, "%s: rename failed: %s", w->path, strerror(errno));
+      return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: rename failed: %s", w->path, strerror(errno));
     cv_sync_parent(w->path);
     free(w->tmpdir);
     w->tmpdir = NULL;
@@ -624,7 +624,7 @@ int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w) {
   }
   if (w->format == TFCKPT_ARRAYS_SAFETENSORS) {
     if (w->next < w->ns)
-      return tfckpt_seterr(&w->err, TFCKPT_EINVAL, "%s: declared but never added",
+      return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: declared but never added",
                            w->s[w->next].name);
     if (!w->header_written && (rc = st_write_header(w))) return rc;
   } else if ((rc = npz_finish(w))) {

@@ -9,7 +9,7 @@
 
 #include <zlib.h>
 
-#include "core/error.h"
+#include "tfckpt/internal/error.h"
 #include "tfckpt/convert.h"
 #ifdef TFCKPT_HAVE_ISAL
 #include <isa-l/crc.h>
@@ -28,14 +28,14 @@ typedef struct cv_out {
 } cv_out;
 
 /* Creates `path`'s temporary sibling (".<base>.tmp-XXXXXX"). */
-int cv_out_open_atomic(cv_out *o, const char *path, tfckpt_err *err);
+int cv_out_open_atomic(cv_out *o, const char *path, tfckpt__err *err);
 /* Creates `path` itself (O_EXCL), for files inside a temporary directory. */
-int cv_out_open_plain(cv_out *o, const char *path, tfckpt_err *err);
-int cv_out_write(cv_out *o, const void *p, size_t n, tfckpt_err *err);
+int cv_out_open_plain(cv_out *o, const char *path, tfckpt__err *err);
+int cv_out_write(cv_out *o, const void *p, size_t n, tfckpt__err *err);
 /* Overwrites bytes already written (zip header patching). */
-int cv_out_pwrite(cv_out *o, const void *p, size_t n, uint64_t off, tfckpt_err *err);
+int cv_out_pwrite(cv_out *o, const void *p, size_t n, uint64_t off, tfckpt__err *err);
 /* Flushes, fsyncs, closes and (atomic files) renames into place. */
-int cv_out_commit(cv_out *o, tfckpt_err *err);
+int cv_out_commit(cv_out *o, tfckpt__err *err);
 /* Closes and removes the temporary file; safe on a zeroed or committed cv_out. */
 void cv_out_abort(cv_out *o);
 /* fsyncs the directory holding `path` so a rename is durable. */
@@ -50,7 +50,7 @@ typedef struct cv_layout {
 
 /* Decides file dtype and size for writing `t` as npy; error if impossible. */
 int cv_npy_layout(const tfckpt_tensor *t, const char *name, int bf16_as_f32, cv_layout *out,
-                  tfckpt_err *err);
+                  tfckpt__err *err);
 
 /* Streams t's values (converted per `file_dtype`) through `sink`, in chunks. */
 typedef int (*cv_sink)(void *ctx, const void *p, size_t n);
@@ -78,13 +78,13 @@ typedef struct cv_st_entry {
  * metadata string -> string.  Entries come back sorted by offset; meta as
  * key/value pairs (2 * *nmeta strings).  Free with cv_st_free. */
 int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_entry **entries,
-                       size_t *count, char ***meta, size_t *nmeta, tfckpt_err *err);
+                       size_t *count, char ***meta, size_t *nmeta, tfckpt__err *err);
 void cv_st_free(cv_st_entry *e, size_t count, char **meta, size_t nmeta);
 
 /* The JSON header for `count` entries and `nmeta` pairs, padded with spaces to
  * a multiple of 8 bytes; malloc'd, NULL on OOM or invalid UTF-8 (err set). */
 char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta, size_t nmeta,
-                          size_t *len, tfckpt_err *err);
+                          size_t *len, tfckpt__err *err);
 
 /* 1 when s[0..n) is valid UTF-8. */
 int cv_utf8_valid(const char *s, size_t n);

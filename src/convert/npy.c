@@ -225,11 +225,11 @@ bad:
 }
 
 int cv_npy_layout(const tfckpt_tensor *t, const char *name, int bf16_as_f32, cv_layout *out,
-                  tfckpt_err *err) {
+                  tfckpt__err *err) {
   int dt = t->dtype;
   if (dt == TFCKPT_BFLOAT16) {
     if (!bf16_as_f32)
-      return tfckpt_seterr(err, TFCKPT_EUNSUPPORTED,
+      return tfckpt__seterr(err, TFCKPT_EUNSUPPORTED,
                            "%s: bfloat16 has no numpy dtype (ask for float32 explicitly: "
                            "--bf16-as float32)",
                            name);
@@ -238,7 +238,7 @@ int cv_npy_layout(const tfckpt_tensor *t, const char *name, int bf16_as_f32, cv_
     return TFCKPT_OK;
   }
   if (!tfckpt_npy_descr(dt))
-    return tfckpt_seterr(err, TFCKPT_EUNSUPPORTED, "%s: numpy files cannot hold %s tensors%s", name,
+    return tfckpt__seterr(err, TFCKPT_EUNSUPPORTED, "%s: numpy files cannot hold %s tensors%s", name,
                          tfckpt_dtype_name(dt),
                          dt == TFCKPT_STRING ? " (variable-length bytes need pickled object arrays)"
                                              : "");
@@ -269,7 +269,7 @@ int cv_stream_values(const tfckpt_tensor *t, int file_dtype, cv_sink sink, void 
       for (int64_t j = 0; j < k; j++) {
         uint16_t b;
         memcpy(&b, p + 2 * (i + j), 2);
-        f[j] = tfckpt_bf16_to_float(b);
+        f[j] = tfckpt__bf16_to_float(b);
       }
       int rc = sink(ctx, f, (size_t)k * 4);
       if (rc) return rc;
@@ -286,7 +286,7 @@ static int file_sink(void *ctx, const void *p, size_t n) {
 
 int tfckpt_npy_write(FILE *f, const tfckpt_tensor *t, int bf16_as_float32) {
   if (!cv_host_is_le()) return TFCKPT_EUNSUPPORTED;
-  cv_layout lay;
+  cv_layout lay = {0};
   int rc = cv_npy_layout(t, "tensor", bf16_as_float32, &lay, NULL);
   if (rc) return rc;
   uint8_t hdr[128 + 22 * TFCKPT_MAX_RANK];

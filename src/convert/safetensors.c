@@ -102,7 +102,7 @@ static void sb_json(sbuf *b, const char *s) {
 }
 
 char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta, size_t nmeta,
-                          size_t *len, tfckpt_err *err) {
+                          size_t *len, tfckpt__err *err) {
   sbuf b = {0};
   sb_str(&b, "{");
   int first = 1;
@@ -112,7 +112,7 @@ char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta,
       for (int k = 0; k < 2; k++)
         if (!cv_utf8_valid(meta[2 * i + k], strlen(meta[2 * i + k]))) {
           free(b.p);
-          tfckpt_seterr(err, TFCKPT_EINVAL, "metadata \"%s\" is not valid UTF-8", meta[2 * i]);
+          tfckpt__seterr(err, TFCKPT_EINVAL, "metadata \"%s\" is not valid UTF-8", meta[2 * i]);
           return NULL;
         }
       if (i) sb_str(&b, ",");
@@ -143,12 +143,12 @@ char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta,
   while (!b.oom && b.n % 8) sb_str(&b, " "); /* 8-aligned data, as the reference writer does */
   if (b.oom) {
     free(b.p);
-    tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     return NULL;
   }
   if (b.n > CV_ST_MAX_HEADER) {
     free(b.p);
-    tfckpt_seterr(err, TFCKPT_ERANGE, "safetensors header of %zu bytes exceeds the %u-byte limit",
+    tfckpt__seterr(err, TFCKPT_ERANGE, "safetensors header of %zu bytes exceeds the %u-byte limit",
                   b.n, CV_ST_MAX_HEADER);
     return NULL;
   }
@@ -160,11 +160,11 @@ char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta,
 
 typedef struct jp {
   const char *p, *end, *start;
-  tfckpt_err *err;
+  tfckpt__err *err;
 } jp;
 
 static int jfail(jp *j, const char *what) {
-  return tfckpt_seterr(j->err, TFCKPT_ECORRUPT, "safetensors header: %s at byte %zu", what,
+  return tfckpt__seterr(j->err, TFCKPT_ECORRUPT, "safetensors header: %s at byte %zu", what,
                        (size_t)(j->p - j->start) + 8);
 }
 static void jws(jp *j) {
@@ -261,7 +261,7 @@ static int jstr(jp *j, char **out) {
   j->p++;
   if (b.oom) {
     free(b.p);
-    return tfckpt_seterr(j->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(j->err, TFCKPT_ENOMEM, "out of memory");
   }
   if (!cv_utf8_valid(b.p, b.n) || strlen(b.p) != b.n) {
     free(b.p);
@@ -341,7 +341,7 @@ static int parse_tensor(jp *j, cv_st_entry *e) {
       if ((rc = jstr(j, &d))) return rc;
       e->dtype = cv_st_dtype_from_name(d, strlen(d));
       if (e->dtype == TFCKPT_INVALID) {
-        rc = tfckpt_seterr(j->err, TFCKPT_EUNSUPPORTED,
+        rc = tfckpt__seterr(j->err, TFCKPT_EUNSUPPORTED,
                            "safetensors header: tensor \"%s\": unknown dtype \"%s\"", e->name, d);
         free(d);
         return rc;
@@ -377,7 +377,7 @@ static int parse_tensor(jp *j, cv_st_entry *e) {
   }
 check:
   if (!have_dtype || !have_shape || !have_off)
-    return tfckpt_seterr(j->err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(j->err, TFCKPT_ECORRUPT,
                          "safetensors header: tensor \"%s\" lacks dtype, shape or data_offsets",
                          e->name);
   return TFCKPT_OK;
@@ -400,7 +400,7 @@ void cv_st_free(cv_st_entry *e, size_t count, char **meta, size_t nmeta) {
 }
 
 int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_entry **entries,
-                       size_t *count, char ***meta, size_t *nmeta, tfckpt_err *err) {
+                       size_t *count, char ***meta, size_t *nmeta, tfckpt__err *err) {
   jp j = {(const char *)json, (const char *)json + n, (const char *)json, err};
   cv_st_entry *e = NULL;
   size_t ne = 0, cap = 0, nm = 0, mcap = 0;
@@ -438,7 +438,7 @@ int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_e
             size_t nc = mcap ? mcap * 2 : 8;
             char **q = realloc(m, nc * sizeof *q);
             if (!q) {
-              rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+              rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
               goto fail;
             }
             m = q;
@@ -469,7 +469,7 @@ int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_e
         cv_st_entry *q = realloc(e, nc * sizeof *q);
         if (!q) {
           free(key);
-          rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+          rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
           goto fail;
         }
         e = q;
@@ -496,14 +496,14 @@ done_obj:
   if (ne > 1) {
     cv_st_entry **idx = malloc(ne * sizeof *idx);
     if (!idx) {
-      rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
       goto fail;
     }
     for (size_t i = 0; i < ne; i++) idx[i] = &e[i];
     qsort(idx, ne, sizeof *idx, by_name);
     for (size_t i = 1; i < ne; i++)
       if (!strcmp(idx[i]->name, idx[i - 1]->name)) {
-        rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "safetensors header: duplicate tensor \"%s\"",
+        rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "safetensors header: duplicate tensor \"%s\"",
                            idx[i]->name);
         free(idx);
         goto fail;
@@ -520,14 +520,14 @@ done_obj:
       else nel *= v;
     }
     if (e[i].end < e[i].begin) {
-      rc = tfckpt_seterr(err, TFCKPT_ECORRUPT,
+      rc = tfckpt__seterr(err, TFCKPT_ECORRUPT,
                          "safetensors header: tensor \"%s\": data_offsets [%llu, %llu] end before "
                          "they begin",
                          e[i].name, (unsigned long long)e[i].begin, (unsigned long long)e[i].end);
       goto fail;
     }
     if (nel > UINT64_MAX / es || nel * es != e[i].end - e[i].begin) {
-      rc = tfckpt_seterr(err, TFCKPT_ECORRUPT,
+      rc = tfckpt__seterr(err, TFCKPT_ECORRUPT,
                          "safetensors header: tensor \"%s\": shape and dtype need %s bytes but "
                          "data_offsets cover %llu",
                          e[i].name, nel > UINT64_MAX / es ? "more than 2^64" : "a different number of",
@@ -535,14 +535,14 @@ done_obj:
       goto fail;
     }
     if (e[i].begin != at) {
-      rc = tfckpt_seterr(err, TFCKPT_ECORRUPT,
+      rc = tfckpt__seterr(err, TFCKPT_ECORRUPT,
                          "safetensors header: tensor \"%s\" starts at %llu, expected %llu (byte "
                          "ranges must tile the data without holes or overlaps)",
                          e[i].name, (unsigned long long)e[i].begin, (unsigned long long)at);
       goto fail;
     }
     if (e[i].end > data_len) {
-      rc = tfckpt_seterr(err, TFCKPT_ECORRUPT,
+      rc = tfckpt__seterr(err, TFCKPT_ECORRUPT,
                          "safetensors header: tensor \"%s\" ends at %llu, past the %llu data bytes "
                          "in the file",
                          e[i].name, (unsigned long long)e[i].end, (unsigned long long)data_len);
@@ -551,7 +551,7 @@ done_obj:
     at = e[i].end;
   }
   if (at != data_len) {
-    rc = tfckpt_seterr(err, TFCKPT_ECORRUPT,
+    rc = tfckpt__seterr(err, TFCKPT_ECORRUPT,
                        "safetensors header: tensors cover %llu bytes but the file holds %llu data "
                        "bytes",
                        (unsigned long long)at, (unsigned long long)data_len);

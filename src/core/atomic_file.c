@@ -1,4 +1,4 @@
-#include "core/atomic_file.h"
+#include "tfckpt/internal/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 
-void tfckpt_fault_point(tfckpt_fault *f) {
+void tfckpt__fault_point(tfckpt__fault *f) {
   if (f && f->countdown > 0 && --f->countdown == 0) raise(SIGKILL);
 }
 
@@ -35,25 +35,25 @@ static uint64_t random_u64(void) {
   return v;
 }
 
-char *tfckpt_dirname(const char *path) {
+char *tfckpt__dirname(const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash) return strdup(".");
   if (slash == path) return strdup("/");
   return strndup(path, (size_t)(slash - path));
 }
 
-int tfckpt_atomic_open(tfckpt_atomic_file *f, const char *final_path, tfckpt_fault *fault,
-                       tfckpt_err *err) {
+int tfckpt__atomic_open(tfckpt__atomic_file *f, const char *final_path, tfckpt__fault *fault,
+                       tfckpt__err *err) {
   memset(f, 0, sizeof *f);
   f->fd = -1;
   f->fault = fault;
   f->final_path = strdup(final_path);
-  if (!f->final_path) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+  if (!f->final_path) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   for (int attempt = 0; attempt < 16; attempt++) {
     free(f->temp_path);
-    f->temp_path = tfckpt_strdupf("%s.tempstate%llu", final_path,
+    f->temp_path = tfckpt__strdupf("%s.tempstate%llu", final_path,
                                   (unsigned long long)random_u64());
-    if (!f->temp_path) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    if (!f->temp_path) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     f->fd = open(f->temp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (f->fd >= 0) return TFCKPT_OK;
     if (errno != EEXIST) break;
@@ -61,17 +61,17 @@ int tfckpt_atomic_open(tfckpt_atomic_file *f, const char *final_path, tfckpt_fau
   int e = errno;
   free(f->temp_path);
   f->temp_path = NULL;
-  char *dir = tfckpt_dirname(final_path);
-  int rc = tfckpt_seterr(err, io_status(e), "%s: cannot create a file in directory %s: %s",
+  char *dir = tfckpt__dirname(final_path);
+  int rc = tfckpt__seterr(err, io_status(e), "%s: cannot create a file in directory %s: %s",
                          final_path, dir ? dir : "?", strerror(e));
   free(dir);
   return rc;
 }
 
-int tfckpt_atomic_write(tfckpt_atomic_file *f, const void *data, size_t n, tfckpt_err *err) {
+int tfckpt__atomic_write(tfckpt__atomic_file *f, const void *data, size_t n, tfckpt__err *err) {
   const uint8_t *p = data;
   while (n > 0) {
-    tfckpt_fault_point(f->fault);
+    tfckpt__fault_point(f->fault);
     /* 1 MiB chunks: cheap in syscalls, and a crash test can stop the
      * writer in the middle of a large tensor */
     size_t chunk = n > ((size_t)1 << 20) ? ((size_t)1 << 20) : n;
@@ -79,7 +79,7 @@ int tfckpt_atomic_write(tfckpt_atomic_file *f, const void *data, size_t n, tfckp
     if (w < 0) {
       if (errno == EINTR) continue;
       int e = errno;
-      return tfckpt_seterr(err, io_status(e), "%s: write failed: %s", f->final_path,
+      return tfckpt__seterr(err, io_status(e), "%s: write failed: %s", f->final_path,
                            strerror(e));
     }
     p += w;
@@ -88,36 +88,36 @@ int tfckpt_atomic_write(tfckpt_atomic_file *f, const void *data, size_t n, tfckp
   return TFCKPT_OK;
 }
 
-int tfckpt_atomic_sync(tfckpt_atomic_file *f, tfckpt_err *err) {
+int tfckpt__atomic_sync(tfckpt__atomic_file *f, tfckpt__err *err) {
   if (f->fd < 0) return TFCKPT_OK;
-  tfckpt_fault_point(f->fault);
+  tfckpt__fault_point(f->fault);
   int rc = TFCKPT_OK;
   if (fsync(f->fd) != 0) {
     int e = errno;
-    rc = tfckpt_seterr(err, TFCKPT_EIO, "%s: fsync failed: %s", f->final_path, strerror(e));
+    rc = tfckpt__seterr(err, TFCKPT_EIO, "%s: fsync failed: %s", f->final_path, strerror(e));
   }
   if (close(f->fd) != 0 && rc == TFCKPT_OK) {
     int e = errno;
-    rc = tfckpt_seterr(err, TFCKPT_EIO, "%s: close failed: %s", f->final_path, strerror(e));
+    rc = tfckpt__seterr(err, TFCKPT_EIO, "%s: close failed: %s", f->final_path, strerror(e));
   }
   f->fd = -1;
   return rc;
 }
 
-int tfckpt_atomic_commit(tfckpt_atomic_file *f, tfckpt_err *err) {
-  int rc = tfckpt_atomic_sync(f, err);
+int tfckpt__atomic_commit(tfckpt__atomic_file *f, tfckpt__err *err) {
+  int rc = tfckpt__atomic_sync(f, err);
   if (rc) return rc;
-  tfckpt_fault_point(f->fault);
+  tfckpt__fault_point(f->fault);
   if (rename(f->temp_path, f->final_path) != 0) {
     int e = errno;
-    return tfckpt_seterr(err, io_status(e), "%s: cannot rename %s into place: %s",
+    return tfckpt__seterr(err, io_status(e), "%s: cannot rename %s into place: %s",
                          f->final_path, f->temp_path, strerror(e));
   }
   f->committed = 1;
   return TFCKPT_OK;
 }
 
-void tfckpt_atomic_release(tfckpt_atomic_file *f) {
+void tfckpt__atomic_release(tfckpt__atomic_file *f) {
   if (f->fd >= 0) close(f->fd);
   f->fd = -1;
   if (f->temp_path && !f->committed) unlink(f->temp_path);
@@ -126,19 +126,19 @@ void tfckpt_atomic_release(tfckpt_atomic_file *f) {
   f->temp_path = f->final_path = NULL;
 }
 
-int tfckpt_fsync_dir(const char *path, tfckpt_err *err) {
-  char *dir = tfckpt_dirname(path);
-  if (!dir) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+int tfckpt__fsync_dir(const char *path, tfckpt__err *err) {
+  char *dir = tfckpt__dirname(path);
+  if (!dir) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int rc = TFCKPT_OK;
   if (fd < 0) {
     int e = errno;
-    rc = tfckpt_seterr(err, io_status(e), "%s: cannot open directory: %s", dir, strerror(e));
+    rc = tfckpt__seterr(err, io_status(e), "%s: cannot open directory: %s", dir, strerror(e));
   } else {
     /* some filesystems refuse fsync on directories (EINVAL): nothing to do */
     if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
       int e = errno;
-      rc = tfckpt_seterr(err, TFCKPT_EIO, "%s: directory fsync failed: %s", dir, strerror(e));
+      rc = tfckpt__seterr(err, TFCKPT_EIO, "%s: directory fsync failed: %s", dir, strerror(e));
     }
     close(fd);
   }
@@ -146,13 +146,13 @@ int tfckpt_fsync_dir(const char *path, tfckpt_err *err) {
   return rc;
 }
 
-int tfckpt_atomic_write_file(const char *path, const void *data, size_t n, tfckpt_fault *fault,
-                             tfckpt_err *err) {
-  tfckpt_atomic_file f;
-  int rc = tfckpt_atomic_open(&f, path, fault, err);
-  if (!rc) rc = tfckpt_atomic_write(&f, data, n, err);
-  if (!rc) rc = tfckpt_atomic_commit(&f, err);
-  tfckpt_atomic_release(&f);
-  if (!rc) rc = tfckpt_fsync_dir(path, err);
+int tfckpt__atomic_write_file(const char *path, const void *data, size_t n, tfckpt__fault *fault,
+                             tfckpt__err *err) {
+  tfckpt__atomic_file f;
+  int rc = tfckpt__atomic_open(&f, path, fault, err);
+  if (!rc) rc = tfckpt__atomic_write(&f, data, n, err);
+  if (!rc) rc = tfckpt__atomic_commit(&f, err);
+  tfckpt__atomic_release(&f);
+  if (!rc) rc = tfckpt__fsync_dir(path, err);
   return rc;
 }

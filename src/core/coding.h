@@ -7,23 +7,23 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline uint32_t tfckpt_get_u32le(const uint8_t *p) {
+static inline uint32_t tfckpt__get_u32le(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-static inline uint64_t tfckpt_get_u64le(const uint8_t *p) {
-  return (uint64_t)tfckpt_get_u32le(p) | (uint64_t)tfckpt_get_u32le(p + 4) << 32;
+static inline uint64_t tfckpt__get_u64le(const uint8_t *p) {
+  return (uint64_t)tfckpt__get_u32le(p) | (uint64_t)tfckpt__get_u32le(p + 4) << 32;
 }
-static inline void tfckpt_put_u32le(uint8_t *p, uint32_t v) {
+static inline void tfckpt__put_u32le(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
 }
-static inline void tfckpt_put_u64le(uint8_t *p, uint64_t v) {
-  tfckpt_put_u32le(p, (uint32_t)v);
-  tfckpt_put_u32le(p + 4, (uint32_t)(v >> 32));
+static inline void tfckpt__put_u64le(uint8_t *p, uint64_t v) {
+  tfckpt__put_u32le(p, (uint32_t)v);
+  tfckpt__put_u32le(p + 4, (uint32_t)(v >> 32));
 }
 
 /* Decodes a varint of at most 10 bytes.  Returns the pointer after it, or
  * NULL if the input ends first or the varint is longer than 10 bytes. */
-static inline const uint8_t *tfckpt_get_varint64(const uint8_t *p, const uint8_t *end,
+static inline const uint8_t *tfckpt__get_varint64(const uint8_t *p, const uint8_t *end,
                                                  uint64_t *out) {
   uint64_t v = 0;
   for (int shift = 0; shift < 70 && p < end; shift += 7) {
@@ -38,17 +38,17 @@ static inline const uint8_t *tfckpt_get_varint64(const uint8_t *p, const uint8_t
 }
 
 /* Same, but the value must fit in 32 bits. */
-static inline const uint8_t *tfckpt_get_varint32(const uint8_t *p, const uint8_t *end,
+static inline const uint8_t *tfckpt__get_varint32(const uint8_t *p, const uint8_t *end,
                                                  uint32_t *out) {
   uint64_t v;
-  p = tfckpt_get_varint64(p, end, &v);
+  p = tfckpt__get_varint64(p, end, &v);
   if (!p || v > UINT32_MAX) return NULL;
   *out = (uint32_t)v;
   return p;
 }
 
 /* Writes `v` as a varint into p (room for 10 bytes); returns bytes written. */
-static inline size_t tfckpt_put_varint64(uint8_t *p, uint64_t v) {
+static inline size_t tfckpt__put_varint64(uint8_t *p, uint64_t v) {
   size_t n = 0;
   while (v >= 0x80) {
     p[n++] = (uint8_t)(v | 0x80);
@@ -58,7 +58,7 @@ static inline size_t tfckpt_put_varint64(uint8_t *p, uint64_t v) {
   return n;
 }
 
-static inline size_t tfckpt_varint_len(uint64_t v) {
+static inline size_t tfckpt__varint_len(uint64_t v) {
   size_t n = 1;
   while (v >= 0x80) v >>= 7, n++;
   return n;

@@ -13,7 +13,7 @@
 #include "core/crc32c_table.h"
 #define kTable kCrc32cTable
 
-uint32_t tfckpt_crc32c_portable(uint32_t crc, const void *data, size_t n) {
+uint32_t tfckpt__crc32c_portable(uint32_t crc, const void *data, size_t n) {
   const uint8_t *p = data;
   uint32_t c = ~crc;
   while (n && ((uintptr_t)p & 7)) {
@@ -40,7 +40,7 @@ uint32_t tfckpt_crc32c_portable(uint32_t crc, const void *data, size_t n) {
 }
 
 #if defined(__x86_64__)
-int tfckpt_crc32c_have_sse42(void) { return __builtin_cpu_supports("sse4.2"); }
+int tfckpt__crc32c_have_sse42(void) { return __builtin_cpu_supports("sse4.2"); }
 
 /* The crc32 instruction has a 3-cycle latency but a throughput of one per
  * cycle, so long buffers are processed as three independent streams over
@@ -88,7 +88,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc_u64_run(uint32_t c, const 
 }
 
 #define STREAM_BLOCK 8192
-__attribute__((target("sse4.2"))) uint32_t tfckpt_crc32c_sse42(uint32_t crc, const void *data,
+__attribute__((target("sse4.2"))) uint32_t tfckpt__crc32c_sse42(uint32_t crc, const void *data,
                                                                 size_t n) {
   const uint8_t *p = data;
   uint32_t c = ~crc;
@@ -118,38 +118,38 @@ __attribute__((target("sse4.2"))) uint32_t tfckpt_crc32c_sse42(uint32_t crc, con
   return ~c;
 }
 #else
-int tfckpt_crc32c_have_sse42(void) { return 0; }
-uint32_t tfckpt_crc32c_sse42(uint32_t crc, const void *data, size_t n) {
-  return tfckpt_crc32c_portable(crc, data, n);
+int tfckpt__crc32c_have_sse42(void) { return 0; }
+uint32_t tfckpt__crc32c_sse42(uint32_t crc, const void *data, size_t n) {
+  return tfckpt__crc32c_portable(crc, data, n);
 }
 #endif
 
 #ifdef TFCKPT_HAVE_ISAL
-int tfckpt_crc32c_have_isal(void) { return 1; }
-uint32_t tfckpt_crc32c_isal(uint32_t crc, const void *data, size_t n) {
+int tfckpt__crc32c_have_isal(void) { return 1; }
+uint32_t tfckpt__crc32c_isal(uint32_t crc, const void *data, size_t n) {
   /* ISA-L takes and returns the raw register state (no final inversion). */
   return ~crc32_iscsi((unsigned char *)(uintptr_t)data, (int)n, ~crc);
 }
 #else
-int tfckpt_crc32c_have_isal(void) { return 0; }
-uint32_t tfckpt_crc32c_isal(uint32_t crc, const void *data, size_t n) {
+int tfckpt__crc32c_have_isal(void) { return 0; }
+uint32_t tfckpt__crc32c_isal(uint32_t crc, const void *data, size_t n) {
   (void)crc, (void)data, (void)n;
   return 0;
 }
 #endif
 
-uint32_t tfckpt_crc32c_extend(uint32_t crc, const void *data, size_t n) {
+uint32_t tfckpt__crc32c_extend(uint32_t crc, const void *data, size_t n) {
 #ifdef TFCKPT_HAVE_ISAL
   /* crc32_iscsi takes an int length */
   const uint8_t *p = data;
   while (n > (1u << 30)) {
-    crc = tfckpt_crc32c_isal(crc, p, 1u << 30);
+    crc = tfckpt__crc32c_isal(crc, p, 1u << 30);
     p += 1u << 30;
     n -= 1u << 30;
   }
-  return tfckpt_crc32c_isal(crc, p, n);
+  return tfckpt__crc32c_isal(crc, p, n);
 #else
-  if (tfckpt_crc32c_have_sse42()) return tfckpt_crc32c_sse42(crc, data, n);
-  return tfckpt_crc32c_portable(crc, data, n);
+  if (tfckpt__crc32c_have_sse42()) return tfckpt__crc32c_sse42(crc, data, n);
+  return tfckpt__crc32c_portable(crc, data, n);
 #endif
 }

@@ -1,4 +1,4 @@
-#include "core/error.h"
+#include "tfckpt/internal/error.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,22 +20,56 @@ const char *tfckpt_errstr(int status) {
   }
 }
 
-int tfckpt_vseterr(tfckpt_err *err, int code, const char *fmt, va_list ap) {
+/* The calling thread's last failure, and the handle error it belongs to. */
+static _Thread_local struct {
+  const tfckpt__err *owner;
+  tfckpt__err err;
+} last;
+
+static void remember(const tfckpt__err *err) {
+  if (err == &last.err) return;
+  last.owner = err;
+  last.err.code = err->code;
+  memcpy(last.err.msg, err->msg, sizeof last.err.msg);
+}
+
+tfckpt__err *tfckpt__err_slot(tfckpt__err *owner, int shared) {
+  if (!shared) return owner;
+  if (last.owner != owner) {
+    last.owner = owner;
+    tfckpt__err_clear(&last.err);
+  }
+  return &last.err;
+}
+
+const char *tfckpt__err_text_for(const tfckpt__err *owner) {
+  if (last.owner == owner && last.err.code) return tfckpt__err_text(&last.err);
+  return tfckpt__err_text(owner);
+}
+
+const char *tfckpt_errmsg(void) {
+  return last.err.code ? tfckpt__err_text(&last.err) : "not an error";
+}
+
+int tfckpt_errcode(void) { return last.err.code; }
+
+int tfckpt__vseterr(tfckpt__err *err, int code, const char *fmt, va_list ap) {
   if (!err) return code;
   err->code = code;
   vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  remember(err);
   return code;
 }
 
-int tfckpt_seterr(tfckpt_err *err, int code, const char *fmt, ...) {
+int tfckpt__seterr(tfckpt__err *err, int code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  tfckpt_vseterr(err, code, fmt, ap);
+  tfckpt__vseterr(err, code, fmt, ap);
   va_end(ap);
   return code;
 }
 
-int tfckpt_err_prefix(tfckpt_err *err, const char *fmt, ...) {
+int tfckpt__err_prefix(tfckpt__err *err, const char *fmt, ...) {
   if (!err) return 0;
   char prefix[TFCKPT_ERRMSG_MAX];
   char old[TFCKPT_ERRMSG_MAX];
@@ -45,16 +79,17 @@ int tfckpt_err_prefix(tfckpt_err *err, const char *fmt, ...) {
   va_end(ap);
   memcpy(old, err->msg, sizeof old);
   snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+  remember(err);
   return err->code;
 }
 
-void tfckpt_err_clear(tfckpt_err *err) {
+void tfckpt__err_clear(tfckpt__err *err) {
   if (!err) return;
   err->code = 0;
   err->msg[0] = '\0';
 }
 
-const char *tfckpt_err_text(const tfckpt_err *err) {
+const char *tfckpt__err_text(const tfckpt__err *err) {
   if (!err) return "out of memory";
   if (err->msg[0]) return err->msg;
   return tfckpt_errstr(err->code);

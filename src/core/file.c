@@ -1,4 +1,4 @@
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,30 +16,30 @@ static int errno_status(int e) {
   return TFCKPT_EIO;
 }
 
-int tfckpt_map_file(const char *path, tfckpt_mapped *out, tfckpt_err *err) {
+int tfckpt__map_file(const char *path, tfckpt__mapped *out, tfckpt__err *err) {
   out->data = NULL;
   out->size = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
-    return tfckpt_seterr(err, errno_status(e), "%s: %s", path, strerror(e));
+    return tfckpt__seterr(err, errno_status(e), "%s: %s", path, strerror(e));
   }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return tfckpt_seterr(err, TFCKPT_EIO, "%s: %s", path, strerror(e));
+    return tfckpt__seterr(err, TFCKPT_EIO, "%s: %s", path, strerror(e));
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return tfckpt_seterr(err, TFCKPT_EINVAL, "%s: not a regular file", path);
+    return tfckpt__seterr(err, TFCKPT_EINVAL, "%s: not a regular file", path);
   }
   if (st.st_size > 0) {
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       int e = errno;
       close(fd);
-      return tfckpt_seterr(err, errno_status(e), "%s: mmap: %s", path, strerror(e));
+      return tfckpt__seterr(err, errno_status(e), "%s: mmap: %s", path, strerror(e));
     }
     out->data = p;
     out->size = (size_t)st.st_size;
@@ -48,42 +48,42 @@ int tfckpt_map_file(const char *path, tfckpt_mapped *out, tfckpt_err *err) {
   return TFCKPT_OK;
 }
 
-void tfckpt_mapped_close(tfckpt_mapped *m) {
+void tfckpt__mapped_close(tfckpt__mapped *m) {
   if (m->data) munmap((void *)(uintptr_t)m->data, m->size);
   m->data = NULL;
   m->size = 0;
 }
 
-int tfckpt_is_file(const char *path) {
+int tfckpt__is_file(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int tfckpt_is_dir(const char *path) {
+int tfckpt__is_dir(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int tfckpt_read_file(const char *path, size_t max_size, char **out, size_t *len,
-                     tfckpt_err *err) {
+int tfckpt__read_file(const char *path, size_t max_size, char **out, size_t *len,
+                     tfckpt__err *err) {
   *out = NULL;
   FILE *f = fopen(path, "rb");
   if (!f) {
     int e = errno;
-    return tfckpt_seterr(err, errno_status(e), "%s: %s", path, strerror(e));
+    return tfckpt__seterr(err, errno_status(e), "%s: %s", path, strerror(e));
   }
   size_t cap = 4096, n = 0;
   char *buf = malloc(cap + 1);
   if (!buf) {
     fclose(f);
-    return tfckpt_seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
+    return tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
   }
   for (;;) {
     if (n == cap) {
       if (cap >= max_size) {
         free(buf);
         fclose(f);
-        return tfckpt_seterr(err, TFCKPT_ERANGE, "%s: file larger than %zu bytes", path,
+        return tfckpt__seterr(err, TFCKPT_ERANGE, "%s: file larger than %zu bytes", path,
                              max_size);
       }
       size_t ncap = cap * 2 > max_size ? max_size : cap * 2;
@@ -91,7 +91,7 @@ int tfckpt_read_file(const char *path, size_t max_size, char **out, size_t *len,
       if (!nb) {
         free(buf);
         fclose(f);
-        return tfckpt_seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
+        return tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
       }
       buf = nb;
       cap = ncap;
@@ -104,7 +104,7 @@ int tfckpt_read_file(const char *path, size_t max_size, char **out, size_t *len,
   fclose(f);
   if (bad) {
     free(buf);
-    return tfckpt_seterr(err, TFCKPT_EIO, "%s: read error", path);
+    return tfckpt__seterr(err, TFCKPT_EIO, "%s: read error", path);
   }
   buf[n] = '\0';
   *out = buf;
@@ -112,7 +112,7 @@ int tfckpt_read_file(const char *path, size_t max_size, char **out, size_t *len,
   return TFCKPT_OK;
 }
 
-char *tfckpt_strdupf(const char *fmt, ...) {
+char *tfckpt__strdupf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *s = NULL;
@@ -121,9 +121,9 @@ char *tfckpt_strdupf(const char *fmt, ...) {
   return s;
 }
 
-char *tfckpt_path_join(const char *dir, const char *name) {
+char *tfckpt__path_join(const char *dir, const char *name) {
   size_t n = strlen(dir);
   if (n == 0) return strdup(name);
-  if (dir[n - 1] == '/') return tfckpt_strdupf("%s%s", dir, name);
-  return tfckpt_strdupf("%s/%s", dir, name);
+  if (dir[n - 1] == '/') return tfckpt__strdupf("%s%s", dir, name);
+  return tfckpt__strdupf("%s/%s", dir, name);
 }

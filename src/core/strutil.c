@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-int64_t tfckpt_find_sorted_name(const void *base, size_t n, size_t stride, size_t name_off,
+int64_t tfckpt__find_sorted_name(const void *base, size_t n, size_t stride, size_t name_off,
                                 const char *name) {
   const char *p = base;
   size_t lo = 0, hi = n;

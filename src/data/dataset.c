@@ -23,26 +23,26 @@ void tfckpt_dataset_options_init(tfckpt_dataset_options *opt) {
 
 static int check_options(tfckpt_dataset *ds, const tfckpt_dataset_options *o) {
   if (!o->paths || !o->npaths)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "no input files");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "no input files");
   if (o->format < TFCKPT_FORMAT_AUTO || o->format > TFCKPT_FORMAT_LIBSVM)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "unknown format %d", o->format);
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown format %d", o->format);
   if (o->header < TFCKPT_HEADER_AUTO || o->header > TFCKPT_HEADER_SKLEARN)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "unknown header mode %d", o->header);
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown header mode %d", o->header);
   if (o->batch_size == 0 || o->batch_size > ((size_t)1 << 28))
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "batch size must be between 1 and 2^28");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "batch size must be between 1 and 2^28");
   if (o->num_threads == 0 || o->num_threads > 256)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "thread count must be between 1 and 256");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "thread count must be between 1 and 256");
   if (o->chunk_bytes < 16 || o->chunk_bytes > ((size_t)1 << 30))
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "chunk size must be between 16 bytes and 1 GiB");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "chunk size must be between 16 bytes and 1 GiB");
   if (o->prefetch > 4096 || o->queue_chunks > 4096)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "prefetch/queue depth too large");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "prefetch/queue depth too large");
   if (o->label_dtype != TFCKPT_INVALID && o->label_dtype != TFCKPT_INT32 &&
       o->label_dtype != TFCKPT_FLOAT)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "label dtype must be int32 or float32");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "label dtype must be int32 or float32");
   if (o->on_error != TFCKPT_ON_ERROR_FAIL && o->on_error != TFCKPT_ON_ERROR_SKIP)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "unknown on_error mode %d", o->on_error);
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown on_error mode %d", o->on_error);
   if (o->delimiter == '\n' || o->delimiter == '\r' || (o->quote && o->quote == o->delimiter))
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "bad delimiter or quote character");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "bad delimiter or quote character");
   return 0;
 }
 
@@ -59,7 +59,7 @@ int tfckpt_dataset_open(const tfckpt_dataset_options *opt, tfckpt_dataset **out)
   ds->cfg.sparse = opt->sparse != 0;
   ds->cfg.on_error = opt->on_error;
   ds->cfg.cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-  if (!ds->cfg.cloc) return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "cannot create the C locale");
+  if (!ds->cfg.cloc) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "cannot create the C locale");
   if ((rc = tfd_expand_paths(opt->paths, opt->npaths, &ds->files, &ds->nfiles, &ds->err)))
     return rc;
   if ((rc = tfd_schema_init(ds))) return rc;
@@ -71,7 +71,7 @@ int tfckpt_dataset_open(const tfckpt_dataset_options *opt, tfckpt_dataset **out)
 int tfckpt_dataset_next(tfckpt_dataset *ds, const tfckpt_batch **out) {
   if (out) *out = NULL;
   if (!ds || !out) return TFCKPT_EINVAL;
-  if (!ds->mu_init) return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "dataset is not open");
+  if (!ds->mu_init) return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "dataset is not open");
   pthread_mutex_lock(&ds->mu);
   if (ds->held) {
     ds->bfree[ds->nbfree++] = ds->held;
@@ -114,7 +114,7 @@ void tfckpt_dataset_close(tfckpt_dataset *ds) {
 
 const char *tfckpt_dataset_errmsg(const tfckpt_dataset *ds) {
   if (!ds) return "out of memory";
-  return tfckpt_err_text(&ds->err);
+  return tfckpt__err_text(&ds->err);
 }
 
 int tfckpt_dataset_format(const tfckpt_dataset *ds) { return ds ? ds->cfg.format : 0; }

@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "tfckpt/internal/error.h"
 #include "tfckpt/data.h"
 
 /* Per-column running statistics (one set per chunk, merged in file order). */
@@ -47,7 +47,7 @@ typedef struct tfd_chunk {
   uint64_t lines_before; /* physical lines dropped before this chunk */
   int epoch_end, stream_end; /* markers (len 0) */
   int rd_code;               /* reader error travelling in file order */
-  tfckpt_err rd_err;
+  tfckpt__err rd_err;
   int want_stats;
 
   /* parse results */
@@ -121,7 +121,7 @@ typedef struct tfd_srow { /* one sparse row in the shuffle buffer */
 } tfd_srow;
 
 struct tfckpt_dataset {
-  tfckpt_err err;
+  tfckpt__err err;
   tfd_cfg cfg;
   tfckpt_dataset_options opt;
   char **files;
@@ -154,7 +154,7 @@ struct tfckpt_dataset {
   tfd_batch_obj **bready;
   size_t bready_head, bready_n;
   int bdone;          /* batcher finished: end or error */
-  tfckpt_err stream_err;
+  tfckpt__err stream_err;
   tfd_batch_obj *held; /* handed to the caller */
   pthread_t reader, batcher, *parsers;
   size_t nparsers_started;

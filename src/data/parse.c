@@ -98,7 +98,7 @@ static int row_error(const tfd_cfg *cfg, tfd_chunk *c, uint64_t line, size_t col
 
 static void oom(tfd_chunk *c) {
   c->rd_code = TFCKPT_ENOMEM;
-  tfckpt_seterr(&c->rd_err, TFCKPT_ENOMEM, "out of memory while parsing");
+  tfckpt__seterr(&c->rd_err, TFCKPT_ENOMEM, "out of memory while parsing");
 }
 
 /* Stores label value v of output column m (>= width) in row slot lr. */

@@ -27,7 +27,7 @@ static tfd_chunk *get_free_chunk(tfckpt_dataset *ds) {
     c->file_first = c->epoch_end = c->stream_end = 0;
     c->rd_code = 0;
     c->lines_before = 0;
-    tfckpt_err_clear(&c->rd_err);
+    tfckpt__err_clear(&c->rd_err);
   }
   return c;
 }
@@ -59,7 +59,7 @@ typedef struct reader_state {
 
 /* Sends a marker or error chunk; returns -1 if the stream was stopped. */
 static int push_marker(tfckpt_dataset *ds, reader_state *rs, uint64_t epoch,
-                       int epoch_end, int stream_end, const tfckpt_err *err) {
+                       int epoch_end, int stream_end, const tfckpt__err *err) {
   tfd_chunk *c = get_free_chunk(ds);
   if (!c) return -1;
   c->seq = rs->seq++;
@@ -78,7 +78,7 @@ static int push_marker(tfckpt_dataset *ds, reader_state *rs, uint64_t epoch,
 /* Streams one file as chunks of whole records.  0, or -1 to stop. */
 static int read_file(tfckpt_dataset *ds, reader_state *rs, size_t fi, uint64_t epoch) {
   const tfd_cfg *cfg = &ds->cfg;
-  tfckpt_err err = {0};
+  tfckpt__err err = {0};
   tfd_source *src;
   if (tfd_source_open(ds->files[fi], &src, &err)) {
     push_marker(ds, rs, epoch, 0, 0, &err);
@@ -124,7 +124,7 @@ static int read_file(tfckpt_dataset *ds, reader_state *rs, size_t fi, uint64_t e
       end = eof ? c->len : tfd_last_record_end(cfg, c->buf, c->len);
       if (end == 0 && c->len > 0) {
         if (c->cap >= MAX_RECORD_BYTES) {
-          tfckpt_seterr(&err, TFCKPT_EDATA,
+          tfckpt__seterr(&err, TFCKPT_EDATA,
                         "%s: a record is longer than %zu bytes (unterminated quote?)",
                         ds->files[fi], MAX_RECORD_BYTES);
           fail = 1;
@@ -136,7 +136,7 @@ static int read_file(tfckpt_dataset *ds, reader_state *rs, size_t fi, uint64_t e
       break;
     }
     if (fail) {
-      if (!err.code) tfckpt_seterr(&err, TFCKPT_ENOMEM, "out of memory in the reader");
+      if (!err.code) tfckpt__seterr(&err, TFCKPT_ENOMEM, "out of memory in the reader");
       c->len = 0;
       c->rd_code = err.code;
       c->rd_err = err;
@@ -152,7 +152,7 @@ static int read_file(tfckpt_dataset *ds, reader_state *rs, size_t fi, uint64_t e
     if (tail > rs->carry_cap) {
       char *nc = realloc(rs->carry, tail);
       if (!nc) {
-        tfckpt_seterr(&c->rd_err, TFCKPT_ENOMEM, "out of memory in the reader");
+        tfckpt__seterr(&c->rd_err, TFCKPT_ENOMEM, "out of memory in the reader");
         c->rd_code = TFCKPT_ENOMEM;
         tail = 0;
         ret = -1;
@@ -381,7 +381,7 @@ static int drain(batcher *b) {
 
 static void post_end(tfckpt_dataset *ds, int code, const char *msg) {
   pthread_mutex_lock(&ds->mu);
-  if (code) tfckpt_seterr(&ds->stream_err, code, "%s", msg);
+  if (code) tfckpt__seterr(&ds->stream_err, code, "%s", msg);
   ds->bdone = 1;
   pthread_cond_broadcast(&ds->cv_bready);
   pthread_mutex_unlock(&ds->mu);
@@ -425,7 +425,7 @@ static void *batcher_main(void *arg) {
     pthread_mutex_unlock(&ds->mu);
 
     if (c->rd_code) {
-      post_end(ds, c->rd_code, tfckpt_err_text(&c->rd_err));
+      post_end(ds, c->rd_code, tfckpt__err_text(&c->rd_err));
       recycle(ds, c);
       break;
     }
@@ -584,9 +584,9 @@ int tfd_pipeline_start(tfckpt_dataset *ds) {
   return 0;
 thread_fail:
   tfd_pipeline_stop(ds);
-  return tfckpt_seterr(&ds->err, TFCKPT_EIO, "cannot start the reader threads");
+  return tfckpt__seterr(&ds->err, TFCKPT_EIO, "cannot start the reader threads");
 oom:
-  return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
 }
 
 void tfd_pipeline_stop(tfckpt_dataset *ds) {

@@ -21,7 +21,7 @@ static int read_sample(tfckpt_dataset *ds, const char *path, char **buf, size_t 
   char *b = malloc(SAMPLE_BYTES + 1);
   if (!b) {
     tfd_source_close(src);
-    return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   }
   ssize_t n = tfd_source_read(src, b, SAMPLE_BYTES, &ds->err);
   tfd_source_close(src);
@@ -130,7 +130,7 @@ static int resolve(tfckpt_dataset *ds, char **names, size_t n, const char *tok, 
   if (*tok && !*end) {
     if (v < 0) v += (long)n;
     if (v < 0 || (size_t)v >= n)
-      return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "column index %s out of range (%zu columns)",
+      return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "column index %s out of range (%zu columns)",
                            tok, n);
     *out = (size_t)v;
     return 0;
@@ -140,7 +140,7 @@ static int resolve(tfckpt_dataset *ds, char **names, size_t n, const char *tok, 
       *out = i;
       return 0;
     }
-  return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "unknown column \"%s\"", tok);
+  return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown column \"%s\"", tok);
 }
 
 /* Splits a comma-separated list into trimmed tokens (modifies s). */
@@ -177,7 +177,7 @@ static int select_columns(tfckpt_dataset *ds, char **names, size_t nf, int defau
     for (size_t i = 0; i < nt; i++) {
       if ((rc = resolve(ds, names, nf, tok[i], &lab[nl]))) goto out;
       if (cfg->field_map[lab[nl]] >= 0) {
-        rc = tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "column \"%s\" selected twice", tok[i]);
+        rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "column \"%s\" selected twice", tok[i]);
         goto out;
       }
       cfg->field_map[lab[nl]] = 0;
@@ -194,7 +194,7 @@ static int select_columns(tfckpt_dataset *ds, char **names, size_t nf, int defau
     for (size_t i = 0; i < nt; i++) {
       if ((rc = resolve(ds, names, nf, tok[i], &feat[nfe]))) goto out;
       if (cfg->field_map[feat[nfe]] >= 0) {
-        rc = tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "column \"%s\" selected twice", tok[i]);
+        rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "column \"%s\" selected twice", tok[i]);
         goto out;
       }
       cfg->field_map[feat[nfe]] = 0;
@@ -213,7 +213,7 @@ static int select_columns(tfckpt_dataset *ds, char **names, size_t nf, int defau
     if (!(ds->colnames[i] = strdup(names[f]))) { rc = TFCKPT_ENOMEM; goto out; }
   }
 out:
-  if (rc == TFCKPT_ENOMEM) tfckpt_seterr(&ds->err, rc, "out of memory");
+  if (rc == TFCKPT_ENOMEM) tfckpt__seterr(&ds->err, rc, "out of memory");
   free(lab);
   free(feat);
   free(tok);
@@ -226,12 +226,12 @@ static int parse_na_values(tfckpt_dataset *ds, char **fieldnames, size_t nf) {
   tfd_cfg *cfg = &ds->cfg;
   cfg->has_default = calloc(cfg->ncols + 1, 1);
   cfg->def = calloc(cfg->ncols + 1, sizeof *cfg->def);
-  if (!cfg->has_default || !cfg->def) return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  if (!cfg->has_default || !cfg->def) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   if (!ds->opt.na_values) return 0;
   char *spec = strdup(ds->opt.na_values);
   char **tok = calloc(strlen(ds->opt.na_values) + 1, sizeof *tok);
   int rc = 0;
-  if (!spec || !tok) { rc = tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); goto out; }
+  if (!spec || !tok) { rc = tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); goto out; }
   size_t nt = split_list(spec, tok, strlen(ds->opt.na_values) + 1);
   for (size_t i = 0; i < nt; i++) {
     char *eq = strrchr(tok[i], '=');
@@ -239,7 +239,7 @@ static int parse_na_values(tfckpt_dataset *ds, char **fieldnames, size_t nf) {
     double v;
     int ii;
     if (tfd_parse_number(val, strlen(val), cfg->cloc, &v, &ii)) {
-      rc = tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "--na-value: \"%s\" is not a number", val);
+      rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "--na-value: \"%s\" is not a number", val);
       goto out;
     }
     if (!eq) {
@@ -249,13 +249,13 @@ static int parse_na_values(tfckpt_dataset *ds, char **fieldnames, size_t nf) {
     *eq = '\0';
     size_t col;
     if (cfg->format == TFCKPT_FORMAT_LIBSVM) {
-      rc = tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "--na-value: LibSVM has no missing values");
+      rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "--na-value: LibSVM has no missing values");
       goto out;
     }
     if ((rc = resolve(ds, fieldnames, nf, tok[i], &col))) goto out;
     int m = cfg->field_map[col];
     if (m < 0) {
-      rc = tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "--na-value: column \"%s\" is not selected",
+      rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "--na-value: column \"%s\" is not selected",
                          tok[i]);
       goto out;
     }
@@ -275,7 +275,7 @@ static int infer_types(tfckpt_dataset *ds, const char *sample, size_t len, int e
   size_t consumed = 0, hs, he;
   uint64_t lines;
   ds->sample_nonint = calloc(cfg->ncols + 1, sizeof *ds->sample_nonint);
-  if (!ds->sample_nonint) return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  if (!ds->sample_nonint) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   if (tfd_preamble(cfg, ds->opt.skip_lines, has_header, sample, len, 1, &consumed, &lines,
                    &hs, &he))
     return 0;
@@ -288,7 +288,7 @@ static int infer_types(tfckpt_dataset *ds, const char *sample, size_t len, int e
   if (!c.buf || !c.stats) {
     free(c.buf);
     free(c.stats);
-    return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   }
   memcpy(c.buf, sample + consumed, c.len);
   tfd_cfg tmp = *cfg;
@@ -300,7 +300,7 @@ static int infer_types(tfckpt_dataset *ds, const char *sample, size_t len, int e
   if (!hd) {
     free(c.buf);
     free(c.stats);
-    return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   }
   memset(hd, 1, cfg->ncols); /* missing values must not hide the types */
   tmp.has_default = hd;
@@ -339,7 +339,7 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
   char **names = NULL;
   size_t nf = 0;
   f1.grow = f2.grow = 1;
-  if (!copy) return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  if (!copy) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   memcpy(copy, sample, len);
   size_t pos;
   uint64_t lines;
@@ -350,9 +350,9 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
   while (p < end && got < 2) {
     int r = tfd_tokenize(cfg, &p, end, got ? &f2 : &f1, &lines, &ef);
     if (r == TFD_REC_SKIP) continue;
-    if (r == TFD_REC_NOMEM) { rc = tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); goto out; }
+    if (r == TFD_REC_NOMEM) { rc = tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); goto out; }
     if (r < 0 && got == 0) {
-      rc = tfckpt_seterr(&ds->err, TFCKPT_EDATA, "%s: bad quoting in the first record",
+      rc = tfckpt__seterr(&ds->err, TFCKPT_EDATA, "%s: bad quoting in the first record",
                          ds->files[0]);
       goto out;
     }
@@ -360,7 +360,7 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
     got++;
   }
   if (got == 0) {
-    rc = tfckpt_seterr(&ds->err, TFCKPT_EDATA, "%s: no data rows found", ds->files[0]);
+    rc = tfckpt__seterr(&ds->err, TFCKPT_EDATA, "%s: no data rows found", ds->files[0]);
     goto out;
   }
   int mode = ds->opt.header;
@@ -385,7 +385,7 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
   ds->header_mode = (size_t)mode;
   if (mode == TFCKPT_HEADER_SKLEARN) {
     if (n1 < 2) {
-      rc = tfckpt_seterr(&ds->err, TFCKPT_EDATA, "%s: not an sklearn header (n_samples,n_features,...)",
+      rc = tfckpt__seterr(&ds->err, TFCKPT_EDATA, "%s: not an sklearn header (n_samples,n_features,...)",
                          ds->files[0]);
       goto out;
     }
@@ -394,7 +394,7 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
     if (!field_is_number(cfg, f1.p[0], f1.len[0], &a, &ia) ||
         !field_is_number(cfg, f1.p[1], f1.len[1], &b, &ib) || !(b >= 0 && b < 1e8) ||
         !(a >= 0 && a < 9e18)) { /* (int64_t)a below must not overflow */
-      rc = tfckpt_seterr(&ds->err, TFCKPT_EDATA, "%s:1: bad sklearn header", ds->files[0]);
+      rc = tfckpt__seterr(&ds->err, TFCKPT_EDATA, "%s:1: bad sklearn header", ds->files[0]);
       goto out;
     }
     ds->declared_rows = (int64_t)a;
@@ -428,7 +428,7 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
   rc = infer_types(ds, sample, len, eof, mode != TFCKPT_HEADER_NONE);
   goto out;
 oom:
-  rc = tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  rc = tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
 out:
   if (names)
     for (size_t i = 0; i < nf; i++) free(names[i]);
@@ -445,7 +445,7 @@ out:
 static int libsvm_prescan(tfckpt_dataset *ds, uint64_t *maxi, uint64_t *mini, int *any) {
   size_t cap = SAMPLE_BYTES;
   char *buf = malloc(cap);
-  if (!buf) return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  if (!buf) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   *maxi = 0;
   *mini = UINT64_MAX;
   *any = 0;
@@ -458,7 +458,7 @@ static int libsvm_prescan(tfckpt_dataset *ds, uint64_t *maxi, uint64_t *mini, in
     for (;;) {
       if (have == cap) {
         char *nb = realloc(buf, cap * 2);
-        if (!nb) { rc = tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); break; }
+        if (!nb) { rc = tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); break; }
         buf = nb;
         cap *= 2;
       }
@@ -515,7 +515,7 @@ static int libsvm_prescan(tfckpt_dataset *ds, uint64_t *maxi, uint64_t *mini, in
 static int schema_libsvm(tfckpt_dataset *ds, const char *sample, size_t len, int eof) {
   tfd_cfg *cfg = &ds->cfg;
   if (ds->opt.feature_columns)
-    return tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "feature column selection is not supported for LibSVM");
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "feature column selection is not supported for LibSVM");
   ds->header_mode = TFCKPT_HEADER_NONE;
   int zb = ds->opt.libsvm_zero_based;
   size_t width = ds->opt.libsvm_width;
@@ -551,7 +551,7 @@ static int schema_libsvm(tfckpt_dataset *ds, const char *sample, size_t len, int
        * stray "444444443:1" must not make every batch gigabytes wide. */
       uint64_t inferred = any ? (zb ? maxi + 1 : maxi) : 0;
       if (inferred > LIBSVM_MAX_INFERRED_WIDTH)
-        return tfckpt_seterr(&ds->err, TFCKPT_ERANGE,
+        return tfckpt__seterr(&ds->err, TFCKPT_ERANGE,
                              "LibSVM feature index %llu implies %llu columns (more than %u); "
                              "give the width with --width if that is right",
                              (unsigned long long)maxi, (unsigned long long)inferred,
@@ -560,7 +560,7 @@ static int schema_libsvm(tfckpt_dataset *ds, const char *sample, size_t len, int
     }
   }
   if (width > ((size_t)1 << 31))
-    return tfckpt_seterr(&ds->err, TFCKPT_ERANGE, "LibSVM width %zu is too large", width);
+    return tfckpt__seterr(&ds->err, TFCKPT_ERANGE, "LibSVM width %zu is too large", width);
   cfg->zero_based = zb;
   cfg->width = width;
   cfg->nlabels = (ds->opt.label_columns && !*ds->opt.label_columns) ? 0 : 1;
@@ -568,12 +568,12 @@ static int schema_libsvm(tfckpt_dataset *ds, const char *sample, size_t len, int
   cfg->nfields = 0;
   ds->colnames = calloc(cfg->ncols + 1, sizeof *ds->colnames);
   if (!ds->colnames)
-    return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   for (size_t i = 0; i < cfg->ncols; i++) {
     char buf[32];
     if (i < width) snprintf(buf, sizeof buf, "%zu", i + !zb);
     else snprintf(buf, sizeof buf, "label");
-    if (!(ds->colnames[i] = strdup(buf))) return tfckpt_seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+    if (!(ds->colnames[i] = strdup(buf))) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   }
   int rc = parse_na_values(ds, NULL, 0);
   if (rc) return rc;
@@ -593,6 +593,6 @@ int tfd_schema_init(tfckpt_dataset *ds) {
   else rc = schema_delimited(ds, sample, len, eof);
   free(sample);
   if (!rc && ds->cfg.sparse && ds->cfg.format != TFCKPT_FORMAT_LIBSVM)
-    rc = tfckpt_seterr(&ds->err, TFCKPT_EINVAL, "sparse output is only for LibSVM input");
+    rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "sparse output is only for LibSVM input");
   return rc;
 }

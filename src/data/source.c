@@ -17,12 +17,12 @@ struct tfd_source {
   char *path;
 };
 
-int tfd_source_open(const char *path, tfd_source **out, tfckpt_err *err) {
+int tfd_source_open(const char *path, tfd_source **out, tfckpt__err *err) {
   *out = NULL;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int code = (errno == ENOENT || errno == ENOTDIR) ? TFCKPT_ENOTFOUND : TFCKPT_EIO;
-    return tfckpt_seterr(err, code, "%s: %s", path, strerror(errno));
+    return tfckpt__seterr(err, code, "%s: %s", path, strerror(errno));
   }
   unsigned char magic[2];
   ssize_t n = pread(fd, magic, 2, 0);
@@ -30,7 +30,7 @@ int tfd_source_open(const char *path, tfd_source **out, tfckpt_err *err) {
   if (!s || !(s->path = strdup(path))) {
     free(s);
     close(fd);
-    return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   }
   s->fd = fd;
   if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
@@ -39,7 +39,7 @@ int tfd_source_open(const char *path, tfd_source **out, tfckpt_err *err) {
       close(fd);
       free(s->path);
       free(s);
-      return tfckpt_seterr(err, TFCKPT_ENOMEM, "%s: cannot start gzip stream", path);
+      return tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: cannot start gzip stream", path);
     }
     gzbuffer(s->gz, 1 << 18);
     s->fd = -1; /* owned by gz now */
@@ -50,7 +50,7 @@ int tfd_source_open(const char *path, tfd_source **out, tfckpt_err *err) {
   return 0;
 }
 
-ssize_t tfd_source_read(tfd_source *s, void *buf, size_t n, tfckpt_err *err) {
+ssize_t tfd_source_read(tfd_source *s, void *buf, size_t n, tfckpt__err *err) {
   if (s->gz) {
     if (n > (1u << 30)) n = 1u << 30;
     int r = gzread(s->gz, buf, (unsigned)n);
@@ -60,7 +60,7 @@ ssize_t tfd_source_read(tfd_source *s, void *buf, size_t n, tfckpt_err *err) {
     if (r < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
       const char *colon = (m && m[0] == '<') ? strstr(m, ": ") : NULL;
       if (colon) m = colon + 2; /* zlib prefixes "<fd:N>: " */
-      tfckpt_seterr(err, TFCKPT_EIO, "%s: gzip: %s", s->path,
+      tfckpt__seterr(err, TFCKPT_EIO, "%s: gzip: %s", s->path,
                     zerr == Z_BUF_ERROR ? "truncated file" : (m ? m : "read error"));
       return -1;
     }
@@ -71,7 +71,7 @@ ssize_t tfd_source_read(tfd_source *s, void *buf, size_t n, tfckpt_err *err) {
     ssize_t r = read(s->fd, (char *)buf + got, n - got);
     if (r < 0) {
       if (errno == EINTR) continue;
-      tfckpt_seterr(err, TFCKPT_EIO, "%s: %s", s->path, strerror(errno));
+      tfckpt__seterr(err, TFCKPT_EIO, "%s: %s", s->path, strerror(errno));
       return -1;
     }
     if (r == 0) break;
@@ -107,7 +107,7 @@ static int push(char ***files, size_t *n, size_t *cap, const char *p) {
 }
 
 int tfd_expand_paths(const char *const *paths, size_t npaths, char ***files,
-                     size_t *nfiles, tfckpt_err *err) {
+                     size_t *nfiles, tfckpt__err *err) {
   char **out = NULL;
   size_t n = 0, cap = 0;
   *files = NULL;
@@ -118,7 +118,7 @@ int tfd_expand_paths(const char *const *paths, size_t npaths, char ***files,
     if (!strpbrk(p, "*?[")) {
       if (access(p, F_OK) != 0) {
         tfd_free_paths(out, n);
-        return tfckpt_seterr(err, TFCKPT_ENOTFOUND, "%s: %s", p, strerror(errno));
+        return tfckpt__seterr(err, TFCKPT_ENOTFOUND, "%s: %s", p, strerror(errno));
       }
       if (push(&out, &n, &cap, p)) goto oom;
       continue;
@@ -128,12 +128,12 @@ int tfd_expand_paths(const char *const *paths, size_t npaths, char ***files,
     if (rc == GLOB_NOMATCH) {
       globfree(&g);
       tfd_free_paths(out, n);
-      return tfckpt_seterr(err, TFCKPT_ENOTFOUND, "%s: no file matches", p);
+      return tfckpt__seterr(err, TFCKPT_ENOTFOUND, "%s: no file matches", p);
     }
     if (rc != 0) {
       globfree(&g);
       tfd_free_paths(out, n);
-      return tfckpt_seterr(err, TFCKPT_EIO, "%s: cannot expand pattern", p);
+      return tfckpt__seterr(err, TFCKPT_EIO, "%s: cannot expand pattern", p);
     }
     for (size_t j = 0; j < g.gl_pathc; j++)
       if (push(&out, &n, &cap, g.gl_pathv[j])) {
@@ -142,11 +142,11 @@ int tfd_expand_paths(const char *const *paths, size_t npaths, char ***files,
       }
     globfree(&g);
   }
-  if (n == 0) return tfckpt_seterr(err, TFCKPT_EINVAL, "no input files");
+  if (n == 0) return tfckpt__seterr(err, TFCKPT_EINVAL, "no input files");
   *files = out;
   *nfiles = n;
   return 0;
 oom:
   tfd_free_paths(out, n);
-  return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+  return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
 }

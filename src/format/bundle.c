@@ -6,27 +6,27 @@
 #include "core/coding.h"
 #include "core/crc32c.h"
 
-int tfckpt_bundle_decode_header(const uint8_t *data, size_t len, tfckpt_bundle_header *out) {
+int tfckpt__bundle_decode_header(const uint8_t *data, size_t len, tfckpt__bundle_header *out) {
   memset(out, 0, sizeof *out);
-  tfckpt_pb pb = tfckpt_pb_init(data, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(data, len);
+  tfckpt__pb_field f;
   int r;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
-    if (f.num == 1 && f.wire == PB_VARINT) out->num_shards = tfckpt_pb_int32(f.v);
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
+    if (f.num == 1 && f.wire == PB_VARINT) out->num_shards = tfckpt__pb_int32(f.v);
     else if (f.num == 2 && f.wire == PB_VARINT) out->big_endian = f.v == 1;
     else if (f.num == 3 && f.wire == PB_LEN) {
-      tfckpt_pb v = tfckpt_pb_init(f.data, f.len);
-      tfckpt_pb_field g;
+      tfckpt__pb v = tfckpt__pb_init(f.data, f.len);
+      tfckpt__pb_field g;
       int r2;
-      while ((r2 = tfckpt_pb_next(&v, &g)) > 0) {
-        if (g.num == 1 && g.wire == PB_VARINT) out->producer = tfckpt_pb_int32(g.v);
-        else if (g.num == 2 && g.wire == PB_VARINT) out->min_consumer = tfckpt_pb_int32(g.v);
+      while ((r2 = tfckpt__pb_next(&v, &g)) > 0) {
+        if (g.num == 1 && g.wire == PB_VARINT) out->producer = tfckpt__pb_int32(g.v);
+        else if (g.num == 2 && g.wire == PB_VARINT) out->min_consumer = tfckpt__pb_int32(g.v);
         else if (g.num == 3 && g.wire == PB_VARINT && g.v == 1) out->bad_consumer_1 = 1;
         else if (g.num == 3 && g.wire == PB_LEN) {
           const uint8_t *p = g.data, *end = g.data + g.len;
           while (p < end) {
             uint64_t x;
-            if (!(p = tfckpt_get_varint64(p, end, &x))) return -1;
+            if (!(p = tfckpt__get_varint64(p, end, &x))) return -1;
             if (x == 1) out->bad_consumer_1 = 1;
           }
         }
@@ -37,41 +37,31 @@ int tfckpt_bundle_decode_header(const uint8_t *data, size_t len, tfckpt_bundle_h
   return r < 0 ? -1 : 0;
 }
 
-int64_t tfckpt_num_elements(int rank, const int64_t *dims) {
-  int64_t n = 1;
-  for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0) return -1;
-    if (dims[i] != 0 && n > INT64_MAX / dims[i]) return -1;
-    n *= dims[i];
-  }
-  return n;
-}
-
-int tfckpt_decode_dim_size(const uint8_t *data, size_t len, int64_t *size) {
-  tfckpt_pb dim = tfckpt_pb_init(data, len);
-  tfckpt_pb_field g;
+int tfckpt__decode_dim_size(const uint8_t *data, size_t len, int64_t *size) {
+  tfckpt__pb dim = tfckpt__pb_init(data, len);
+  tfckpt__pb_field g;
   int r;
   *size = 0;
-  while ((r = tfckpt_pb_next(&dim, &g)) > 0)
-    if (g.num == 1 && g.wire == PB_VARINT) *size = tfckpt_pb_int64(g.v);
+  while ((r = tfckpt__pb_next(&dim, &g)) > 0)
+    if (g.num == 1 && g.wire == PB_VARINT) *size = tfckpt__pb_int64(g.v);
   return r < 0 ? -1 : 0;
 }
 
-int tfckpt_decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **dims,
-                        tfckpt_err *err) {
+int tfckpt__decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **dims,
+                        tfckpt__err *err) {
   *rank = 0;
   *dims = NULL;
-  tfckpt_pb pb = tfckpt_pb_init(data, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(data, len);
+  tfckpt__pb_field f;
   int r, n = 0, cap = 0, unknown = 0;
   int64_t *d = NULL;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 2 && f.wire == PB_LEN) {
       int64_t size;
-      if (tfckpt_decode_dim_size(f.data, f.len, &size) < 0) break;
+      if (tfckpt__decode_dim_size(f.data, f.len, &size) < 0) break;
       if (n >= TFCKPT_MAX_FILE_RANK) {
         free(d);
-        return tfckpt_seterr(err, TFCKPT_ECORRUPT, "shape has more than %d dimensions",
+        return tfckpt__seterr(err, TFCKPT_ECORRUPT, "shape has more than %d dimensions",
                              TFCKPT_MAX_FILE_RANK);
       }
       if (n == cap) {
@@ -79,7 +69,7 @@ int tfckpt_decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **di
         int64_t *nd = realloc(d, (size_t)cap * sizeof *nd);
         if (!nd) {
           free(d);
-          return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+          return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
         }
         d = nd;
       }
@@ -90,13 +80,13 @@ int tfckpt_decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **di
   }
   if (r < 0) {
     free(d);
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "malformed TensorShapeProto");
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "malformed TensorShapeProto");
   }
   for (int i = 0; i < n; i++)
     if (d[i] < 0) {
       int64_t bad = d[i];
       free(d);
-      return tfckpt_seterr(err, TFCKPT_ECORRUPT, "shape has a negative dimension (%lld)",
+      return tfckpt__seterr(err, TFCKPT_ECORRUPT, "shape has a negative dimension (%lld)",
                            (long long)bad);
     }
   *rank = unknown ? -1 : n;
@@ -104,38 +94,38 @@ int tfckpt_decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **di
   return TFCKPT_OK;
 }
 
-void tfckpt_slice_free(tfckpt_slice *s) {
+void tfckpt__slice_free(tfckpt__slice *s) {
   free(s->start);
   free(s->length);
   memset(s, 0, sizeof *s);
 }
 
-int tfckpt_decode_slice(const uint8_t *data, size_t len, tfckpt_slice *out, tfckpt_err *err) {
+int tfckpt__decode_slice(const uint8_t *data, size_t len, tfckpt__slice *out, tfckpt__err *err) {
   memset(out, 0, sizeof *out);
-  tfckpt_pb pb = tfckpt_pb_init(data, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(data, len);
+  tfckpt__pb_field f;
   int r, cap = 0;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num != 1 || f.wire != PB_LEN) continue;
     int64_t start = 0, length = -1;
-    tfckpt_pb ex = tfckpt_pb_init(f.data, f.len);
-    tfckpt_pb_field g;
+    tfckpt__pb ex = tfckpt__pb_init(f.data, f.len);
+    tfckpt__pb_field g;
     int r2;
-    while ((r2 = tfckpt_pb_next(&ex, &g)) > 0) {
-      if (g.num == 1 && g.wire == PB_VARINT) start = tfckpt_pb_int64(g.v);
-      else if (g.num == 2 && g.wire == PB_VARINT) length = tfckpt_pb_int64(g.v);
+    while ((r2 = tfckpt__pb_next(&ex, &g)) > 0) {
+      if (g.num == 1 && g.wire == PB_VARINT) start = tfckpt__pb_int64(g.v);
+      else if (g.num == 2 && g.wire == PB_VARINT) length = tfckpt__pb_int64(g.v);
     }
     if (r2 < 0) {
       r = -1;
       break;
     }
     if (start < 0 || length < -1) {
-      tfckpt_slice_free(out);
-      return tfckpt_seterr(err, TFCKPT_ECORRUPT, "slice has a negative extent");
+      tfckpt__slice_free(out);
+      return tfckpt__seterr(err, TFCKPT_ECORRUPT, "slice has a negative extent");
     }
     if (out->rank >= TFCKPT_MAX_FILE_RANK) {
-      tfckpt_slice_free(out);
-      return tfckpt_seterr(err, TFCKPT_ECORRUPT, "slice has too many dimensions");
+      tfckpt__slice_free(out);
+      return tfckpt__seterr(err, TFCKPT_ECORRUPT, "slice has too many dimensions");
     }
     if (out->rank == cap) {
       cap = cap ? cap * 2 : 4;
@@ -144,8 +134,8 @@ int tfckpt_decode_slice(const uint8_t *data, size_t len, tfckpt_slice *out, tfck
       int64_t *nl = ns ? realloc(out->length, (size_t)cap * sizeof *nl) : NULL;
       if (nl) out->length = nl;
       if (!ns || !nl) {
-        tfckpt_slice_free(out);
-        return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+        tfckpt__slice_free(out);
+        return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
       }
     }
     out->start[out->rank] = start;
@@ -153,48 +143,48 @@ int tfckpt_decode_slice(const uint8_t *data, size_t len, tfckpt_slice *out, tfck
     out->rank++;
   }
   if (r < 0) {
-    tfckpt_slice_free(out);
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "malformed TensorSliceProto");
+    tfckpt__slice_free(out);
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "malformed TensorSliceProto");
   }
   return TFCKPT_OK;
 }
 
-void tfckpt_bundle_entry_free(tfckpt_bundle_entry *e) {
+void tfckpt__bundle_entry_free(tfckpt__bundle_entry *e) {
   free(e->dims);
-  for (int i = 0; i < e->nslices; i++) tfckpt_slice_free(&e->slices[i]);
+  for (int i = 0; i < e->nslices; i++) tfckpt__slice_free(&e->slices[i]);
   free(e->slices);
   memset(e, 0, sizeof *e);
 }
 
-int tfckpt_bundle_decode_entry(const uint8_t *data, size_t len, tfckpt_bundle_entry *out,
-                               tfckpt_err *err) {
+int tfckpt__bundle_decode_entry(const uint8_t *data, size_t len, tfckpt__bundle_entry *out,
+                               tfckpt__err *err) {
   memset(out, 0, sizeof *out);
-  tfckpt_pb pb = tfckpt_pb_init(data, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(data, len);
+  tfckpt__pb_field f;
   int r, rc = 0, cap = 0;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     switch (f.num) {
       case 1:
         if (f.wire != PB_VARINT) goto bad;
-        out->dtype = (int)tfckpt_pb_int32(f.v);
+        out->dtype = (int)tfckpt__pb_int32(f.v);
         break;
       case 2:
         if (f.wire != PB_LEN) goto bad;
         free(out->dims);
-        rc = tfckpt_decode_shape(f.data, f.len, &out->rank, &out->dims, err);
+        rc = tfckpt__decode_shape(f.data, f.len, &out->rank, &out->dims, err);
         if (rc) goto fail;
         break;
       case 3:
         if (f.wire != PB_VARINT) goto bad;
-        out->shard_id = tfckpt_pb_int32(f.v);
+        out->shard_id = tfckpt__pb_int32(f.v);
         break;
       case 4:
         if (f.wire != PB_VARINT) goto bad;
-        out->offset = tfckpt_pb_int64(f.v);
+        out->offset = tfckpt__pb_int64(f.v);
         break;
       case 5:
         if (f.wire != PB_VARINT) goto bad;
-        out->size = tfckpt_pb_int64(f.v);
+        out->size = tfckpt__pb_int64(f.v);
         break;
       case 6:
         if (f.wire != PB_FIXED32) goto bad;
@@ -206,14 +196,14 @@ int tfckpt_bundle_decode_entry(const uint8_t *data, size_t len, tfckpt_bundle_en
         if (out->nslices == cap) {
           if (cap > 1 << 20) goto bad;
           cap = cap ? cap * 2 : 4;
-          tfckpt_slice *ns = realloc(out->slices, (size_t)cap * sizeof *ns);
+          tfckpt__slice *ns = realloc(out->slices, (size_t)cap * sizeof *ns);
           if (!ns) {
-            rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+            rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
             goto fail;
           }
           out->slices = ns;
         }
-        rc = tfckpt_decode_slice(f.data, f.len, &out->slices[out->nslices], err);
+        rc = tfckpt__decode_slice(f.data, f.len, &out->slices[out->nslices], err);
         if (rc) goto fail;
         out->nslices++;
         break;
@@ -224,38 +214,38 @@ int tfckpt_bundle_decode_entry(const uint8_t *data, size_t len, tfckpt_bundle_en
   }
   if (r < 0) goto bad;
   if (out->offset < 0 || out->size < 0 || out->shard_id < 0) {
-    rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "negative shard, offset or size");
+    rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "negative shard, offset or size");
     goto fail;
   }
   return TFCKPT_OK;
 bad:
-  rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "malformed BundleEntryProto");
+  rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "malformed BundleEntryProto");
 fail:
-  tfckpt_bundle_entry_free(out);
+  tfckpt__bundle_entry_free(out);
   return rc;
 }
 
 /* OrderedCode (TF core/lib/strings/ordered_code.cc) */
-static void oc_unsigned(tfckpt_buf *b, uint64_t v) {
+static void oc_unsigned(tfckpt__buf *b, uint64_t v) {
   uint8_t tmp[9];
   int n = 0;
   for (uint64_t x = v; x; x >>= 8) n++;
   tmp[0] = (uint8_t)n;
   for (int i = 0; i < n; i++) tmp[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-  tfckpt_buf_append(b, tmp, (size_t)n + 1);
+  tfckpt__buf_append(b, tmp, (size_t)n + 1);
 }
 
-static void oc_string(tfckpt_buf *b, const char *s, size_t n) {
+static void oc_string(tfckpt__buf *b, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     uint8_t c = (uint8_t)s[i];
-    if (c == 0x00) tfckpt_buf_append(b, "\x00\xff", 2);
-    else if (c == 0xff) tfckpt_buf_append(b, "\xff\x00", 2);
-    else tfckpt_buf_append(b, &c, 1);
+    if (c == 0x00) tfckpt__buf_append(b, "\x00\xff", 2);
+    else if (c == 0xff) tfckpt__buf_append(b, "\xff\x00", 2);
+    else tfckpt__buf_append(b, &c, 1);
   }
-  tfckpt_buf_append(b, "\x00\x01", 2);
+  tfckpt__buf_append(b, "\x00\x01", 2);
 }
 
-static void oc_signed(tfckpt_buf *b, int64_t v) {
+static void oc_signed(tfckpt__buf *b, int64_t v) {
   static const uint8_t hdr[11][2] = {{0, 0},       {0x80, 0},    {0xc0, 0},    {0xe0, 0},
                                       {0xf0, 0},    {0xf8, 0},    {0xfc, 0},    {0xfe, 0},
                                       {0xff, 0},    {0xff, 0x80}, {0xff, 0xc0}};
@@ -271,11 +261,11 @@ static void oc_signed(tfckpt_buf *b, int64_t v) {
   }
   tmp[0] ^= hdr[len][0];
   if (len > 1) tmp[1] ^= hdr[len][1];
-  tfckpt_buf_append(b, tmp, (size_t)len);
+  tfckpt__buf_append(b, tmp, (size_t)len);
 }
 
-void tfckpt_encode_slice_key(tfckpt_buf *out, const char *name, size_t name_len,
-                             const tfckpt_slice *slice) {
+void tfckpt__encode_slice_key(tfckpt__buf *out, const char *name, size_t name_len,
+                             const tfckpt__slice *slice) {
   oc_unsigned(out, 0);
   oc_string(out, name, name_len);
   oc_unsigned(out, (uint64_t)slice->rank);
@@ -290,9 +280,9 @@ void tfckpt_encode_slice_key(tfckpt_buf *out, const char *name, size_t name_len,
   }
 }
 
-int tfckpt_parse_string_tensor(const uint8_t *data, size_t size, int64_t n, int big_endian,
+int tfckpt__parse_string_tensor(const uint8_t *data, size_t size, int64_t n, int big_endian,
                                uint32_t masked_crc, int check, size_t *starts, size_t *lens,
-                               tfckpt_err *err) {
+                               tfckpt__err *err) {
   const uint8_t *p = data, *end = data + size;
   uint32_t crc = 0;
   uint64_t total = 0;
@@ -300,37 +290,37 @@ int tfckpt_parse_string_tensor(const uint8_t *data, size_t size, int64_t n, int 
   /* Each length needs at least one byte: a count beyond the size is corrupt
    * and must be refused before it drives any loop. */
   if (n < 0 || (uint64_t)n > size)
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "string tensor of %lld elements in %zu bytes",
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "string tensor of %lld elements in %zu bytes",
                          (long long)n, size);
   for (int64_t i = 0; i < n; i++) {
     uint64_t len;
-    p = tfckpt_get_varint64(p, end, &len);
-    if (!p) return tfckpt_seterr(err, TFCKPT_ECORRUPT, "truncated string lengths");
-    if (len > size) return tfckpt_seterr(err, TFCKPT_ECORRUPT, "string length past the data");
+    p = tfckpt__get_varint64(p, end, &len);
+    if (!p) return tfckpt__seterr(err, TFCKPT_ECORRUPT, "truncated string lengths");
+    if (len > size) return tfckpt__seterr(err, TFCKPT_ECORRUPT, "string length past the data");
     uint8_t tmp[8];
     if (len <= 0xffffffffu) {
       uint32_t l32 = (uint32_t)len;
       if (big_endian) l32 = __builtin_bswap32(l32);
       memcpy(tmp, &l32, 4);
-      crc = tfckpt_crc32c_extend(crc, tmp, 4);
+      crc = tfckpt__crc32c_extend(crc, tmp, 4);
     } else {
       uint64_t l64 = len;
       if (big_endian) l64 = __builtin_bswap64(l64);
       memcpy(tmp, &l64, 8);
-      crc = tfckpt_crc32c_extend(crc, tmp, 8);
+      crc = tfckpt__crc32c_extend(crc, tmp, 8);
     }
     lens[i] = (size_t)len;
     total += len;
   }
-  if (end - p < 4) return tfckpt_seterr(err, TFCKPT_ECORRUPT, "truncated string checksum");
-  uint32_t stored = tfckpt_get_u32le(p);
+  if (end - p < 4) return tfckpt__seterr(err, TFCKPT_ECORRUPT, "truncated string checksum");
+  uint32_t stored = tfckpt__get_u32le(p);
   if (big_endian) stored = __builtin_bswap32(stored);
-  if (check && tfckpt_crc_unmask(stored) != crc)
-    return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "string lengths checksum mismatch");
-  crc = tfckpt_crc32c_extend(crc, p, 4);
+  if (check && tfckpt__crc_unmask(stored) != crc)
+    return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "string lengths checksum mismatch");
+  crc = tfckpt__crc32c_extend(crc, p, 4);
   p += 4;
   if (total != (uint64_t)(end - p))
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT,
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT,
                          "string tensor size mismatch: lengths add up to %llu, %zu bytes left",
                          (unsigned long long)total, (size_t)(end - p));
   size_t off = (size_t)(p - data);
@@ -339,45 +329,45 @@ int tfckpt_parse_string_tensor(const uint8_t *data, size_t size, int64_t n, int 
     off += lens[i];
   }
   if (check) {
-    crc = tfckpt_crc32c_extend(crc, p, (size_t)total);
-    if (tfckpt_crc_mask(crc) != masked_crc)
-      return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "checksum mismatch");
+    crc = tfckpt__crc32c_extend(crc, p, (size_t)total);
+    if (tfckpt__crc_mask(crc) != masked_crc)
+      return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "checksum mismatch");
   }
   return TFCKPT_OK;
 }
 
-int tfckpt_parse_variant_tensor(const uint8_t *data, size_t size, int64_t n,
+int tfckpt__parse_variant_tensor(const uint8_t *data, size_t size, int64_t n,
                                 uint32_t masked_crc, int check, size_t *starts, size_t *lens,
-                                tfckpt_err *err) {
+                                tfckpt__err *err) {
   const uint8_t *p = data, *end = data + size;
   uint32_t crc = 0;
   if (n < 0 || (uint64_t)n > size / 5 + 1)
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "variant tensor of %lld elements in %zu bytes",
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "variant tensor of %lld elements in %zu bytes",
                          (long long)n, size);
   for (int64_t i = 0; i < n; i++) {
     uint64_t len;
-    p = tfckpt_get_varint64(p, end, &len);
+    p = tfckpt__get_varint64(p, end, &len);
     if (!p || len > (uint64_t)(end - p) || (uint64_t)(end - p) - len < 4)
-      return tfckpt_seterr(err, TFCKPT_ECORRUPT, "truncated variant element %lld",
+      return tfckpt__seterr(err, TFCKPT_ECORRUPT, "truncated variant element %lld",
                            (long long)i);
     uint8_t tmp[8];
-    tfckpt_put_u64le(tmp, len);
-    crc = tfckpt_crc32c_extend(crc, tmp, 8);
-    crc = tfckpt_crc32c_extend(crc, p, (size_t)len);
+    tfckpt__put_u64le(tmp, len);
+    crc = tfckpt__crc32c_extend(crc, tmp, 8);
+    crc = tfckpt__crc32c_extend(crc, p, (size_t)len);
     starts[i] = (size_t)(p - data);
     lens[i] = (size_t)len;
     p += len;
-    uint32_t stored = tfckpt_get_u32le(p);
-    if (check && tfckpt_crc_unmask(stored) != crc)
-      return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "variant element %lld checksum mismatch",
+    uint32_t stored = tfckpt__get_u32le(p);
+    if (check && tfckpt__crc_unmask(stored) != crc)
+      return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "variant element %lld checksum mismatch",
                            (long long)i);
-    crc = tfckpt_crc32c_extend(crc, p, 4);
+    crc = tfckpt__crc32c_extend(crc, p, 4);
     p += 4;
   }
   if (p != end)
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "variant tensor has %zu trailing bytes",
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "variant tensor has %zu trailing bytes",
                          (size_t)(end - p));
-  if (check && tfckpt_crc_mask(crc) != masked_crc)
-    return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "checksum mismatch");
+  if (check && tfckpt__crc_mask(crc) != masked_crc)
+    return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "checksum mismatch");
   return TFCKPT_OK;
 }

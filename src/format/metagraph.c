@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/coding.h"
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "core/strutil.h"
 #include "format/bundle.h"
 #include "format/objgraph.h"
@@ -51,23 +51,23 @@ static void *vec_push(vec *v, size_t es) {
   return slot;
 }
 
-static int field_is(const tfckpt_pb_field *f, const char *s) {
+static int field_is(const tfckpt__pb_field *f, const char *s) {
   size_t n = strlen(s);
   return f->wire == PB_LEN && f->len == n && !memcmp(f->data, s, n);
 }
 
 /* TensorShapeProto allowing unknown (-1) dimensions. */
 static int parse_graph_shape(const uint8_t *d, size_t len, int *rank, int64_t **dims) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r, n = 0, unknown = 0;
   int64_t buf[MAX_RANK];
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 2) {
       if (f.wire != PB_LEN) return -1;
       if (n >= MAX_RANK) return -1;
       int64_t size;
-      if (tfckpt_decode_dim_size(f.data, f.len, &size) < 0) return -1;
+      if (tfckpt__decode_dim_size(f.data, f.len, &size) < 0) return -1;
       buf[n++] = size < -1 ? -1 : size;
     } else if (f.num == 3 && f.wire == PB_VARINT) {
       unknown = f.v != 0;
@@ -92,7 +92,7 @@ typedef struct raw_var {
   int claimed;
 } raw_var;
 
-static const char *variable_op(const tfckpt_pb_field *f) {
+static const char *variable_op(const tfckpt__pb_field *f) {
   static const char *const kOps[] = {"VariableV2", "Variable", "VarHandleOp"};
   for (size_t i = 0; i < sizeof kOps / sizeof *kOps; i++)
     if (field_is(f, kOps[i])) return kOps[i];
@@ -105,7 +105,7 @@ typedef struct restore_in {
 } restore_in;
 
 typedef struct parse_ctx {
-  tfckpt_err *err;
+  tfckpt__err *err;
   vec raw;     /* raw_var */
   vec restores; /* restore_in */
   vec saver_keys; /* char *: keys the Saver's restore ops read */
@@ -138,10 +138,10 @@ static int count_op(parse_ctx *c, const uint8_t *op, size_t len) {
 }
 
 static int parse_attr_value(const uint8_t *d, size_t len, int *type, int *rank, int64_t **dims) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 6 && f.wire == PB_VARINT && type) *type = f.v > 1000 ? 0 : (int)f.v;
     if (f.num == 7 && rank) {
       if (f.wire != PB_LEN) return -1;
@@ -153,16 +153,16 @@ static int parse_attr_value(const uint8_t *d, size_t len, int *type, int *rank, 
 }
 
 static int parse_node(parse_ctx *c, const uint8_t *d, size_t len, int64_t idx) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
   const uint8_t *name = NULL, *op = NULL;
   size_t name_len = 0, op_len = 0;
   const char *var_op = NULL;
   int is_restore = 0, ninputs = 0;
-  tfckpt_pb_field input1 = {0};
+  tfckpt__pb_field input1 = {0};
   /* first pass: name and op (fields may come in any order) */
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if ((f.num == 1 || f.num == 2 || f.num == 3) && f.wire != PB_LEN) r = -1;
     if (r < 0) break;
     if (f.num == 3 && ninputs++ == 1) input1 = f;
@@ -178,33 +178,33 @@ static int parse_node(parse_ctx *c, const uint8_t *d, size_t len, int64_t idx) {
     }
   }
   if (r < 0)
-    return tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed NodeDef %lld", (long long)idx);
-  if (count_op(c, op, op_len)) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed NodeDef %lld", (long long)idx);
+  if (count_op(c, op, op_len)) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
   if (is_restore && ninputs >= 2) {
     /* "save/RestoreV2/tensor_names:0" -> the Const node's name */
     size_t n = input1.len;
     const uint8_t *colon = n ? memchr(input1.data, ':', n) : NULL;
     if (colon) n = (size_t)(colon - input1.data);
     restore_in *ri = vec_push(&c->restores, sizeof *ri);
-    if (!ri) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    if (!ri) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
     ri->op_name = strndup(name_len ? (const char *)name : "", name_len);
     ri->input = strndup(n ? (const char *)input1.data : "", n);
-    if (!ri->op_name || !ri->input) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    if (!ri->op_name || !ri->input) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
   }
   if (!var_op) return TFCKPT_OK;
   raw_var *v = vec_push(&c->raw, sizeof *v);
-  if (!v) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+  if (!v) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
   v->op = var_op;
   v->rank = -1;
   v->node = strndup(name_len ? (const char *)name : "", name_len);
-  if (!v->node) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
-  pb = tfckpt_pb_init(d, len);
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  if (!v->node) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+  pb = tfckpt__pb_init(d, len);
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num != 5 || f.wire != PB_LEN) continue;
-    tfckpt_pb ep = tfckpt_pb_init(f.data, f.len);
-    tfckpt_pb_field g, key = {0}, val = {0};
+    tfckpt__pb ep = tfckpt__pb_init(f.data, f.len);
+    tfckpt__pb_field g, key = {0}, val = {0};
     int r2, have_val = 0;
-    while ((r2 = tfckpt_pb_next(&ep, &g)) > 0) {
+    while ((r2 = tfckpt__pb_next(&ep, &g)) > 0) {
       if (g.num == 1) key = g;
       else if (g.num == 2 && g.wire == PB_LEN) {
         val = g;
@@ -218,50 +218,50 @@ static int parse_node(parse_ctx *c, const uint8_t *d, size_t len, int64_t idx) {
     if (field_is(&key, "dtype")) rc = parse_attr_value(val.data, val.len, &v->dtype, NULL, NULL);
     else if (field_is(&key, "shape"))
       rc = parse_attr_value(val.data, val.len, NULL, &v->rank, &v->dims);
-    if (rc == -2) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    if (rc == -2) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
     if (rc < 0) r = -1;
     if (r < 0) break;
   }
   if (r < 0)
-    return tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed attribute in NodeDef %lld (\"%s\")",
+    return tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed attribute in NodeDef %lld (\"%s\")",
                          (long long)idx, v->node);
   if (v->dtype > 100) v->dtype -= 100; /* reference types */
   return TFCKPT_OK;
 }
 
 static int parse_library(parse_ctx *c, const uint8_t *d, size_t len) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num != 1 || f.wire != PB_LEN) continue;
     c->nfunctions++;
-    tfckpt_pb fp = tfckpt_pb_init(f.data, f.len);
-    tfckpt_pb_field g;
+    tfckpt__pb fp = tfckpt__pb_init(f.data, f.len);
+    tfckpt__pb_field g;
     int r2;
-    while ((r2 = tfckpt_pb_next(&fp, &g)) > 0)
+    while ((r2 = tfckpt__pb_next(&fp, &g)) > 0)
       if (g.num == 3) c->nfunction_nodes++;
     if (r2 < 0) r = -1;
     if (r < 0) break;
   }
-  return r < 0 ? tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed function library") : 0;
+  return r < 0 ? tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed function library") : 0;
 }
 
 static int parse_graph_def(parse_ctx *c, const uint8_t *d, size_t len) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r, rc;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 1) {
       if (f.wire != PB_LEN)
-        return tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "GraphDef.node has wire type %d", f.wire);
+        return tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "GraphDef.node has wire type %d", f.wire);
       if ((rc = parse_node(c, f.data, f.len, c->nnodes))) return rc;
       c->nnodes++;
     } else if (f.num == 2 && f.wire == PB_LEN) {
       if ((rc = parse_library(c, f.data, f.len))) return rc;
     }
   }
-  return r < 0 ? tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed GraphDef (truncated)") : 0;
+  return r < 0 ? tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed GraphDef (truncated)") : 0;
 }
 
 /* ---- the keys the Saver restores ---- */
@@ -269,32 +269,32 @@ static int parse_graph_def(parse_ctx *c, const uint8_t *d, size_t len) {
 static int add_saver_key(parse_ctx *c, const uint8_t *d, size_t n) {
   char **k = vec_push(&c->saver_keys, sizeof *k);
   if (!k || !(*k = strndup(n ? (const char *)d : "", n)))
-    return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
   return 0;
 }
 
 /* The string values of a Const node's "value" attribute. */
 static int const_strings(parse_ctx *c, const uint8_t *d, size_t len) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num != 5 || f.wire != PB_LEN) continue;
-    tfckpt_pb ep = tfckpt_pb_init(f.data, f.len);
-    tfckpt_pb_field g, key = {0}, val = {0};
+    tfckpt__pb ep = tfckpt__pb_init(f.data, f.len);
+    tfckpt__pb_field g, key = {0}, val = {0};
     int r2;
-    while ((r2 = tfckpt_pb_next(&ep, &g)) > 0) {
+    while ((r2 = tfckpt__pb_next(&ep, &g)) > 0) {
       if (g.num == 1) key = g;
       else if (g.num == 2 && g.wire == PB_LEN) val = g;
     }
     if (r2 < 0 || !field_is(&key, "value") || !val.data) continue;
-    tfckpt_pb ap = tfckpt_pb_init(val.data, val.len);
-    while ((r2 = tfckpt_pb_next(&ap, &g)) > 0) {
+    tfckpt__pb ap = tfckpt__pb_init(val.data, val.len);
+    while ((r2 = tfckpt__pb_next(&ap, &g)) > 0) {
       if (g.num != 8 || g.wire != PB_LEN) continue; /* AttrValue.tensor */
-      tfckpt_pb tp = tfckpt_pb_init(g.data, g.len);
-      tfckpt_pb_field t;
+      tfckpt__pb tp = tfckpt__pb_init(g.data, g.len);
+      tfckpt__pb_field t;
       int r3, rc;
-      while ((r3 = tfckpt_pb_next(&tp, &t)) > 0)
+      while ((r3 = tfckpt__pb_next(&tp, &t)) > 0)
         if (t.num == 8 && t.wire == PB_LEN && (rc = add_saver_key(c, t.data, t.len))) return rc;
     }
   }
@@ -318,21 +318,21 @@ static int collect_saver_keys(parse_ctx *c, const uint8_t *graph, size_t glen,
   for (size_t i = 0; i < c->restores.n && !rc; i++) {
     if (scope_len && strncmp(ri[i].op_name, restore_op, scope_len)) continue;
     char **w = vec_push(&want, sizeof *w);
-    if (!w) rc = tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    if (!w) rc = tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
     else *w = ri[i].input;
   }
   if (!rc && want.n) {
     qsort(want.data, want.n, sizeof(char *), cmp_str);
-    tfckpt_pb pb = tfckpt_pb_init(graph, glen);
-    tfckpt_pb_field f;
-    while (!rc && tfckpt_pb_next(&pb, &f) > 0) {
+    tfckpt__pb pb = tfckpt__pb_init(graph, glen);
+    tfckpt__pb_field f;
+    while (!rc && tfckpt__pb_next(&pb, &f) > 0) {
       if (f.num != 1 || f.wire != PB_LEN) continue;
-      tfckpt_pb np = tfckpt_pb_init(f.data, f.len);
-      tfckpt_pb_field g;
+      tfckpt__pb np = tfckpt__pb_init(f.data, f.len);
+      tfckpt__pb_field g;
       char name[1024];
       name[0] = '\0';
       int is_const = 0;
-      while (tfckpt_pb_next(&np, &g) > 0) {
+      while (tfckpt__pb_next(&np, &g) > 0) {
         if (g.num == 1 && g.wire == PB_LEN && g.len < sizeof name) {
           memcpy(name, g.data, g.len);
           name[g.len] = '\0';
@@ -372,17 +372,17 @@ typedef struct var_def {
   int64_t *full_shape;
 } var_def;
 
-static int parse_int64_list(const tfckpt_pb_field *f, int64_t *buf, int *n) {
+static int parse_int64_list(const tfckpt__pb_field *f, int64_t *buf, int *n) {
   if (f->wire == PB_VARINT) {
     if (*n >= MAX_RANK) return -1;
-    buf[(*n)++] = tfckpt_pb_int64(f->v);
+    buf[(*n)++] = tfckpt__pb_int64(f->v);
     return 0;
   }
   if (f->wire != PB_LEN) return -1;
   const uint8_t *p = f->data, *end = f->data + f->len;
   while (p < end) {
     uint64_t v;
-    p = tfckpt_get_varint64(p, end, &v);
+    p = tfckpt__get_varint64(p, end, &v);
     if (!p) return -1;
     if (*n >= MAX_RANK) return -1;
     buf[(*n)++] = (int64_t)v;
@@ -391,12 +391,12 @@ static int parse_int64_list(const tfckpt_pb_field *f, int64_t *buf, int *n) {
 }
 
 static int parse_variable_def(parse_ctx *c, const uint8_t *d, size_t len) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
   var_def *vd = vec_push(&c->defs, sizeof *vd);
-  if (!vd) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  if (!vd) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 1 && f.wire == PB_LEN) {
       size_t n = f.len;
       /* "dense/kernel:0" -> "dense/kernel" */
@@ -404,17 +404,17 @@ static int parse_variable_def(parse_ctx *c, const uint8_t *d, size_t len) {
       if (colon) n = (size_t)(colon - f.data);
       free(vd->node);
       if (!(vd->node = strndup(n ? (const char *)f.data : "", n)))
-        return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+        return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
     } else if (f.num == 4 && f.wire == PB_LEN) {
-      tfckpt_pb sp = tfckpt_pb_init(f.data, f.len);
-      tfckpt_pb_field g;
+      tfckpt__pb sp = tfckpt__pb_init(f.data, f.len);
+      tfckpt__pb_field g;
       int r2, n = 0;
       int64_t shape[MAX_RANK];
-      while ((r2 = tfckpt_pb_next(&sp, &g)) > 0) {
+      while ((r2 = tfckpt__pb_next(&sp, &g)) > 0) {
         if (g.num == 1 && g.wire == PB_LEN) {
           free(vd->full_name);
           if (!(vd->full_name = strndup(g.len ? (const char *)g.data : "", g.len)))
-            return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+            return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
         } else if (g.num == 2 && parse_int64_list(&g, shape, &n)) {
           r2 = -1;
           break;
@@ -424,52 +424,52 @@ static int parse_variable_def(parse_ctx *c, const uint8_t *d, size_t len) {
       if (r < 0) break;
       free(vd->full_shape);
       vd->full_shape = malloc((size_t)(n ? n : 1) * sizeof *vd->full_shape);
-      if (!vd->full_shape) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+      if (!vd->full_shape) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
       if (n) memcpy(vd->full_shape, shape, (size_t)n * sizeof *shape);
       vd->full_rank = n;
     }
   }
-  if (r < 0) return tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed VariableDef");
+  if (r < 0) return tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed VariableDef");
   if (!vd->node && !(vd->node = strdup("")))
-    return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
   return TFCKPT_OK;
 }
 
 /* collection_def map entry; *found is set for the "variables" key. */
 static int parse_collection(parse_ctx *c, const uint8_t *d, size_t len, int *found) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f, key = {0}, val = {0};
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f, key = {0}, val = {0};
   int r, have_val = 0;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 1) key = f;
     else if (f.num == 2 && f.wire == PB_LEN) {
       val = f;
       have_val = 1;
     }
   }
-  if (r < 0) return tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed collection_def entry");
+  if (r < 0) return tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed collection_def entry");
   if (!have_val || !field_is(&key, "variables")) return TFCKPT_OK;
   *found = 1;
-  tfckpt_pb cp = tfckpt_pb_init(val.data, val.len);
-  while ((r = tfckpt_pb_next(&cp, &f)) > 0) {
+  tfckpt__pb cp = tfckpt__pb_init(val.data, val.len);
+  while ((r = tfckpt__pb_next(&cp, &f)) > 0) {
     if (f.num != 2 || f.wire != PB_LEN) continue; /* bytes_list */
-    tfckpt_pb bp = tfckpt_pb_init(f.data, f.len);
-    tfckpt_pb_field g;
+    tfckpt__pb bp = tfckpt__pb_init(f.data, f.len);
+    tfckpt__pb_field g;
     int r2, rc;
-    while ((r2 = tfckpt_pb_next(&bp, &g)) > 0)
+    while ((r2 = tfckpt__pb_next(&bp, &g)) > 0)
       if (g.num == 1 && g.wire == PB_LEN && (rc = parse_variable_def(c, g.data, g.len)))
         return rc;
     if (r2 < 0) r = -1;
     if (r < 0) break;
   }
-  return r < 0 ? tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed \"variables\" collection") : 0;
+  return r < 0 ? tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed \"variables\" collection") : 0;
 }
 
 /* ---- TF2 SavedObjectGraph ---- */
 
 typedef struct sobj {
   int nchildren;
-  tfckpt_objref *children;
+  tfckpt__objref *children;
   int is_var, dtype, rank;
   int64_t *dims;
   char *name;
@@ -486,11 +486,11 @@ static void sobjs_free(sobj *s, size_t n) {
 }
 
 static int parse_saved_object(parse_ctx *c, const uint8_t *d, size_t len, sobj *o, size_t id) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r, cap = 0;
   o->rank = -1;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 1) {
       if (f.wire != PB_LEN) {
         r = -1;
@@ -502,40 +502,40 @@ static int parse_saved_object(parse_ctx *c, const uint8_t *d, size_t len, sobj *
           break;
         }
         cap = cap ? cap * 2 : 4;
-        tfckpt_objref *nc = realloc(o->children, (size_t)cap * sizeof *nc);
-        if (!nc) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+        tfckpt__objref *nc = realloc(o->children, (size_t)cap * sizeof *nc);
+        if (!nc) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
         o->children = nc;
       }
-      tfckpt_objref *ref = &o->children[o->nchildren++];
+      tfckpt__objref *ref = &o->children[o->nchildren++];
       ref->node_id = 0;
       ref->local_name = NULL;
-      tfckpt_pb rp = tfckpt_pb_init(f.data, f.len);
-      tfckpt_pb_field g;
+      tfckpt__pb rp = tfckpt__pb_init(f.data, f.len);
+      tfckpt__pb_field g;
       int r2;
-      while ((r2 = tfckpt_pb_next(&rp, &g)) > 0) {
+      while ((r2 = tfckpt__pb_next(&rp, &g)) > 0) {
         if (g.num == 1 && g.wire == PB_VARINT) {
-          int64_t v = tfckpt_pb_int64(g.v);
+          int64_t v = tfckpt__pb_int64(g.v);
           ref->node_id = v < 0 || v > INT32_MAX ? -1 : (int)v;
         } else if (g.num == 2 && g.wire == PB_LEN) {
           free(ref->local_name);
           ref->local_name = strndup(g.len ? (const char *)g.data : "", g.len);
-          if (!ref->local_name) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+          if (!ref->local_name) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
         }
       }
       if (!ref->local_name && !(ref->local_name = strdup("")))
-        return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+        return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
       if (r2 < 0) r = -1;
       if (r < 0) break;
     } else if (f.num == 7 && f.wire == PB_LEN) {
       o->is_var = 1;
-      tfckpt_pb vp = tfckpt_pb_init(f.data, f.len);
-      tfckpt_pb_field g;
+      tfckpt__pb vp = tfckpt__pb_init(f.data, f.len);
+      tfckpt__pb_field g;
       int r2;
-      while ((r2 = tfckpt_pb_next(&vp, &g)) > 0) {
+      while ((r2 = tfckpt__pb_next(&vp, &g)) > 0) {
         if (g.num == 1 && g.wire == PB_VARINT) o->dtype = g.v > 1000 ? 0 : (int)g.v;
         else if (g.num == 2 && g.wire == PB_LEN) {
           int rc = parse_graph_shape(g.data, g.len, &o->rank, &o->dims);
-          if (rc == -2) return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+          if (rc == -2) return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
           if (rc) {
             r2 = -1;
             break;
@@ -543,7 +543,7 @@ static int parse_saved_object(parse_ctx *c, const uint8_t *d, size_t len, sobj *
         } else if (g.num == 6 && g.wire == PB_LEN) {
           free(o->name);
           if (!(o->name = strndup(g.len ? (const char *)g.data : "", g.len)))
-            return tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+            return tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
         }
       }
       if (r2 < 0) r = -1;
@@ -551,15 +551,15 @@ static int parse_saved_object(parse_ctx *c, const uint8_t *d, size_t len, sobj *
     }
   }
   if (r < 0)
-    return tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed SavedObject %zu in the object graph",
+    return tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed SavedObject %zu in the object graph",
                          id);
   return TFCKPT_OK;
 }
 
-static int add_var(vec *out, tfckpt_err *err, const char *name, const char *node, const char *op,
+static int add_var(vec *out, tfckpt__err *err, const char *name, const char *node, const char *op,
                    int dtype, int rank, const int64_t *dims, int nparts, int saved) {
   tfckpt_graph_var *v = vec_push(out, sizeof *v);
-  if (!v) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+  if (!v) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   v->name = strdup(name);
   v->node = strdup(node);
   v->op = op;
@@ -568,17 +568,17 @@ static int add_var(vec *out, tfckpt_err *err, const char *name, const char *node
   v->dims = malloc((size_t)(rank > 0 ? rank : 1) * sizeof *v->dims);
   v->nparts = nparts;
   v->saved = saved;
-  if (!v->name || !v->node || !v->dims) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+  if (!v->name || !v->node || !v->dims) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   if (rank > 0) memcpy(v->dims, dims, (size_t)rank * sizeof *dims);
   return TFCKPT_OK;
 }
 
 static int parse_object_graph(parse_ctx *c, const uint8_t *d, size_t len, vec *out) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r, rc = 0;
   vec objs = {0};
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num != 1) continue;
     if (f.wire != PB_LEN) {
       r = -1;
@@ -586,35 +586,35 @@ static int parse_object_graph(parse_ctx *c, const uint8_t *d, size_t len, vec *o
     }
     sobj *o = vec_push(&objs, sizeof *o);
     if (!o) {
-      rc = tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+      rc = tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
       break;
     }
     if ((rc = parse_saved_object(c, f.data, f.len, o, objs.n - 1))) break;
   }
-  if (!rc && r < 0) rc = tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "malformed SavedObjectGraph");
+  if (!rc && r < 0) rc = tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "malformed SavedObjectGraph");
   sobj *s = objs.data;
   int n = (int)objs.n;
   if (!rc && objs.n > (size_t)INT32_MAX)
-    rc = tfckpt_seterr(c->err, TFCKPT_ECORRUPT, "SavedObjectGraph has too many nodes");
+    rc = tfckpt__seterr(c->err, TFCKPT_ECORRUPT, "SavedObjectGraph has too many nodes");
   int *nch = NULL;
-  tfckpt_objref **ch = NULL;
+  tfckpt__objref **ch = NULL;
   char **paths = NULL, **keys = NULL;
   int *parents = NULL;
   if (!rc && n > 0) {
     nch = malloc((size_t)n * sizeof *nch);
     ch = malloc((size_t)n * sizeof *ch);
-    if (!nch || !ch) rc = tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+    if (!nch || !ch) rc = tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
     for (int i = 0; !rc && i < n; i++) {
       nch[i] = s[i].nchildren;
       ch[i] = s[i].children;
     }
     if (!rc)
-      rc = tfckpt_obj_name_nodes(n, nch, ch, "SavedObjectGraph", &paths, &keys, &parents, c->err);
+      rc = tfckpt__obj_name_nodes(n, nch, ch, "SavedObjectGraph", &paths, &keys, &parents, c->err);
     for (int i = 0; !rc && i < n; i++) {
       if (!s[i].is_var || !keys[i]) continue;
-      char *key = tfckpt_strdupf("%s%s.ATTRIBUTES/VARIABLE_VALUE", keys[i], *keys[i] ? "/" : "");
+      char *key = tfckpt__strdupf("%s%s.ATTRIBUTES/VARIABLE_VALUE", keys[i], *keys[i] ? "/" : "");
       if (!key) {
-        rc = tfckpt_seterr(c->err, TFCKPT_ENOMEM, "out of memory");
+        rc = tfckpt__seterr(c->err, TFCKPT_ENOMEM, "out of memory");
         break;
       }
       rc = add_var(out, c->err, key, s[i].name ? s[i].name : paths[i], "SavedVariable",
@@ -662,7 +662,7 @@ static int cmp_def(const void *a, const void *b) {
 
 static raw_var *find_raw(parse_ctx *c, const char *node) {
   raw_var *rv = c->raw.data;
-  int64_t i = tfckpt_find_sorted_name(rv, c->raw.n, sizeof *rv, offsetof(raw_var, node), node);
+  int64_t i = tfckpt__find_sorted_name(rv, c->raw.n, sizeof *rv, offsetof(raw_var, node), node);
   return i < 0 ? NULL : &rv[i];
 }
 
@@ -715,10 +715,10 @@ static int build_tf1_vars(parse_ctx *c, int have_collection, vec *out) {
   return rc;
 }
 
-static int parse_meta_graph(const uint8_t *d, size_t len, tfckpt_graph_info *g, tfckpt_err *err) {
+static int parse_meta_graph(const uint8_t *d, size_t len, tfckpt_graph_info *g, tfckpt__err *err) {
   parse_ctx c = {.err = err};
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r, rc = 0, have_collection = 0;
   const uint8_t *objg = NULL, *graph = NULL;
   size_t objg_len = 0, graph_len = 0;
@@ -726,28 +726,28 @@ static int parse_meta_graph(const uint8_t *d, size_t len, tfckpt_graph_info *g, 
   vec tags = {0};
   size_t tags_len = 0;
   g->saver_version = -1;
-  while (!rc && (r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while (!rc && (r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num >= 1 && f.num <= 7 && f.wire != PB_LEN) {
-      rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "MetaGraphDef field %u has wire type %d", f.num,
+      rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "MetaGraphDef field %u has wire type %d", f.num,
                          f.wire);
       break;
     }
     switch (f.num) {
       case 1: { /* meta_info_def: tags */
-        tfckpt_pb mp = tfckpt_pb_init(f.data, f.len);
-        tfckpt_pb_field g2;
+        tfckpt__pb mp = tfckpt__pb_init(f.data, f.len);
+        tfckpt__pb_field g2;
         int r2;
-        while ((r2 = tfckpt_pb_next(&mp, &g2)) > 0)
+        while ((r2 = tfckpt__pb_next(&mp, &g2)) > 0)
           if (g2.num == 4 && g2.wire == PB_LEN) {
-            tfckpt_pb_field *t = vec_push(&tags, sizeof *t);
+            tfckpt__pb_field *t = vec_push(&tags, sizeof *t);
             if (!t) {
-              rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+              rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
               break;
             }
             *t = g2;
             tags_len += g2.len + 1;
           }
-        if (!rc && r2 < 0) rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "malformed MetaInfoDef");
+        if (!rc && r2 < 0) rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "malformed MetaInfoDef");
         break;
       }
       case 2:
@@ -756,18 +756,18 @@ static int parse_meta_graph(const uint8_t *d, size_t len, tfckpt_graph_info *g, 
         rc = parse_graph_def(&c, f.data, f.len);
         break;
       case 3: {
-        tfckpt_pb sp = tfckpt_pb_init(f.data, f.len);
-        tfckpt_pb_field g2;
+        tfckpt__pb sp = tfckpt__pb_init(f.data, f.len);
+        tfckpt__pb_field g2;
         int r2;
         g->saver_version = 0;
-        while ((r2 = tfckpt_pb_next(&sp, &g2)) > 0) {
+        while ((r2 = tfckpt__pb_next(&sp, &g2)) > 0) {
           if (g2.num == 7 && g2.wire == PB_VARINT) g->saver_version = (int)(g2.v & 0xff);
           if (g2.num == 3 && g2.wire == PB_LEN) {
             free(restore_op);
             restore_op = strndup(g2.len ? (const char *)g2.data : "", g2.len);
           }
         }
-        if (r2 < 0) rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "malformed SaverDef");
+        if (r2 < 0) rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "malformed SaverDef");
         break;
       }
       case 4: rc = parse_collection(&c, f.data, f.len, &have_collection); break;
@@ -778,7 +778,7 @@ static int parse_meta_graph(const uint8_t *d, size_t len, tfckpt_graph_info *g, 
       default: break;
     }
   }
-  if (!rc && r < 0) rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "malformed MetaGraphDef (truncated)");
+  if (!rc && r < 0) rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "malformed MetaGraphDef (truncated)");
   vec out = {0};
   if (!rc && objg) {
     rc = parse_object_graph(&c, objg, objg_len, &out);
@@ -800,9 +800,9 @@ static int parse_meta_graph(const uint8_t *d, size_t len, tfckpt_graph_info *g, 
   free(sk);
   if (!rc && tags.n) {
     g->tags = malloc(tags_len + 1);
-    if (!g->tags) rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    if (!g->tags) rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     size_t k = 0;
-    const tfckpt_pb_field *t = tags.data;
+    const tfckpt__pb_field *t = tags.data;
     for (size_t i = 0; !rc && i < tags.n; i++) {
       if (i) g->tags[k++] = ',';
       memcpy(g->tags + k, t[i].data, t[i].len);
@@ -836,18 +836,18 @@ static int parse_meta_graph(const uint8_t *d, size_t len, tfckpt_graph_info *g, 
   return rc;
 }
 
-int tfckpt_graph_parse(const uint8_t *data, size_t len, int kind, tfckpt_graph_info *out,
-                       tfckpt_err *err) {
+int tfckpt__graph_parse(const uint8_t *data, size_t len, int kind, tfckpt_graph_info *out,
+                       tfckpt__err *err) {
   memset(out, 0, sizeof *out);
   if (kind == 0) {
     /* TF's SavedModel builders always write saved_model_schema_version
      * (varint field 1) first; a MetaGraphDef's field 1 is a message.  Other
      * files are taken as MetaGraphDefs (name them saved_model.pb to say
      * otherwise). */
-    tfckpt_pb pb = tfckpt_pb_init(data, len);
-    tfckpt_pb_field f;
+    tfckpt__pb pb = tfckpt__pb_init(data, len);
+    tfckpt__pb_field f;
     kind = TFCKPT_GRAPH_META;
-    if (tfckpt_pb_next(&pb, &f) > 0) {
+    if (tfckpt__pb_next(&pb, &f) > 0) {
       if (f.num == 1 && f.wire == PB_VARINT) kind = TFCKPT_GRAPH_SAVED_MODEL;
     }
   }
@@ -858,23 +858,23 @@ int tfckpt_graph_parse(const uint8_t *data, size_t len, int kind, tfckpt_graph_i
     if (rc) tfckpt_graph_info_free(out);
     return rc;
   }
-  tfckpt_pb pb = tfckpt_pb_init(data, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(data, len);
+  tfckpt__pb_field f;
   int r, rc = 0;
   const uint8_t *first = NULL;
   size_t first_len = 0;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num != 2) continue;
     if (f.wire != PB_LEN)
-      return tfckpt_seterr(err, TFCKPT_ECORRUPT, "SavedModel.meta_graphs has wire type %d",
+      return tfckpt__seterr(err, TFCKPT_ECORRUPT, "SavedModel.meta_graphs has wire type %d",
                            f.wire);
     if (!out->num_meta_graphs++) {
       first = f.data;
       first_len = f.len;
     }
   }
-  if (r < 0) return tfckpt_seterr(err, TFCKPT_ECORRUPT, "malformed SavedModel (truncated)");
-  if (!first) return tfckpt_seterr(err, TFCKPT_ECORRUPT, "SavedModel holds no meta graph");
+  if (r < 0) return tfckpt__seterr(err, TFCKPT_ECORRUPT, "malformed SavedModel (truncated)");
+  if (!first) return tfckpt__seterr(err, TFCKPT_ECORRUPT, "SavedModel holds no meta graph");
   int n = out->num_meta_graphs;
   rc = parse_meta_graph(first, first_len, out, err);
   out->kind = TFCKPT_GRAPH_SAVED_MODEL;
@@ -883,24 +883,24 @@ int tfckpt_graph_parse(const uint8_t *data, size_t len, int kind, tfckpt_graph_i
   return rc;
 }
 
-int tfckpt_graph_load(const char *path, tfckpt_graph_info *out, tfckpt_err *err) {
+int tfckpt__graph_load(const char *path, tfckpt_graph_info *out, tfckpt__err *err) {
   memset(out, 0, sizeof *out);
   char *file = NULL;
   int kind = 0;
-  if (tfckpt_is_dir(path)) {
-    file = tfckpt_path_join(path, "saved_model.pb");
-    if (!file) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
-    if (!tfckpt_is_file(file)) {
-      char *txt = tfckpt_path_join(path, "saved_model.pbtxt");
-      int have_txt = txt && tfckpt_is_file(txt);
+  if (tfckpt__is_dir(path)) {
+    file = tfckpt__path_join(path, "saved_model.pb");
+    if (!file) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
+    if (!tfckpt__is_file(file)) {
+      char *txt = tfckpt__path_join(path, "saved_model.pbtxt");
+      int have_txt = txt && tfckpt__is_file(txt);
       free(txt);
       free(file);
       if (have_txt)
-        return tfckpt_seterr(err, TFCKPT_EUNSUPPORTED,
+        return tfckpt__seterr(err, TFCKPT_EUNSUPPORTED,
                              "%s: only saved_model.pbtxt (text format) found; binary "
                              "saved_model.pb is required",
                              path);
-      return tfckpt_seterr(err, TFCKPT_ENOTFOUND,
+      return tfckpt__seterr(err, TFCKPT_ENOTFOUND,
                            "%s: a directory without saved_model.pb (give a .meta file or a "
                            "SavedModel directory)",
                            path);
@@ -908,34 +908,45 @@ int tfckpt_graph_load(const char *path, tfckpt_graph_info *out, tfckpt_err *err)
     kind = TFCKPT_GRAPH_SAVED_MODEL;
   } else {
     file = strdup(path);
-    if (!file) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    if (!file) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     size_t n = strlen(path);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     if (!strcmp(base, "saved_model.pb")) kind = TFCKPT_GRAPH_SAVED_MODEL;
     else if (n > 5 && !strcmp(path + n - 5, ".meta")) kind = TFCKPT_GRAPH_META;
   }
-  tfckpt_mapped m;
-  int rc = tfckpt_map_file(file, &m, err);
+  tfckpt__mapped m;
+  int rc = tfckpt__map_file(file, &m, err);
   if (rc) {
     free(file);
     return rc;
   }
   if (m.size > MAX_GRAPH_FILE) {
-    rc = tfckpt_seterr(err, TFCKPT_ERANGE, "%s: %zu bytes is too large for a graph file", file,
+    rc = tfckpt__seterr(err, TFCKPT_ERANGE, "%s: %zu bytes is too large for a graph file", file,
                        m.size);
   } else if (m.size == 0) {
-    rc = tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s: empty file", file);
+    rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s: empty file", file);
   } else {
-    rc = tfckpt_graph_parse(m.data, m.size, kind, out, err);
-    if (rc) tfckpt_err_prefix(err, "%s", file);
+    rc = tfckpt__graph_parse(m.data, m.size, kind, out, err);
+    if (rc) tfckpt__err_prefix(err, "%s", file);
   }
-  tfckpt_mapped_close(&m);
+  tfckpt__mapped_close(&m);
   free(file);
   return rc;
 }
 
-long tfckpt_graph_find(const tfckpt_graph_info *g, const char *name) {
-  return (long)tfckpt_find_sorted_name(g->vars, g->nvars, sizeof *g->vars,
+long tfckpt__graph_find(const tfckpt_graph_info *g, const char *name) {
+  return (long)tfckpt__find_sorted_name(g->vars, g->nvars, sizeof *g->vars,
                                        offsetof(tfckpt_graph_var, name), name);
+}
+
+int tfckpt_graph_load(const char *path, tfckpt_graph_info *out) {
+  tfckpt__err err = {0};
+  return tfckpt__graph_load(path, out, &err);
+}
+
+int tfckpt_graph_parse(const uint8_t *data, size_t len, tfckpt_graph_kind kind,
+                       tfckpt_graph_info *out) {
+  tfckpt__err err = {0};
+  return tfckpt__graph_parse(data, len, (int)kind, out, &err);
 }

@@ -2,10 +2,11 @@
  * names for object-based checkpoint keys (formats.md section f). */
 #include "format/objgraph.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "format/proto.h"
 #include "tensor/tensor_impl.h"
 
@@ -20,7 +21,7 @@ typedef struct obj_slot {
 
 typedef struct obj_node {
   int nchildren, nattrs, nslots;
-  tfckpt_objref *children;
+  tfckpt__objref *children;
   obj_attr *attrs;
   obj_slot *slots;
   char *path, *key_path;
@@ -30,7 +31,7 @@ typedef struct obj_node {
 } obj_node;
 
 struct tfckpt_objgraph {
-  tfckpt_err err;
+  tfckpt__err err;
   int n;
   obj_node *nodes;
 };
@@ -41,7 +42,7 @@ struct tfckpt_objgraph {
  * quadratic memory: refuse graphs whose paths add up to more than this. */
 #define MAX_PATH_BYTES ((size_t)64 << 20)
 
-char *tfckpt_objkey_escape(const char *s) {
+char *tfckpt__objkey_escape(const char *s) {
   size_t n = 0;
   for (const char *p = s; *p; p++) n += (*p == '.' || *p == '/') ? 2 : 1;
   char *out = malloc(n + 1), *q = out;
@@ -72,16 +73,16 @@ static char *join(const char *a, const char *b) {
   return out;
 }
 
-int tfckpt_obj_name_nodes(int n, const int *nchildren, tfckpt_objref *const *children,
+int tfckpt__obj_name_nodes(int n, const int *nchildren, tfckpt__objref *const *children,
                           const char *what, char ***paths_out, char ***keys_out, int **parents_out,
-                          tfckpt_err *err) {
+                          tfckpt__err *err) {
   *paths_out = NULL;
   *keys_out = NULL;
   *parents_out = NULL;
   for (int i = 0; i < n; i++)
     for (int k = 0; k < nchildren[i]; k++)
       if (children[i][k].node_id < 0 || children[i][k].node_id >= n)
-        return tfckpt_seterr(err, TFCKPT_ECORRUPT,
+        return tfckpt__seterr(err, TFCKPT_ECORRUPT,
                              "%s: node %d has child %d (\"%s\"), but the graph has %d nodes",
                              what, i, children[i][k].node_id, children[i][k].local_name, n);
   size_t cnt = (size_t)(n ? n : 1);
@@ -92,7 +93,7 @@ int tfckpt_obj_name_nodes(int n, const int *nchildren, tfckpt_objref *const *chi
   int *parents = malloc(cnt * sizeof *parents), *queue = malloc(cnt * sizeof *queue);
   int rc = TFCKPT_OK;
   if (!colour || !stack || !next || !paths || !keys || !parents || !queue) {
-    rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     goto done;
   }
   for (int s = 0; s < n && rc == 0; s++) {
@@ -105,7 +106,7 @@ int tfckpt_obj_name_nodes(int n, const int *nchildren, tfckpt_objref *const *chi
       if (next[u] < nchildren[u]) {
         int w = children[u][next[u]++].node_id;
         if (colour[w] == 1)
-          rc = tfckpt_seterr(err, TFCKPT_ECORRUPT,
+          rc = tfckpt__seterr(err, TFCKPT_ECORRUPT,
                              "%s: cycle: node %d (\"%s\") leads back to node %d", what, u,
                              children[u][next[u] - 1].local_name, w);
         else if (colour[w] == 0) {
@@ -134,14 +135,14 @@ int tfckpt_obj_name_nodes(int n, const int *nchildren, tfckpt_objref *const *chi
         if (paths[w]) continue;
         size_t grow_by = 2 * (strlen(keys[u]) + 2 * strlen(children[u][k].local_name) + 2);
         if (total + grow_by > MAX_PATH_BYTES) {
-          rc = tfckpt_seterr(err, TFCKPT_ECORRUPT,
+          rc = tfckpt__seterr(err, TFCKPT_ECORRUPT,
                              "%s: object paths add up to more than %zu MiB (node %d is %zu "
                              "bytes deep)",
                              what, MAX_PATH_BYTES >> 20, w, strlen(keys[u]));
           break;
         }
         total += grow_by;
-        char *esc = tfckpt_objkey_escape(children[u][k].local_name);
+        char *esc = tfckpt__objkey_escape(children[u][k].local_name);
         paths[w] = join(paths[u], children[u][k].local_name);
         keys[w] = esc ? join(keys[u], esc) : NULL;
         free(esc);
@@ -153,7 +154,7 @@ int tfckpt_obj_name_nodes(int n, const int *nchildren, tfckpt_objref *const *chi
         queue[tail++] = w;
       }
     }
-    if (rc == TFCKPT_ENOMEM) tfckpt_seterr(err, rc, "out of memory");
+    if (rc == TFCKPT_ENOMEM) tfckpt__seterr(err, rc, "out of memory");
   }
 done:
   free(colour);
@@ -201,7 +202,7 @@ void tfckpt_objgraph_free(tfckpt_objgraph *g) {
 }
 
 const char *tfckpt_objgraph_errmsg(const tfckpt_objgraph *g) {
-  return g ? tfckpt_err_text(&g->err) : "out of memory";
+  return g ? tfckpt__err_text(&g->err) : "out of memory";
 }
 
 /* Grows *arr (elements of size es) to hold one more; NULL on OOM. */
@@ -214,52 +215,52 @@ static void *grow(void *arr, int *cap, int count, size_t es) {
   return na;
 }
 
-static char *dup_field(const tfckpt_pb_field *f) {
+static char *dup_field(const tfckpt__pb_field *f) {
   return strndup(f->len ? (const char *)f->data : "", f->len);
 }
 
 /* Error codes local to the decoder: -100 - field for wire type errors. */
-static int decode_ref(const uint8_t *d, size_t len, tfckpt_objref *ref, tfckpt_err *err,
+static int decode_ref(const uint8_t *d, size_t len, tfckpt__objref *ref, tfckpt__err *err,
                       int node) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
   ref->node_id = 0;
   ref->local_name = NULL;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 1) {
       if (f.wire != PB_VARINT) goto wire;
-      int64_t v = tfckpt_pb_int64(f.v);
+      int64_t v = tfckpt__pb_int64(f.v);
       ref->node_id = v < 0 || v > INT32_MAX ? -1 : (int)v;
     } else if (f.num == 2) {
       if (f.wire != PB_LEN) goto wire;
       free(ref->local_name);
-      if (!(ref->local_name = dup_field(&f))) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      if (!(ref->local_name = dup_field(&f))) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     }
   }
   if (r < 0) {
     free(ref->local_name);
     ref->local_name = NULL;
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "object graph: node %d: truncated child reference",
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "object graph: node %d: truncated child reference",
                          node);
   }
   if (!ref->local_name && !(ref->local_name = strdup("")))
-    return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   return TFCKPT_OK;
 wire:
   free(ref->local_name);
   ref->local_name = NULL;
-  return tfckpt_seterr(err, TFCKPT_ECORRUPT,
+  return tfckpt__seterr(err, TFCKPT_ECORRUPT,
                        "object graph: node %d: child reference field %u has wire type %d", node,
                        f.num, f.wire);
 }
 
-static int decode_attr(const uint8_t *d, size_t len, obj_attr *a, tfckpt_err *err, int node) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+static int decode_attr(const uint8_t *d, size_t len, obj_attr *a, tfckpt__err *err, int node) {
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
   memset(a, 0, sizeof *a);
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     char **dst = f.num == 1 ? &a->name : f.num == 2 ? &a->full_name : f.num == 3 ? &a->key : NULL;
     if (!dst) continue;
     if (f.wire != PB_LEN) {
@@ -267,32 +268,32 @@ static int decode_attr(const uint8_t *d, size_t len, obj_attr *a, tfckpt_err *er
       break;
     }
     free(*dst);
-    if (!(*dst = dup_field(&f))) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    if (!(*dst = dup_field(&f))) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   }
   if (r == 0) {
     if (!a->name) a->name = strdup("");
     if (!a->full_name) a->full_name = strdup("");
     if (!a->key) a->key = strdup("");
     if (!a->name || !a->full_name || !a->key)
-      return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     return TFCKPT_OK;
   }
-  return tfckpt_seterr(err, TFCKPT_ECORRUPT, "object graph: node %d: %s attribute", node,
+  return tfckpt__seterr(err, TFCKPT_ECORRUPT, "object graph: node %d: %s attribute", node,
                        r == -2 ? "wrong wire type in an" : "truncated");
 }
 
-static int decode_slot(const uint8_t *d, size_t len, obj_slot *s, tfckpt_err *err, int node) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+static int decode_slot(const uint8_t *d, size_t len, obj_slot *s, tfckpt__err *err, int node) {
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r;
   memset(s, 0, sizeof *s);
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 1 || f.num == 3) {
       if (f.wire != PB_VARINT) {
         r = -2;
         break;
       }
-      int64_t v = tfckpt_pb_int64(f.v);
+      int64_t v = tfckpt__pb_int64(f.v);
       int id = v < 0 || v > INT32_MAX ? -1 : (int)v;
       if (f.num == 1) s->original = id;
       else s->slot = id;
@@ -302,49 +303,49 @@ static int decode_slot(const uint8_t *d, size_t len, obj_slot *s, tfckpt_err *er
         break;
       }
       free(s->name);
-      if (!(s->name = dup_field(&f))) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      if (!(s->name = dup_field(&f))) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     }
   }
   if (r == 0) {
-    if (!s->name && !(s->name = strdup(""))) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    if (!s->name && !(s->name = strdup(""))) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     return TFCKPT_OK;
   }
-  return tfckpt_seterr(err, TFCKPT_ECORRUPT, "object graph: node %d: %s slot variable reference",
+  return tfckpt__seterr(err, TFCKPT_ECORRUPT, "object graph: node %d: %s slot variable reference",
                        node, r == -2 ? "wrong wire type in a" : "truncated");
 }
 
-static int decode_node(const uint8_t *d, size_t len, obj_node *nd, tfckpt_err *err, int id) {
-  tfckpt_pb pb = tfckpt_pb_init(d, len);
-  tfckpt_pb_field f;
+static int decode_node(const uint8_t *d, size_t len, obj_node *nd, tfckpt__err *err, int id) {
+  tfckpt__pb pb = tfckpt__pb_init(d, len);
+  tfckpt__pb_field f;
   int r, ccap = 0, acap = 0, scap = 0, rc;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num < 1 || f.num > 3) continue;
     if (f.wire != PB_LEN)
-      return tfckpt_seterr(err, TFCKPT_ECORRUPT,
+      return tfckpt__seterr(err, TFCKPT_ECORRUPT,
                            "object graph: node %d: field %u has wire type %d", id, f.num, f.wire);
     if (f.num == 1) {
-      tfckpt_objref *nc = grow(nd->children, &ccap, nd->nchildren, sizeof *nc);
-      if (!nc) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      tfckpt__objref *nc = grow(nd->children, &ccap, nd->nchildren, sizeof *nc);
+      if (!nc) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
       nd->children = nc;
       if ((rc = decode_ref(f.data, f.len, &nd->children[nd->nchildren], err, id))) return rc;
       nd->nchildren++;
     } else if (f.num == 2) {
       obj_attr *na = grow(nd->attrs, &acap, nd->nattrs, sizeof *na);
-      if (!na) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      if (!na) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
       nd->attrs = na;
       rc = decode_attr(f.data, f.len, &nd->attrs[nd->nattrs], err, id);
       nd->nattrs++; /* partially filled attributes are freed with the node */
       if (rc) return rc;
     } else {
       obj_slot *ns = grow(nd->slots, &scap, nd->nslots, sizeof *ns);
-      if (!ns) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      if (!ns) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
       nd->slots = ns;
       rc = decode_slot(f.data, f.len, &nd->slots[nd->nslots], err, id);
       nd->nslots++;
       if (rc) return rc;
     }
   }
-  if (r < 0) return tfckpt_seterr(err, TFCKPT_ECORRUPT, "object graph: node %d is truncated", id);
+  if (r < 0) return tfckpt__seterr(err, TFCKPT_ECORRUPT, "object graph: node %d is truncated", id);
   return TFCKPT_OK;
 }
 
@@ -354,7 +355,7 @@ static int name_slot_nodes(tfckpt_objgraph *g) {
     for (int k = 0; k < opt->nslots; k++) {
       obj_slot *s = &opt->slots[k];
       if (s->original < 0 || s->original >= g->n || s->slot < 0 || s->slot >= g->n)
-        return tfckpt_seterr(&g->err, TFCKPT_ECORRUPT,
+        return tfckpt__seterr(&g->err, TFCKPT_ECORRUPT,
                              "object graph: node %d: slot \"%s\" refers to node %d / %d, but the "
                              "graph has %d nodes",
                              i, s->name, s->original, s->slot, g->n);
@@ -365,9 +366,9 @@ static int name_slot_nodes(tfckpt_objgraph *g) {
       sn->slot_name = s->name;
       const obj_node *var = &g->nodes[s->original];
       if (!var->path || !opt->path) continue; /* stays unnamed */
-      char *esc = tfckpt_objkey_escape(s->name);
-      if (!esc) return tfckpt_seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
-      sn->key_path = tfckpt_strdupf("%s/.OPTIMIZER_SLOT/%s/%s", var->key_path, opt->key_path, esc);
+      char *esc = tfckpt__objkey_escape(s->name);
+      if (!esc) return tfckpt__seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
+      sn->key_path = tfckpt__strdupf("%s/.OPTIMIZER_SLOT/%s/%s", var->key_path, opt->key_path, esc);
       free(esc);
       sn->path = NULL;
       if (sn->key_path) {
@@ -381,7 +382,7 @@ static int name_slot_nodes(tfckpt_objgraph *g) {
           strcat(sn->path, var->path);
         }
       }
-      if (!sn->path || !sn->key_path) return tfckpt_seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
+      if (!sn->path || !sn->key_path) return tfckpt__seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
     }
   }
   return TFCKPT_OK;
@@ -391,30 +392,30 @@ int tfckpt_objgraph_parse(const void *data, size_t len, tfckpt_objgraph **out) {
   tfckpt_objgraph *g = calloc(1, sizeof *g);
   *out = g;
   if (!g) return TFCKPT_ENOMEM;
-  tfckpt_pb pb = tfckpt_pb_init(data, len);
-  tfckpt_pb_field f;
+  tfckpt__pb pb = tfckpt__pb_init(data, len);
+  tfckpt__pb_field f;
   int r, cap = 0, rc;
-  while ((r = tfckpt_pb_next(&pb, &f)) > 0) {
+  while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num != 1) continue;
     if (f.wire != PB_LEN)
-      return tfckpt_seterr(&g->err, TFCKPT_ECORRUPT, "object graph: nodes field has wire type %d",
+      return tfckpt__seterr(&g->err, TFCKPT_ECORRUPT, "object graph: nodes field has wire type %d",
                            f.wire);
     obj_node *nn = grow(g->nodes, &cap, g->n, sizeof *nn);
-    if (!nn) return tfckpt_seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
+    if (!nn) return tfckpt__seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
     g->nodes = nn;
     obj_node *nd = &g->nodes[g->n++];
     memset(nd, 0, sizeof *nd);
     nd->parent = nd->slot_of = nd->slot_optimizer = -1;
     if ((rc = decode_node(f.data, f.len, nd, &g->err, g->n - 1))) return rc;
   }
-  if (r < 0) return tfckpt_seterr(&g->err, TFCKPT_ECORRUPT, "object graph: truncated protobuf");
-  if (g->n == 0) return tfckpt_seterr(&g->err, TFCKPT_ECORRUPT, "object graph: no nodes (no root)");
+  if (r < 0) return tfckpt__seterr(&g->err, TFCKPT_ECORRUPT, "object graph: truncated protobuf");
+  if (g->n == 0) return tfckpt__seterr(&g->err, TFCKPT_ECORRUPT, "object graph: no nodes (no root)");
   int *nch = malloc((size_t)g->n * sizeof *nch);
-  tfckpt_objref **ch = malloc((size_t)g->n * sizeof *ch);
+  tfckpt__objref **ch = malloc((size_t)g->n * sizeof *ch);
   if (!nch || !ch) {
     free(nch);
     free(ch);
-    return tfckpt_seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&g->err, TFCKPT_ENOMEM, "out of memory");
   }
   for (int i = 0; i < g->n; i++) {
     nch[i] = g->nodes[i].nchildren;
@@ -422,7 +423,7 @@ int tfckpt_objgraph_parse(const void *data, size_t len, tfckpt_objgraph **out) {
   }
   char **paths, **keys;
   int *parents;
-  rc = tfckpt_obj_name_nodes(g->n, nch, ch, "object graph", &paths, &keys, &parents, &g->err);
+  rc = tfckpt__obj_name_nodes(g->n, nch, ch, "object graph", &paths, &keys, &parents, &g->err);
   free(nch);
   free(ch);
   if (rc) return rc;
@@ -437,38 +438,19 @@ int tfckpt_objgraph_parse(const void *data, size_t len, tfckpt_objgraph **out) {
   return name_slot_nodes(g);
 }
 
-int tfckpt_objgraph_from_reader(tfckpt_reader *r, tfckpt_objgraph **out) {
-  *out = NULL;
-  if (!tfckpt_reader_has_tensor(r, TFCKPT_OBJECT_GRAPH_KEY)) {
-    tfckpt_objgraph *g = calloc(1, sizeof *g);
-    *out = g;
-    if (!g) return TFCKPT_ENOMEM;
-    return tfckpt_seterr(&g->err, TFCKPT_ENOTFOUND,
-                         "%s: no object graph (%s): not a TF2 object-based checkpoint",
-                         tfckpt_reader_prefix(r), TFCKPT_OBJECT_GRAPH_KEY);
-  }
-  tfckpt_tensor *t;
-  int rc = tfckpt_reader_get_tensor(r, TFCKPT_OBJECT_GRAPH_KEY, &t);
-  if (rc) {
-    tfckpt_objgraph *g = calloc(1, sizeof *g);
-    *out = g;
-    if (!g) return TFCKPT_ENOMEM;
-    return tfckpt_seterr(&g->err, rc, "%s", tfckpt_reader_errmsg(r));
-  }
-  const uint8_t *d;
-  size_t n;
-  if (t->dtype != TFCKPT_STRING || t->n != 1 || tfckpt_tensor_get_string(t, 0, &d, &n)) {
-    tfckpt_tensor_free(t);
-    tfckpt_objgraph *g = calloc(1, sizeof *g);
-    *out = g;
-    if (!g) return TFCKPT_ENOMEM;
-    return tfckpt_seterr(&g->err, TFCKPT_ECORRUPT, "%s: %s is not a scalar string",
-                         tfckpt_reader_prefix(r), TFCKPT_OBJECT_GRAPH_KEY);
-  }
-  rc = tfckpt_objgraph_parse(d, n, out);
-  tfckpt_tensor_free(t);
-  if (rc && *out) tfckpt_err_prefix(&(*out)->err, "%s", tfckpt_reader_prefix(r));
-  return rc;
+int tfckpt__objgraph_fail(tfckpt_objgraph **out, int code, const char *fmt, ...) {
+  tfckpt_objgraph *g = calloc(1, sizeof *g);
+  *out = g;
+  if (!g) return TFCKPT_ENOMEM;
+  va_list ap;
+  va_start(ap, fmt);
+  tfckpt__vseterr(&g->err, code, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+void tfckpt__objgraph_err_prefix(tfckpt_objgraph *g, const char *prefix) {
+  if (g) tfckpt__err_prefix(&g->err, "%s", prefix);
 }
 
 /* ---- accessors ---- */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 
 /* The state file is a few lines; anything larger is not one. */
 #define STATE_MAX_SIZE (16u << 20)
@@ -96,8 +96,8 @@ static char *parse_quoted(lexer *lx) {
   return out;
 }
 
-int tfckpt_state_parse(const char *text, size_t len, const char *name, tfckpt_state *out,
-                       tfckpt_err *err) {
+int tfckpt__state_parse(const char *text, size_t len, const char *name, tfckpt_state *out,
+                       tfckpt__err *err) {
   memset(out, 0, sizeof *out);
   lexer lx = {text, text + len, 1};
   for (;;) {
@@ -118,7 +118,7 @@ int tfckpt_state_parse(const char *text, size_t len, const char *name, tfckpt_st
       char *s = parse_quoted(&lx);
       if (s == (char *)-1) {
         tfckpt_state_free(out);
-        return tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s:%d: unterminated string", name, lx.line);
+        return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s:%d: unterminated string", name, lx.line);
       }
       if (!s) goto oom;
       if (IS("model_checkpoint_path")) {
@@ -170,25 +170,25 @@ int tfckpt_state_parse(const char *text, size_t len, const char *name, tfckpt_st
   return TFCKPT_OK;
 syntax:
   tfckpt_state_free(out);
-  return tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s:%d: not a checkpoint state file (syntax error)",
+  return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s:%d: not a checkpoint state file (syntax error)",
                        name, lx.line);
 oom:
   tfckpt_state_free(out);
-  return tfckpt_seterr(err, TFCKPT_ENOMEM, "%s: out of memory", name);
+  return tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", name);
 }
 
-int tfckpt_state_read(const char *path, tfckpt_state *out, tfckpt_err *err) {
+int tfckpt__state_read(const char *path, tfckpt_state *out, tfckpt__err *err) {
   char *text;
   size_t len;
   memset(out, 0, sizeof *out);
-  int rc = tfckpt_read_file(path, STATE_MAX_SIZE, &text, &len, err);
+  int rc = tfckpt__read_file(path, STATE_MAX_SIZE, &text, &len, err);
   if (rc) return rc;
-  rc = tfckpt_state_parse(text, len, path, out, err);
+  rc = tfckpt__state_parse(text, len, path, out, err);
   free(text);
   return rc;
 }
 
-char *tfckpt_state_quote(const char *s) {
+char *tfckpt__state_quote(const char *s) {
   size_t n = strlen(s);
   char *out = malloc(4 * n + 3);
   if (!out) return NULL;
@@ -214,7 +214,7 @@ char *tfckpt_state_quote(const char *s) {
 
 /* Appends `name: "value"` with the value quoted as text protos quote it. */
 static int put_quoted(FILE *f, const char *name, const char *value) {
-  char *q = tfckpt_state_quote(value);
+  char *q = tfckpt__state_quote(value);
   if (!q) return -1;
   int rc = fprintf(f, "%s: %s\n", name, q) < 0 ? -1 : 0;
   free(q);
@@ -240,4 +240,14 @@ char *tfckpt_state_format(const tfckpt_state *s) {
     return NULL;
   }
   return out;
+}
+
+int tfckpt_state_read(const char *path, tfckpt_state *out) {
+  tfckpt__err err = {0};
+  return tfckpt__state_read(path, out, &err);
+}
+
+int tfckpt_state_parse(const char *text, size_t len, const char *name, tfckpt_state *out) {
+  tfckpt__err err = {0};
+  return tfckpt__state_parse(text, len, name, out, &err);
 }

@@ -3,12 +3,12 @@
  * block_size 262144, restart interval 16 for data blocks and 1 for the index
  * block, shortest-separator / short-successor index keys, no compression.
  *
- *   tfckpt_table_builder tb;
- *   tfckpt_table_builder_init(&tb, &out);      // out: a tfckpt_buf
- *   tfckpt_table_builder_add(&tb, "", 0, header, hlen);   // keys ascending
+ *   tfckpt__table_builder tb;
+ *   tfckpt__table_builder_init(&tb, &out);      // out: a tfckpt__buf
+ *   tfckpt__table_builder_add(&tb, "", 0, header, hlen);   // keys ascending
  *   ...
- *   rc = tfckpt_table_builder_finish(&tb);     // out holds the whole table
- *   tfckpt_table_builder_free(&tb);
+ *   rc = tfckpt__table_builder_finish(&tb);     // out holds the whole table
+ *   tfckpt__table_builder_free(&tb);
  *
  * The table is built in memory (`out` is the caller's buffer): an index holds
  * one small entry per tensor. */
@@ -22,38 +22,38 @@
 
 #define TFCKPT_TABLE_BLOCK_SIZE 262144 /* TF's table::Options default */
 
-typedef struct tfckpt_block_builder {
-  tfckpt_buf buf;
+typedef struct tfckpt__block_builder {
+  tfckpt__buf buf;
   uint32_t *restarts;
   size_t nrestarts, cap_restarts;
   int interval, counter;
-  tfckpt_buf last_key;
+  tfckpt__buf last_key;
   int empty;
-} tfckpt_block_builder;
+} tfckpt__block_builder;
 
-typedef struct tfckpt_table_builder {
-  tfckpt_buf *out;
-  tfckpt_block_builder data, index;
-  tfckpt_buf last_key;
+typedef struct tfckpt__table_builder {
+  tfckpt__buf *out;
+  tfckpt__block_builder data, index;
+  tfckpt__buf last_key;
   int64_t num_entries;
   int pending;
   uint64_t pending_offset, pending_size;
   size_t block_size;
   int oom;
-} tfckpt_table_builder;
+} tfckpt__table_builder;
 
-void tfckpt_table_builder_init(tfckpt_table_builder *tb, tfckpt_buf *out);
+void tfckpt__table_builder_init(tfckpt__table_builder *tb, tfckpt__buf *out);
 /* Keys must be strictly increasing (memcmp order).  Returns TFCKPT_EINVAL for
  * an out-of-order key, TFCKPT_ENOMEM when memory ran out. */
-int tfckpt_table_builder_add(tfckpt_table_builder *tb, const void *key, size_t klen,
+int tfckpt__table_builder_add(tfckpt__table_builder *tb, const void *key, size_t klen,
                              const void *value, size_t vlen);
 /* Writes the last data block, the empty metaindex block, the index block and
  * the footer. */
-int tfckpt_table_builder_finish(tfckpt_table_builder *tb);
-void tfckpt_table_builder_free(tfckpt_table_builder *tb);
+int tfckpt__table_builder_finish(tfckpt__table_builder *tb);
+void tfckpt__table_builder_free(tfckpt__table_builder *tb);
 
 /* The index-key helpers, exposed for tests: both modify `key` in place. */
-void tfckpt_shortest_separator(tfckpt_buf *start, const uint8_t *limit, size_t limit_len);
-void tfckpt_short_successor(tfckpt_buf *key);
+void tfckpt__shortest_separator(tfckpt__buf *start, const uint8_t *limit, size_t limit_len);
+void tfckpt__short_successor(tfckpt__buf *key);
 
 #endif

@@ -20,31 +20,31 @@ static uint32_t get_u32le(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-void tfckpt_tfrecord_append(tfckpt_buf *out, const void *data, size_t n) {
+void tfckpt__tfrecord_append(tfckpt__buf *out, const void *data, size_t n) {
   uint8_t head[12], tail[4];
   put_u64le(head, (uint64_t)n);
-  put_u32le(head + 8, tfckpt_crc_mask(tfckpt_crc32c(head, 8)));
-  put_u32le(tail, tfckpt_crc_mask(tfckpt_crc32c(data, n)));
-  tfckpt_buf_append(out, head, sizeof head);
-  tfckpt_buf_append(out, data, n);
-  tfckpt_buf_append(out, tail, sizeof tail);
+  put_u32le(head + 8, tfckpt__crc_mask(tfckpt__crc32c(head, 8)));
+  put_u32le(tail, tfckpt__crc_mask(tfckpt__crc32c(data, n)));
+  tfckpt__buf_append(out, head, sizeof head);
+  tfckpt__buf_append(out, data, n);
+  tfckpt__buf_append(out, tail, sizeof tail);
 }
 
-int tfckpt_tfrecord_next(const uint8_t *data, size_t size, size_t *pos, const uint8_t **rec,
-                         size_t *len, const char *name, tfckpt_err *err) {
+int tfckpt__tfrecord_next(const uint8_t *data, size_t size, size_t *pos, const uint8_t **rec,
+                         size_t *len, const char *name, tfckpt__err *err) {
   size_t p = *pos;
   if (p >= size) return 0;
   if (size - p < 12)
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s: truncated record header at offset %zu", name, p);
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s: truncated record header at offset %zu", name, p);
   uint64_t n = get_u64le(data + p);
-  if (tfckpt_crc_unmask(get_u32le(data + p + 8)) != tfckpt_crc32c(data + p, 8))
-    return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "%s: record length checksum mismatch at offset %zu",
+  if (tfckpt__crc_unmask(get_u32le(data + p + 8)) != tfckpt__crc32c(data + p, 8))
+    return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "%s: record length checksum mismatch at offset %zu",
                          name, p);
   if (n > size - p - 12 || size - p - 12 - n < 4)
-    return tfckpt_seterr(err, TFCKPT_ECORRUPT, "%s: truncated record at offset %zu", name, p);
+    return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s: truncated record at offset %zu", name, p);
   const uint8_t *d = data + p + 12;
-  if (tfckpt_crc_unmask(get_u32le(d + n)) != tfckpt_crc32c(d, (size_t)n))
-    return tfckpt_seterr(err, TFCKPT_ECHECKSUM, "%s: record data checksum mismatch at offset %zu",
+  if (tfckpt__crc_unmask(get_u32le(d + n)) != tfckpt__crc32c(d, (size_t)n))
+    return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "%s: record data checksum mismatch at offset %zu",
                          name, p);
   *rec = d;
   *len = (size_t)n;
@@ -58,23 +58,23 @@ static uint64_t double_bits(double d) {
   return u;
 }
 
-void tfckpt_event_file_version(tfckpt_buf *out, double wall_time) {
-  tfckpt_pb_put_fixed64(out, 1, double_bits(wall_time));
-  tfckpt_pb_put_bytes(out, 3, "brain.Event:2", 13);
+void tfckpt__event_file_version(tfckpt__buf *out, double wall_time) {
+  tfckpt__pb_put_fixed64(out, 1, double_bits(wall_time));
+  tfckpt__pb_put_bytes(out, 3, "brain.Event:2", 13);
 }
 
-void tfckpt_event_scalar(tfckpt_buf *out, double wall_time, int64_t step, const char *tag,
+void tfckpt__event_scalar(tfckpt__buf *out, double wall_time, int64_t step, const char *tag,
                          float value) {
-  tfckpt_buf val = {0}, sum = {0};
+  tfckpt__buf val = {0}, sum = {0};
   uint32_t vb;
   memcpy(&vb, &value, 4);
-  tfckpt_pb_put_bytes(&val, 1, tag, strlen(tag));
-  tfckpt_pb_put_fixed32(&val, 2, vb);
-  tfckpt_pb_put_bytes(&sum, 1, val.data, val.len);
-  tfckpt_pb_put_fixed64(out, 1, double_bits(wall_time));
-  if (step) tfckpt_pb_put_uint(out, 2, (uint64_t)step);
-  tfckpt_pb_put_bytes(out, 5, sum.data, sum.len);
+  tfckpt__pb_put_bytes(&val, 1, tag, strlen(tag));
+  tfckpt__pb_put_fixed32(&val, 2, vb);
+  tfckpt__pb_put_bytes(&sum, 1, val.data, val.len);
+  tfckpt__pb_put_fixed64(out, 1, double_bits(wall_time));
+  if (step) tfckpt__pb_put_uint(out, 2, (uint64_t)step);
+  tfckpt__pb_put_bytes(out, 5, sum.data, sum.len);
   if (val.oom || sum.oom) out->oom = 1;
-  tfckpt_buf_free(&val);
-  tfckpt_buf_free(&sum);
+  tfckpt__buf_free(&val);
+  tfckpt__buf_free(&sum);
 }

@@ -7,17 +7,17 @@
 int nn_check_labels(tfckpt_model *m, const tfckpt_batch *b) {
   size_t k = tfckpt_model_output_width(m);
   if (b->width != m->in_width)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "the data has %zu features, the model expects %zu",
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "the data has %zu features, the model expects %zu",
                          b->width, m->in_width);
   if (b->label_dtype == TFCKPT_INVALID)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "the data has no label column");
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "the data has no label column");
   if (m->loss == TFCKPT_LOSS_SOFTMAX_CE) {
     if (b->label_dtype != TFCKPT_INT32 || b->label_width != 1)
-      return tfckpt_seterr(&m->err, TFCKPT_EINVAL,
+      return tfckpt__seterr(&m->err, TFCKPT_EINVAL,
                            "softmax_ce needs one integer label column (got %zu %s columns)",
                            b->label_width, tfckpt_dtype_name(b->label_dtype));
   } else if (b->label_width != k) {
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "%s needs %zu label columns, the data has %zu",
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "%s needs %zu label columns, the data has %zu",
                          tfckpt_loss_name(m->loss), k, b->label_width);
   }
   return TFCKPT_OK;
@@ -38,7 +38,7 @@ int tfckpt_model_evaluate_dataset(tfckpt_model *m, tfckpt_dataset *ds, tfckpt_st
     msum += r.metric * (double)b->rows;
     rows += b->rows;
   }
-  if (rc) return tfckpt_seterr(&m->err, rc, "%s", tfckpt_dataset_errmsg(ds));
+  if (rc) return tfckpt__seterr(&m->err, rc, "%s", tfckpt_dataset_errmsg(ds));
   out->rows = rows;
   out->loss = rows ? lsum / (double)rows : 0;
   out->metric = rows ? msum / (double)rows : 0;

@@ -9,7 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "format/tfrecord.h"
 #include "nn/events.h"
 
@@ -24,9 +24,9 @@ static double now_seconds(void) {
   return (double)tv.tv_sec + tv.tv_usec * 1e-6;
 }
 
-int nn_mkdirs(const char *path, tfckpt_err *err) {
+int nn_mkdirs(const char *path, tfckpt__err *err) {
   char *p = strdup(path);
-  if (!p) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+  if (!p) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   for (char *s = p + 1;; s++) {
     if (*s == '/' || *s == 0) {
       char c = *s;
@@ -34,7 +34,7 @@ int nn_mkdirs(const char *path, tfckpt_err *err) {
       if (mkdir(p, 0777) && errno != EEXIST) {
         int e = errno;
         free(p);
-        return tfckpt_seterr(err, TFCKPT_EIO, "%s: cannot create directory: %s", path, strerror(e));
+        return tfckpt__seterr(err, TFCKPT_EIO, "%s: cannot create directory: %s", path, strerror(e));
       }
       *s = c;
       if (!c) break;
@@ -43,22 +43,22 @@ int nn_mkdirs(const char *path, tfckpt_err *err) {
   free(p);
   struct stat st;
   if (stat(path, &st) || !S_ISDIR(st.st_mode))
-    return tfckpt_seterr(err, TFCKPT_EIO, "%s: not a directory", path);
+    return tfckpt__seterr(err, TFCKPT_EIO, "%s: not a directory", path);
   return TFCKPT_OK;
 }
 
-static int write_record(nn_events *ev, const tfckpt_buf *rec, tfckpt_err *err) {
-  tfckpt_buf framed = {0};
-  tfckpt_tfrecord_append(&framed, rec->data, rec->len);
+static int write_record(nn_events *ev, const tfckpt__buf *rec, tfckpt__err *err) {
+  tfckpt__buf framed = {0};
+  tfckpt__tfrecord_append(&framed, rec->data, rec->len);
   int rc = TFCKPT_OK;
-  if (framed.oom || rec->oom) rc = tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+  if (framed.oom || rec->oom) rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   else if (fwrite(framed.data, 1, framed.len, ev->f) != framed.len)
-    rc = tfckpt_seterr(err, TFCKPT_EIO, "%s: write failed: %s", ev->path, strerror(errno));
-  tfckpt_buf_free(&framed);
+    rc = tfckpt__seterr(err, TFCKPT_EIO, "%s: write failed: %s", ev->path, strerror(errno));
+  tfckpt__buf_free(&framed);
   return rc;
 }
 
-int nn_events_open(const char *logdir, nn_events **out, tfckpt_err *err) {
+int nn_events_open(const char *logdir, nn_events **out, tfckpt__err *err) {
   *out = NULL;
   int rc = nn_mkdirs(logdir, err);
   if (rc) return rc;
@@ -67,25 +67,25 @@ int nn_events_open(const char *logdir, nn_events **out, tfckpt_err *err) {
   host[sizeof host - 1] = 0;
   double t = now_seconds();
   nn_events *ev = calloc(1, sizeof *ev);
-  if (!ev) return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+  if (!ev) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   /* pid suffix: two runs in the same second must not share a file */
-  ev->path = tfckpt_strdupf("%s/events.out.tfevents.%010lld.%s.%ld", logdir, (long long)t, host,
+  ev->path = tfckpt__strdupf("%s/events.out.tfevents.%010lld.%s.%ld", logdir, (long long)t, host,
                             (long)getpid());
   if (!ev->path) {
     free(ev);
-    return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   }
   ev->f = fopen(ev->path, "wb");
   if (!ev->f) {
-    rc = tfckpt_seterr(err, TFCKPT_EIO, "%s: cannot create: %s", ev->path, strerror(errno));
+    rc = tfckpt__seterr(err, TFCKPT_EIO, "%s: cannot create: %s", ev->path, strerror(errno));
     free(ev->path);
     free(ev);
     return rc;
   }
-  tfckpt_buf b = {0};
-  tfckpt_event_file_version(&b, t);
+  tfckpt__buf b = {0};
+  tfckpt__event_file_version(&b, t);
   rc = write_record(ev, &b, err);
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   if (!rc) rc = nn_events_flush(ev, err);
   if (rc) {
     nn_events_close(ev);
@@ -95,17 +95,17 @@ int nn_events_open(const char *logdir, nn_events **out, tfckpt_err *err) {
   return TFCKPT_OK;
 }
 
-int nn_events_scalar(nn_events *ev, int64_t step, const char *tag, double value, tfckpt_err *err) {
-  tfckpt_buf b = {0};
-  tfckpt_event_scalar(&b, now_seconds(), step, tag, (float)value);
+int nn_events_scalar(nn_events *ev, int64_t step, const char *tag, double value, tfckpt__err *err) {
+  tfckpt__buf b = {0};
+  tfckpt__event_scalar(&b, now_seconds(), step, tag, (float)value);
   int rc = write_record(ev, &b, err);
-  tfckpt_buf_free(&b);
+  tfckpt__buf_free(&b);
   return rc;
 }
 
-int nn_events_flush(nn_events *ev, tfckpt_err *err) {
+int nn_events_flush(nn_events *ev, tfckpt__err *err) {
   if (fflush(ev->f))
-    return tfckpt_seterr(err, TFCKPT_EIO, "%s: write failed: %s", ev->path, strerror(errno));
+    return tfckpt__seterr(err, TFCKPT_EIO, "%s: write failed: %s", ev->path, strerror(errno));
   return TFCKPT_OK;
 }
 

@@ -11,11 +11,11 @@
 
 typedef struct {
   const char *p, *end, *start;
-  tfckpt_err *err;
+  tfckpt__err *err;
 } parser;
 
 static int fail(parser *ps, const char *what) {
-  return tfckpt_seterr(ps->err, TFCKPT_ECORRUPT, "JSON: %s at offset %zu", what,
+  return tfckpt__seterr(ps->err, TFCKPT_ECORRUPT, "JSON: %s at offset %zu", what,
                        (size_t)(ps->p - ps->start));
 }
 
@@ -47,7 +47,7 @@ static int parse_string(parser *ps, char **out) {
   ps->p++; /* opening quote */
   size_t cap = 16, len = 0;
   char *s = malloc(cap);
-  if (!s) return tfckpt_seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
+  if (!s) return tfckpt__seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
   for (;;) {
     if (ps->p >= ps->end) {
       free(s);
@@ -103,7 +103,7 @@ static int parse_string(parser *ps, char **out) {
       char *ns = realloc(s, cap);
       if (!ns) {
         free(s);
-        return tfckpt_seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
+        return tfckpt__seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
       }
       s = ns;
     }
@@ -128,7 +128,7 @@ static int append(parser *ps, nn_json *j, char *key, nn_json *item) {
     if (!ni) {
       free(key);
       nn_json_free(item);
-      return tfckpt_seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
     }
   }
   if (j->type == NNJ_OBJ) j->keys[j->n] = key;
@@ -141,7 +141,7 @@ static int parse_value(parser *ps, nn_json **out, int depth) {
   if (ps->p >= ps->end) return fail(ps, "unexpected end");
   if (depth > MAX_DEPTH) return fail(ps, "nesting too deep");
   nn_json *j = calloc(1, sizeof *j);
-  if (!j) return tfckpt_seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
+  if (!j) return tfckpt__seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
   int rc = TFCKPT_OK;
   char c = *ps->p;
   if (c == '{' || c == '[') {
@@ -200,7 +200,7 @@ static int parse_value(parser *ps, nn_json **out, int depth) {
   return TFCKPT_OK;
 }
 
-int nn_json_parse(const char *text, size_t len, nn_json **out, tfckpt_err *err) {
+int nn_json_parse(const char *text, size_t len, nn_json **out, tfckpt__err *err) {
   parser ps = {text, text + len, text, err};
   *out = NULL;
   nn_json *j;

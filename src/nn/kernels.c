@@ -146,16 +146,16 @@ double nn_loss_denominator(int loss, size_t rows, size_t k) {
 
 int nn_loss(int loss, const float *out, size_t rows, size_t k, const int32_t *yi,
             const float *yf, float *grad, double *loss_sum, double *metric_sum,
-            tfckpt_err *err) {
+            tfckpt__err *err) {
   double ls = 0.0, ms = 0.0;
   float inv = (float)(1.0 / nn_loss_denominator(loss, rows, k));
   if (loss == TFCKPT_LOSS_SOFTMAX_CE) {
-    if (!yi) return tfckpt_seterr(err, TFCKPT_EINVAL, "softmax_ce needs integer class labels");
+    if (!yi) return tfckpt__seterr(err, TFCKPT_EINVAL, "softmax_ce needs integer class labels");
     for (size_t r = 0; r < rows; r++) {
       const float *z = out + r * k;
       int32_t y = yi[r];
       if (y < 0 || (size_t)y >= k)
-        return tfckpt_seterr(err, TFCKPT_EDATA,
+        return tfckpt__seterr(err, TFCKPT_EDATA,
                              "label %d out of range: the model has %zu classes", (int)y, k);
       size_t am = 0;
       float mx = z[0];
@@ -190,7 +190,7 @@ int nn_loss(int loss, const float *out, size_t rows, size_t k, const int32_t *yi
       }
     }
   }
-  if (!isfinite(ls)) return tfckpt_seterr(err, TFCKPT_EDATA, "the loss is not finite (diverged?)");
+  if (!isfinite(ls)) return tfckpt__seterr(err, TFCKPT_EDATA, "the loss is not finite (diverged?)");
   *loss_sum = ls;
   *metric_sum = ms;
   return TFCKPT_OK;

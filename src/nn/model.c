@@ -18,7 +18,7 @@ int tfckpt_model_new(size_t input_width, tfckpt_model **out) {
   tfckpt_optimizer_config_init(&m->opt, TFCKPT_OPT_ADAM);
   m->v_global_step = m->v_beta1_power = m->v_beta2_power = -1;
   m->v_norm_mean = m->v_norm_var = m->v_norm_count = -1;
-  if (input_width == 0) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: input width is 0");
+  if (input_width == 0) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: input width is 0");
   return TFCKPT_OK;
 }
 
@@ -53,15 +53,15 @@ void tfckpt_model_free(tfckpt_model *m) {
 }
 
 const char *tfckpt_model_errmsg(const tfckpt_model *m) {
-  return m ? tfckpt_err_text(&m->err) : "out of memory";
+  return m ? tfckpt__err_text(&m->err) : "out of memory";
 }
 
 static int add_layer(tfckpt_model *m, nn_layer **out) {
-  if (m->built) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: layers must be added before build");
+  if (m->built) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: layers must be added before build");
   if (m->nlayers == m->cap_layers) {
     size_t nc = m->cap_layers ? 2 * m->cap_layers : 8;
     nn_layer *nl = realloc(m->layers, nc * sizeof *nl);
-    if (!nl) return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+    if (!nl) return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
     m->layers = nl;
     m->cap_layers = nc;
   }
@@ -76,11 +76,11 @@ static int add_layer(tfckpt_model *m, nn_layer **out) {
 int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int use_bias,
                            int init) {
   if (units == 0 || units > (1u << 24))
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "dense layer: bad number of units %zu", units);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "dense layer: bad number of units %zu", units);
   if (activation < TFCKPT_ACT_IDENTITY || activation > TFCKPT_ACT_SOFTMAX)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "dense layer: unknown activation %d", activation);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "dense layer: unknown activation %d", activation);
   if (init < TFCKPT_INIT_GLOROT_UNIFORM || init > TFCKPT_INIT_ZEROS)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "dense layer: unknown initializer %d", init);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "dense layer: unknown initializer %d", init);
   nn_layer *l = NULL;
   int rc = add_layer(m, &l);
   if (rc) return rc;
@@ -99,7 +99,7 @@ int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int us
 
 int tfckpt_model_add_dropout(tfckpt_model *m, double rate) {
   if (!(rate >= 0.0 && rate < 1.0))
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "dropout: rate %g not in [0, 1)", rate);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "dropout: rate %g not in [0, 1)", rate);
   nn_layer *l = NULL;
   int rc = add_layer(m, &l);
   if (rc) return rc;
@@ -115,34 +115,34 @@ int tfckpt_model_add_dropout(tfckpt_model *m, double rate) {
 
 int tfckpt_model_set_leaky_alpha(tfckpt_model *m, double alpha) {
   if (!(alpha > 0.0 && alpha < 1.0))
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "leaky relu alpha %g not in (0, 1)", alpha);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "leaky relu alpha %g not in (0, 1)", alpha);
   m->leaky_alpha = (float)alpha;
   return TFCKPT_OK;
 }
 
 int tfckpt_model_set_loss(tfckpt_model *m, int loss, double l2) {
   if (loss < TFCKPT_LOSS_SOFTMAX_CE || loss > TFCKPT_LOSS_MSE)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "unknown loss %d", loss);
-  if (!(l2 >= 0.0)) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "l2 %g must be >= 0", l2);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "unknown loss %d", loss);
+  if (!(l2 >= 0.0)) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "l2 %g must be >= 0", l2);
   m->loss = loss;
   m->l2 = l2;
   return TFCKPT_OK;
 }
 
 int tfckpt_model_set_optimizer(tfckpt_model *m, const tfckpt_optimizer_config *c) {
-  if (m->built) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "optimizer must be set before build");
+  if (m->built) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "optimizer must be set before build");
   if (c->kind < TFCKPT_OPT_SGD || c->kind > TFCKPT_OPT_ADAM)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "unknown optimizer %d", c->kind);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "unknown optimizer %d", c->kind);
   if (!(c->lr > 0.0) || !isfinite(c->lr))
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "learning rate %g must be > 0", c->lr);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "learning rate %g must be > 0", c->lr);
   if (c->nboundaries < 0 || c->nboundaries > TFCKPT_LR_MAX_BOUNDARIES)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "too many learning-rate boundaries");
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "too many learning-rate boundaries");
   for (int i = 1; i < c->nboundaries; i++)
     if (c->boundaries[i] <= c->boundaries[i - 1])
-      return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "learning-rate boundaries must increase");
+      return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "learning-rate boundaries must increase");
   if (c->kind == TFCKPT_OPT_ADAM &&
       !(c->beta1 >= 0 && c->beta1 < 1 && c->beta2 >= 0 && c->beta2 < 1 && c->epsilon > 0))
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "adam: beta1/beta2 must be in [0,1), epsilon > 0");
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "adam: beta1/beta2 must be in [0,1), epsilon > 0");
   m->opt = *c;
   return TFCKPT_OK;
 }
@@ -152,7 +152,7 @@ int nn_add_var(tfckpt_model *m, const char *name, int dtype, int rank, const int
   if (m->nvars == m->cap_vars) {
     size_t nc = m->cap_vars ? 2 * m->cap_vars : 16;
     nn_var *nv = realloc(m->vars, nc * sizeof *nv);
-    if (!nv) return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+    if (!nv) return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
     m->vars = nv;
     m->cap_vars = nc;
   }
@@ -171,7 +171,7 @@ int nn_add_var(tfckpt_model *m, const char *name, int dtype, int rank, const int
     free(v->name);
     free(v->data);
     free(v->grad);
-    return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
   }
   return (int)m->nvars++;
 }
@@ -214,11 +214,11 @@ static int add_norm_vars(tfckpt_model *m) {
 }
 
 int tfckpt_model_build(tfckpt_model *m, uint64_t seed) {
-  if (m->built) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: already built");
-  if (!m->nlayers) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: no layers");
+  if (m->built) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: already built");
+  if (!m->nlayers) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: no layers");
   size_t k = m->layers[m->nlayers - 1].out;
   if (m->loss == TFCKPT_LOSS_SOFTMAX_CE && k < 2)
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL,
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL,
                          "softmax_ce needs an output layer of >= 2 units (one per class), got %zu", k);
   m->seed = seed;
   for (size_t i = 0; i < m->nlayers; i++) {
@@ -264,7 +264,7 @@ int tfckpt_model_build(tfckpt_model *m, uint64_t seed) {
 static int refresh_norm_scale(tfckpt_model *m) {
   if (!m->norm_scale) {
     m->norm_scale = malloc(m->in_width * sizeof(float));
-    if (!m->norm_scale) return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+    if (!m->norm_scale) return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < m->in_width; i++) {
     double sd = sqrt(m->norm_var[i] > 0 ? m->norm_var[i] : 0.0);
@@ -277,7 +277,7 @@ int tfckpt_model_set_normalization(tfckpt_model *m, const float *mean, const flo
                                    int64_t count) {
   if (!mean || !variance) {
     if (m->v_norm_mean >= 0)
-      return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "normalization cannot be removed after build");
+      return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "normalization cannot be removed after build");
     if (m->has_norm) free(m->norm_mean), free(m->norm_var);
     m->norm_mean = m->norm_var = NULL;
     m->has_norm = 0;
@@ -295,7 +295,7 @@ int tfckpt_model_set_normalization(tfckpt_model *m, const float *mean, const flo
     if (!m->norm_mean || !m->norm_var) {
       free(m->norm_mean), free(m->norm_var);
       m->norm_mean = m->norm_var = NULL;
-      return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
     }
   }
   memmove(m->norm_mean, mean, w * sizeof(float));
@@ -319,10 +319,10 @@ const tfckpt_optimizer_config *tfckpt_model_optimizer(const tfckpt_model *m) { r
 int nn_reserve_rows(tfckpt_model *m, size_t rows) {
   if (rows <= m->cap_rows) return TFCKPT_OK;
   if (rows > ((size_t)1 << 24))
-    return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "batch of %zu rows is too large", rows);
+    return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "batch of %zu rows is too large", rows);
   free_buffers(m);
   m->x0 = malloc(rows * m->in_width * sizeof(float));
-  if (!m->x0) return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+  if (!m->x0) return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
   for (size_t i = 0; i < m->nlayers; i++) {
     nn_layer *l = &m->layers[i];
     l->y = malloc(rows * l->out * sizeof(float));
@@ -330,7 +330,7 @@ int nn_reserve_rows(tfckpt_model *m, size_t rows) {
     if (l->type == NN_DROPOUT) l->mask = malloc(rows * l->out * sizeof(float));
     if (!l->y || !l->dy || (l->type == NN_DROPOUT && !l->mask)) {
       free_buffers(m);
-      return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
     }
   }
   m->cap_rows = rows;
@@ -419,8 +419,8 @@ void nn_backward(tfckpt_model *m, size_t rows) {
 }
 
 static int check_ready(tfckpt_model *m, const float *x, size_t rows) {
-  if (!m->built) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: not built");
-  if (!x && rows) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: no input");
+  if (!m->built) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: not built");
+  if (!x && rows) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: no input");
   return nn_reserve_rows(m, rows);
 }
 
@@ -443,7 +443,7 @@ int tfckpt_model_train_step(tfckpt_model *m, const float *x, const int32_t *labe
                             const float *labels_f32, size_t rows, tfckpt_step_result *out) {
   int rc = check_ready(m, x, rows);
   if (rc) return rc;
-  if (!rows) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "train step: empty batch");
+  if (!rows) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "train step: empty batch");
   uint64_t st = m->seed ^ ((uint64_t)m->global_step * 0xD1B54A32D192ED03ull);
   const float *o = nn_forward(m, x, rows, 1, nn_splitmix64(&st));
   nn_layer *last = &m->layers[m->nlayers - 1];
@@ -519,7 +519,7 @@ int64_t tfckpt_model_find_variable(const tfckpt_model *m, const char *name) {
 
 int tfckpt_model_set_label(tfckpt_model *m, const char *label_spec, int64_t num_classes) {
   char *s = label_spec ? strdup(label_spec) : NULL;
-  if (label_spec && !s) return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+  if (label_spec && !s) return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
   free(m->label);
   m->label = s;
   m->num_classes = num_classes;
@@ -530,16 +530,16 @@ const char *tfckpt_model_label(const tfckpt_model *m) { return m->label; }
 int64_t tfckpt_model_num_classes(const tfckpt_model *m) { return m->num_classes; }
 
 int tfckpt_model_set_class_name(tfckpt_model *m, int64_t cls, const char *name) {
-  if (cls < 0 || cls >= (1 << 20)) return tfckpt_seterr(&m->err, TFCKPT_ERANGE, "class %lld out of range", (long long)cls);
+  if (cls < 0 || cls >= (1 << 20)) return tfckpt__seterr(&m->err, TFCKPT_ERANGE, "class %lld out of range", (long long)cls);
   if (cls >= m->nclass_names) {
     char **nn = realloc(m->class_names, (size_t)(cls + 1) * sizeof *nn);
-    if (!nn) return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+    if (!nn) return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
     for (int64_t i = m->nclass_names; i <= cls; i++) nn[i] = NULL;
     m->class_names = nn;
     m->nclass_names = cls + 1;
   }
   char *s = name ? strdup(name) : NULL;
-  if (name && !s) return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+  if (name && !s) return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
   free(m->class_names[cls]);
   m->class_names[cls] = s;
   return TFCKPT_OK;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/atomic_file.h"
-#include "core/file.h"
+#include "tfckpt/internal/atomic_file.h"
+#include "tfckpt/internal/file.h"
 #include "format/proto.h"
 #include "nn/nn.h"
 #include "tfckpt/reader.h"
@@ -19,7 +19,7 @@ static void sync_scalars(tfckpt_model *m) {
 }
 
 int tfckpt_model_save(tfckpt_model *m, const char *prefix, const tfckpt_writer_options *wo) {
-  if (!m->built) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: not built");
+  if (!m->built) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: not built");
   sync_scalars(m);
   tfckpt_writer *w;
   int rc = tfckpt_writer_open(prefix, wo, &w);
@@ -28,19 +28,19 @@ int tfckpt_model_save(tfckpt_model *m, const char *prefix, const tfckpt_writer_o
     tfckpt_tensor *t;
     rc = tfckpt_tensor_new(v->dtype, v->rank, v->dims, &t);
     if (rc) {
-      tfckpt_seterr(&m->err, rc, "%s: out of memory", v->name);
+      tfckpt__seterr(&m->err, rc, "%s: out of memory", v->name);
       break;
     }
     memcpy(tfckpt_tensor_mutable_data(t), v->data, v->n * (v->dtype == TFCKPT_INT64 ? 8 : 4));
     rc = tfckpt_writer_add(w, v->name, t);
     tfckpt_tensor_free(t);
-    if (rc) tfckpt_seterr(&m->err, rc, "%s", tfckpt_writer_errmsg(w));
+    if (rc) tfckpt__seterr(&m->err, rc, "%s", tfckpt_writer_errmsg(w));
   }
   if (!rc) {
     rc = tfckpt_writer_finish(w);
-    if (rc) tfckpt_seterr(&m->err, rc, "%s", tfckpt_writer_errmsg(w));
+    if (rc) tfckpt__seterr(&m->err, rc, "%s", tfckpt_writer_errmsg(w));
   } else if (w && !m->err.code) {
-    tfckpt_seterr(&m->err, rc, "%s", tfckpt_writer_errmsg(w));
+    tfckpt__seterr(&m->err, rc, "%s", tfckpt_writer_errmsg(w));
   }
   tfckpt_writer_close(w);
   return rc;
@@ -54,11 +54,11 @@ static void shape_str(char *buf, size_t cap, int rank, const int64_t *dims) {
 }
 
 int tfckpt_model_restore(tfckpt_model *m, const char *path) {
-  if (!m->built) return tfckpt_seterr(&m->err, TFCKPT_EINVAL, "model: not built");
+  if (!m->built) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "model: not built");
   tfckpt_reader *r;
   int rc = tfckpt_reader_open(path, &r);
   if (rc) {
-    tfckpt_seterr(&m->err, rc, "%s", tfckpt_reader_errmsg(r));
+    tfckpt__seterr(&m->err, rc, "%s", tfckpt_reader_errmsg(r));
     tfckpt_reader_close(r);
     return rc;
   }
@@ -67,7 +67,7 @@ int tfckpt_model_restore(tfckpt_model *m, const char *path) {
     nn_var *v = &m->vars[i];
     int64_t idx = tfckpt_reader_find(r, v->name);
     if (idx < 0) {
-      rc = tfckpt_seterr(&m->err, TFCKPT_ENOTFOUND,
+      rc = tfckpt__seterr(&m->err, TFCKPT_ENOTFOUND,
                          "%s: no variable \"%s\" (the checkpoint does not match model.json)",
                          prefix, v->name);
       break;
@@ -80,13 +80,13 @@ int tfckpt_model_restore(tfckpt_model *m, const char *path) {
       char have[64], want[64];
       shape_str(have, sizeof have, info.rank, info.dims);
       shape_str(want, sizeof want, v->rank, v->dims);
-      rc = tfckpt_seterr(&m->err, TFCKPT_EINVAL,
+      rc = tfckpt__seterr(&m->err, TFCKPT_EINVAL,
                          "%s: variable \"%s\" is %s %s, the model expects %s %s", prefix, v->name,
                          tfckpt_dtype_name(info.dtype), have, tfckpt_dtype_name(v->dtype), want);
       break;
     }
     rc = tfckpt_reader_read_into(r, v->name, v->data, v->n * (v->dtype == TFCKPT_INT64 ? 8 : 4));
-    if (rc) tfckpt_seterr(&m->err, rc, "%s", tfckpt_reader_errmsg(r));
+    if (rc) tfckpt__seterr(&m->err, rc, "%s", tfckpt_reader_errmsg(r));
   }
   tfckpt_reader_close(r);
   if (rc) return rc;
@@ -100,29 +100,29 @@ int tfckpt_model_restore(tfckpt_model *m, const char *path) {
 
 /* ---- model.json ---- */
 
-static void put(tfckpt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(tfckpt_buf *b, const char *fmt, ...) {
+static void put(tfckpt__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(tfckpt__buf *b, const char *fmt, ...) {
   char tmp[512];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
   va_end(ap);
-  if (n > 0) tfckpt_buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+  if (n > 0) tfckpt__buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static void put_str(tfckpt_buf *b, const char *s) {
-  tfckpt_buf_append(b, "\"", 1);
+static void put_str(tfckpt__buf *b, const char *s) {
+  tfckpt__buf_append(b, "\"", 1);
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c == '"' || c == '\\') put(b, "\\%c", c);
     else if (c < 0x20) put(b, "\\u%04x", c);
-    else tfckpt_buf_append(b, s, 1);
+    else tfckpt__buf_append(b, s, 1);
   }
-  tfckpt_buf_append(b, "\"", 1);
+  tfckpt__buf_append(b, "\"", 1);
 }
 
 int tfckpt_model_write_json(tfckpt_model *m, const char *path) {
-  tfckpt_buf b = {0};
+  tfckpt__buf b = {0};
   const tfckpt_optimizer_config *o = &m->opt;
   put(&b, "{\n  \"format\": \"tfckpt-model\",\n  \"version\": 1,\n");
   put(&b, "  \"input_width\": %zu,\n  \"normalize\": %s,\n", m->in_width, m->has_norm ? "true" : "false");
@@ -169,11 +169,11 @@ int tfckpt_model_write_json(tfckpt_model *m, const char *path) {
   for (int i = 0; o->nboundaries && i <= o->nboundaries; i++) put(&b, "%s%.17g", i ? ", " : "", o->values[i]);
   put(&b, "]}\n}\n");
   if (b.oom) {
-    tfckpt_buf_free(&b);
-    return tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+    tfckpt__buf_free(&b);
+    return tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
   }
-  int rc = tfckpt_atomic_write_file(path, b.data, b.len, NULL, &m->err);
-  tfckpt_buf_free(&b);
+  int rc = tfckpt__atomic_write_file(path, b.data, b.len, NULL, &m->err);
+  tfckpt__buf_free(&b);
   return rc;
 }
 
@@ -187,9 +187,9 @@ static const char *str(const nn_json *o, const char *key) {
   return v && v->type == NNJ_STR ? v->str : NULL;
 }
 
-static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, tfckpt_err *err) {
+static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, tfckpt__err *err) {
   int rc;
-#define BAD(...) return tfckpt_seterr(err, TFCKPT_ECORRUPT, __VA_ARGS__)
+#define BAD(...) return tfckpt__seterr(err, TFCKPT_ECORRUPT, __VA_ARGS__)
   const nn_json *layers = nn_json_get(j, "layers");
   if (!layers || layers->type != NNJ_ARR || !layers->n) BAD("%s: no \"layers\" array", path);
   for (size_t i = 0; i < layers->n; i++) {
@@ -207,13 +207,13 @@ static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, 
     } else {
       BAD("%s: layer %zu: unknown type", path, i);
     }
-    if (rc) return tfckpt_seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
+    if (rc) return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
   }
   int loss = tfckpt_loss_from_name(str(j, "loss"));
   if (loss < 0) BAD("%s: unknown loss", path);
   if ((rc = tfckpt_model_set_loss(m, loss, num(j, "l2", 0))) ||
       (rc = tfckpt_model_set_leaky_alpha(m, num(j, "leaky_alpha", 0.2))))
-    return tfckpt_seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
+    return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
   const nn_json *oj = nn_json_get(j, "optimizer");
   int kind = tfckpt_optimizer_from_name(str(oj, "name"));
   if (kind < 0) BAD("%s: unknown optimizer", path);
@@ -240,22 +240,22 @@ static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, 
     for (size_t i = 0; i < vj->n; i++) oc.values[i] = vj->items[i]->num;
   }
   if ((rc = tfckpt_model_set_optimizer(m, &oc)))
-    return tfckpt_seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
+    return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
   if (num(j, "normalize", 0) != 0) {
     /* placeholders: the checkpoint holds the real statistics */
     size_t w = m->in_width;
     float *z = calloc(w, sizeof *z), *one = malloc(w * sizeof *one);
     if (!z || !one) {
       free(z), free(one);
-      return tfckpt_seterr(err, TFCKPT_ENOMEM, "out of memory");
+      return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < w; i++) one[i] = 1.0f;
     rc = tfckpt_model_set_normalization(m, z, one, 0);
     free(z), free(one);
-    if (rc) return tfckpt_seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
+    if (rc) return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
   }
   if ((rc = tfckpt_model_build(m, (uint64_t)num(j, "seed", 0))))
-    return tfckpt_seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
+    return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
   const char *label = str(j, "label");
   tfckpt_model_set_label(m, label, (int64_t)num(j, "num_classes", 0));
   const nn_json *ti = nn_json_get(j, "training");
@@ -277,23 +277,23 @@ static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, 
 }
 
 int tfckpt_model_from_json(const char *path, tfckpt_model **out) {
-  tfckpt_err err = {0};
+  tfckpt__err err = {0};
   char *text = NULL;
   size_t len = 0;
   nn_json *j = NULL;
   tfckpt_model *m = NULL;
-  int rc = tfckpt_read_file(path, 1 << 24, &text, &len, &err);
+  int rc = tfckpt__read_file(path, 1 << 24, &text, &len, &err);
   if (!rc) {
     rc = nn_json_parse(text, len, &j, &err);
-    if (rc) tfckpt_err_prefix(&err, "%s", path);
+    if (rc) tfckpt__err_prefix(&err, "%s", path);
   }
   if (!rc) {
     double w = num(j, "input_width", 0);
     const char *fmt = str(j, "format");
     if (!fmt || strcmp(fmt, "tfckpt-model"))
-      rc = tfckpt_seterr(&err, TFCKPT_ECORRUPT, "%s: not a tfckpt model file (\"format\" is not \"tfckpt-model\")", path);
+      rc = tfckpt__seterr(&err, TFCKPT_ECORRUPT, "%s: not a tfckpt model file (\"format\" is not \"tfckpt-model\")", path);
     else if (!(w >= 1 && w <= (1 << 24)))
-      rc = tfckpt_seterr(&err, TFCKPT_ECORRUPT, "%s: bad input_width", path);
+      rc = tfckpt__seterr(&err, TFCKPT_ECORRUPT, "%s: bad input_width", path);
     else if ((rc = tfckpt_model_new((size_t)w, &m)) == 0)
       rc = build_from_json(j, path, m, &err);
   }
@@ -307,11 +307,11 @@ int tfckpt_model_from_json(const char *path, tfckpt_model **out) {
 
 int tfckpt_model_load(const char *dir, tfckpt_model **out) {
   char *json;
-  if (tfckpt_is_dir(dir)) {
-    json = tfckpt_path_join(dir, "model.json");
+  if (tfckpt__is_dir(dir)) {
+    json = tfckpt__path_join(dir, "model.json");
   } else {
-    char *d = tfckpt_dirname(dir);
-    json = d ? tfckpt_path_join(d, "model.json") : NULL;
+    char *d = tfckpt__dirname(dir);
+    json = d ? tfckpt__path_join(d, "model.json") : NULL;
     free(d);
   }
   if (!json) {

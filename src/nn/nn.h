@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "tfckpt/internal/error.h"
 #include "tfckpt/model.h"
 
 /* ---- Random numbers: xoshiro256** seeded through splitmix64 ---- */
@@ -39,7 +39,7 @@ void nn_act_backward(int act, float alpha, const float *y, float *d, size_t rows
  * softmax, / (rows*k) for the others: see nn_loss_denominator). */
 int nn_loss(int loss, const float *out, size_t rows, size_t k, const int32_t *yi,
             const float *yf, float *grad, double *loss_sum, double *metric_sum,
-            tfckpt_err *err);
+            tfckpt__err *err);
 /* Number of terms the loss and metric sums are averaged over. */
 double nn_loss_denominator(int loss, size_t rows, size_t k);
 
@@ -76,7 +76,7 @@ typedef struct nn_layer {
 } nn_layer;
 
 struct tfckpt_model {
-  tfckpt_err err;
+  tfckpt__err err;
   size_t in_width;
   nn_layer *layers;
   size_t nlayers, cap_layers;
@@ -146,7 +146,7 @@ struct nn_json {
   nn_json **items; /* NNJ_ARR / NNJ_OBJ values */
   size_t n;
 };
-int nn_json_parse(const char *text, size_t len, nn_json **out, tfckpt_err *err);
+int nn_json_parse(const char *text, size_t len, nn_json **out, tfckpt__err *err);
 void nn_json_free(nn_json *j);
 const nn_json *nn_json_get(const nn_json *obj, const char *key);
 

@@ -19,12 +19,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/file.h"
+#include "tfckpt/internal/file.h"
 #include "nn/events.h"
 #include "nn/nn.h"
 
 struct tfckpt_trainer {
-  tfckpt_err err;
+  tfckpt__err err;
   tfckpt_train_options o;
   char **paths, **val_paths;
   char *label, *out_dir, *logdir;
@@ -117,7 +117,7 @@ void tfckpt_trainer_close(tfckpt_trainer *t) {
 }
 
 const char *tfckpt_trainer_errmsg(const tfckpt_trainer *t) {
-  return t ? tfckpt_err_text(&t->err) : "out of memory";
+  return t ? tfckpt__err_text(&t->err) : "out of memory";
 }
 tfckpt_model *tfckpt_trainer_model(tfckpt_trainer *t) { return t->model; }
 const char *tfckpt_trainer_last_checkpoint(const tfckpt_trainer *t) {
@@ -139,7 +139,7 @@ static int open_data(tfckpt_trainer *t, char **paths, size_t npaths, tfckpt_data
   d.num_threads = t->o.threads ? t->o.threads : 2;
   if (t->label_dtype != TFCKPT_INVALID) d.label_dtype = t->label_dtype;
   int rc = tfckpt_dataset_open(&d, ds);
-  if (rc) tfckpt_seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(*ds));
+  if (rc) tfckpt__seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(*ds));
   return rc;
 }
 
@@ -164,7 +164,7 @@ static int prepass(tfckpt_trainer *t, double **mean_out, double **var_out) {
   t->label_dtype = tfckpt_dataset_label_dtype(ds);
   if (!lw || t->label_dtype == TFCKPT_INVALID) {
     tfckpt_dataset_close(ds);
-    return tfckpt_seterr(&t->err, TFCKPT_EINVAL, "%s: no label column (use --label)", t->paths[0]);
+    return tfckpt__seterr(&t->err, TFCKPT_EINVAL, "%s: no label column (use --label)", t->paths[0]);
   }
   double *shift = calloc(w, sizeof(double)), *sum = calloc(w, sizeof(double)),
          *sumsq = calloc(w, sizeof(double));
@@ -172,7 +172,7 @@ static int prepass(tfckpt_trainer *t, double **mean_out, double **var_out) {
   int64_t max_label = -1;
   uint64_t row = 0;
   const tfckpt_batch *b;
-  if (!shift || !sum || !sumsq) rc = tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+  if (!shift || !sum || !sumsq) rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
   while (!rc && (rc = tfckpt_dataset_next(ds, &b)) == 0 && b) {
     for (size_t r = 0; r < b->rows; r++, row++) {
       const float *x = b->features + r * w;
@@ -183,7 +183,7 @@ static int prepass(tfckpt_trainer *t, double **mean_out, double **var_out) {
           if (b->labels_i32[r * lw + j] > max_label) max_label = b->labels_i32[r * lw + j];
       if (is_val_row(t, row)) {
         if (t->val_rows >= t->o.max_rows_in_memory) {
-          rc = tfckpt_seterr(&t->err, TFCKPT_ERANGE,
+          rc = tfckpt__seterr(&t->err, TFCKPT_ERANGE,
                              "the validation split holds more than %llu rows; use a validation file",
                              (unsigned long long)t->o.max_rows_in_memory);
           break;
@@ -195,7 +195,7 @@ static int prepass(tfckpt_trainer *t, double **mean_out, double **var_out) {
           uint32_t *ny = nx ? realloc(t->val_y, nc * lw * sizeof(uint32_t)) : NULL;
           if (ny) t->val_y = ny;
           if (!nx || !ny) {
-            rc = tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+            rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
             break;
           }
           val_cap = nc;
@@ -216,9 +216,9 @@ static int prepass(tfckpt_trainer *t, double **mean_out, double **var_out) {
       t->train_rows++;
     }
   }
-  if (rc && !t->err.code) tfckpt_seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(ds));
+  if (rc && !t->err.code) tfckpt__seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(ds));
   if (!rc && t->train_rows == 0)
-    rc = tfckpt_seterr(&t->err, TFCKPT_EDATA, "%s: no training rows", t->paths[0]);
+    rc = tfckpt__seterr(&t->err, TFCKPT_EDATA, "%s: no training rows", t->paths[0]);
   if (!rc) {
     int64_t nc = tfckpt_dataset_num_classes(ds);
     t->num_classes = max_label + 1 > nc ? max_label + 1 : nc;
@@ -231,11 +231,11 @@ static int prepass(tfckpt_trainer *t, double **mean_out, double **var_out) {
     /* class names from an sklearn header, for model.json */
     int64_t nn = t->num_classes < 4096 ? t->num_classes : 4096;
     t->class_names = calloc((size_t)(nn > 0 ? nn : 1), sizeof(char *));
-    if (!t->class_names) rc = tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+    if (!t->class_names) rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
     for (int64_t c = 0; !rc && c < nn; c++) {
       const char *name = tfckpt_dataset_class_name(ds, c);
       if (name && !(t->class_names[c] = strdup(name)))
-        rc = tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+        rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
       t->nclass_names = c + 1;
     }
   }
@@ -255,14 +255,14 @@ static int build_model(tfckpt_trainer *t, const double *mean, const double *var)
   tfckpt_model *m;
   int rc = tfckpt_model_new(t->width, &m);
   t->model = m;
-  if (rc) return tfckpt_seterr(&t->err, rc, "%s", tfckpt_model_errmsg(m));
+  if (rc) return tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(m));
   const tfckpt_mlp_spec *s = &t->spec;
   size_t out = s->loss == TFCKPT_LOSS_SOFTMAX_CE ? (size_t)t->num_classes : t->label_width;
   if (s->loss == TFCKPT_LOSS_SOFTMAX_CE && (t->label_dtype != TFCKPT_INT32 || t->label_width != 1))
-    return tfckpt_seterr(&t->err, TFCKPT_EINVAL,
+    return tfckpt__seterr(&t->err, TFCKPT_EINVAL,
                          "softmax_ce needs one integer label column; use --loss mse or sigmoid_ce");
   if (s->loss == TFCKPT_LOSS_SOFTMAX_CE && out < 2)
-    return tfckpt_seterr(&t->err, TFCKPT_EINVAL, "softmax_ce needs at least 2 classes, the labels have %zu", out);
+    return tfckpt__seterr(&t->err, TFCKPT_EINVAL, "softmax_ce needs at least 2 classes, the labels have %zu", out);
   for (size_t i = 0; !rc && i < s->nhidden; i++) {
     rc = tfckpt_model_add_dense(m, t->hidden[i], s->activation, s->use_bias, s->init);
     if (!rc && s->dropout > 0) rc = tfckpt_model_add_dropout(m, s->dropout);
@@ -274,7 +274,7 @@ static int build_model(tfckpt_trainer *t, const double *mean, const double *var)
   if (!rc && t->o.normalize) {
     float *fm = malloc(t->width * sizeof(float)), *fv = malloc(t->width * sizeof(float));
     if (!fm || !fv) {
-      rc = tfckpt_seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
+      rc = tfckpt__seterr(&m->err, TFCKPT_ENOMEM, "out of memory");
     } else {
       for (size_t j = 0; j < t->width; j++) fm[j] = (float)mean[j], fv[j] = (float)var[j];
       rc = tfckpt_model_set_normalization(m, fm, fv, (int64_t)t->train_rows);
@@ -284,7 +284,7 @@ static int build_model(tfckpt_trainer *t, const double *mean, const double *var)
   }
   if (!rc) rc = tfckpt_model_build(m, t->o.seed);
   if (!rc) rc = tfckpt_model_set_label(m, t->label, s->loss == TFCKPT_LOSS_SOFTMAX_CE ? t->num_classes : 0);
-  if (rc) return tfckpt_seterr(&t->err, rc, "%s", tfckpt_model_errmsg(m));
+  if (rc) return tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(m));
   return TFCKPT_OK;
 }
 
@@ -297,11 +297,11 @@ int tfckpt_trainer_open(const tfckpt_train_options *o, const tfckpt_mlp_spec *sp
   t->spec = *spec;
   t->last_saved_step = -1;
   if (!o->npaths || !o->out_dir)
-    return tfckpt_seterr(&t->err, TFCKPT_EINVAL, "training needs data files and an output directory");
+    return tfckpt__seterr(&t->err, TFCKPT_EINVAL, "training needs data files and an output directory");
   if (!o->batch_size || o->batch_size > ((size_t)1 << 20))
-    return tfckpt_seterr(&t->err, TFCKPT_EINVAL, "bad batch size %zu", o->batch_size);
+    return tfckpt__seterr(&t->err, TFCKPT_EINVAL, "bad batch size %zu", o->batch_size);
   if (!(o->validation_split >= 0 && o->validation_split < 1))
-    return tfckpt_seterr(&t->err, TFCKPT_EINVAL, "validation split %g not in [0, 1)", o->validation_split);
+    return tfckpt__seterr(&t->err, TFCKPT_EINVAL, "validation split %g not in [0, 1)", o->validation_split);
   t->paths = dup_list(o->paths, o->npaths);
   t->val_paths = dup_list(o->val_paths, o->nval_paths);
   t->hidden = malloc((spec->nhidden ? spec->nhidden : 1) * sizeof(size_t));
@@ -318,24 +318,24 @@ int tfckpt_trainer_open(const tfckpt_train_options *o, const tfckpt_mlp_spec *sp
   }
   if (!list_ok(t->paths, o->npaths) || !list_ok(t->val_paths, o->nval_paths) || !t->hidden ||
       !t->out_dir || (o->label && !t->label) || (o->logdir && !t->logdir))
-    return tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+    return tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
   if (spec->nhidden) memcpy(t->hidden, spec->hidden, spec->nhidden * sizeof(size_t));
   t->spec.hidden = t->hidden;
   t->o.paths = NULL, t->o.val_paths = NULL, t->o.label = NULL, t->o.out_dir = NULL,
   t->o.logdir = NULL, t->o.data = NULL;
 
-  char *state = tfckpt_path_join(t->out_dir, "checkpoint");
-  char *json = tfckpt_path_join(t->out_dir, "model.json");
+  char *state = tfckpt__path_join(t->out_dir, "checkpoint");
+  char *json = tfckpt__path_join(t->out_dir, "model.json");
   int rc = TFCKPT_OK;
-  if (!state || !json) rc = tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
-  int have_ckpt = !rc && tfckpt_is_file(state);
+  if (!state || !json) rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+  int have_ckpt = !rc && tfckpt__is_file(state);
   if (!rc && have_ckpt && !o->resume)
-    rc = tfckpt_seterr(&t->err, TFCKPT_EEXIST,
+    rc = tfckpt__seterr(&t->err, TFCKPT_EEXIST,
                        "%s already holds a checkpoint: pass --resume to continue training it, "
                        "or choose another output directory", t->out_dir);
   if (!rc && o->resume && have_ckpt) {
     rc = tfckpt_model_load(t->out_dir, &t->model);
-    if (rc) tfckpt_seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
+    if (rc) tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
     else t->resumed = 1;
     /* softmax needs int labels; regression float labels */
     if (!rc) t->label_dtype = tfckpt_model_loss(t->model) == TFCKPT_LOSS_SOFTMAX_CE ? TFCKPT_INT32 : TFCKPT_FLOAT;
@@ -368,9 +368,9 @@ int tfckpt_trainer_open(const tfckpt_train_options *o, const tfckpt_mlp_spec *sp
       if (t->class_names[c]) rc = tfckpt_model_set_class_name(t->model, c, t->class_names[c]);
     if (!rc) rc = nn_mkdirs(t->out_dir, &t->err);
     if (!rc && (rc = tfckpt_model_write_json(t->model, json)))
-      tfckpt_seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
+      tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
   } else if (!rc && tfckpt_model_input_width(t->model) != t->width) {
-    rc = tfckpt_seterr(&t->err, TFCKPT_EINVAL, "%s: the data has %zu features, the model %zu",
+    rc = tfckpt__seterr(&t->err, TFCKPT_EINVAL, "%s: the data has %zu features, the model %zu",
                        t->paths[0], t->width, tfckpt_model_input_width(t->model));
   }
   if (!rc) t->ipe = (t->train_rows + t->o.batch_size - 1) / t->o.batch_size;
@@ -406,15 +406,15 @@ typedef struct {
 
 static int save_checkpoint(tfckpt_trainer *t) {
   int64_t step = tfckpt_model_global_step(t->model);
-  char *prefix = tfckpt_strdupf("%s/model.ckpt-%lld", t->out_dir, (long long)step);
-  if (!prefix) return tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+  char *prefix = tfckpt__strdupf("%s/model.ckpt-%lld", t->out_dir, (long long)step);
+  if (!prefix) return tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
   tfckpt_writer_options wo;
   tfckpt_writer_options_init(&wo);
   wo.update_state = 1;
   wo.max_to_keep = t->o.keep;
   int rc = tfckpt_model_save(t->model, prefix, &wo);
   if (rc) {
-    tfckpt_seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
+    tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
     free(prefix);
     return rc;
   }
@@ -458,7 +458,7 @@ static int train_batch(run_state *s) {
   const int32_t *yi = t->label_dtype == TFCKPT_INT32 ? (const int32_t *)s->by : NULL;
   const float *yf = t->label_dtype == TFCKPT_INT32 ? NULL : (const float *)s->by;
   int rc = tfckpt_model_train_step(t->model, s->bx, yi, yf, rows, &r);
-  if (rc) return tfckpt_seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
+  if (rc) return tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
   s->loss_sum += r.loss * (double)rows;
   s->metric_sum += r.metric * (double)rows;
   s->rows_trained += rows;
@@ -548,7 +548,7 @@ static int run_epoch(run_state *s) {
   size_t w = t->width, lw = t->label_width;
   while (!rc && !s->stop && (rc = tfckpt_dataset_next(ds, &b)) == 0 && b) {
     if (b->width != w || b->label_width != lw) {
-      rc = tfckpt_seterr(&t->err, TFCKPT_EDATA, "the data changed shape between passes");
+      rc = tfckpt__seterr(&t->err, TFCKPT_EDATA, "the data changed shape between passes");
       break;
     }
     const uint32_t *y = t->label_dtype == TFCKPT_INT32 ? (const uint32_t *)(const void *)b->labels_i32
@@ -558,7 +558,7 @@ static int run_epoch(run_state *s) {
       rc = push_row(s, b->features + r * w, y + r * lw);
     }
   }
-  if (rc && !t->err.code) tfckpt_seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(ds));
+  if (rc && !t->err.code) tfckpt__seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(ds));
   tfckpt_dataset_close(ds);
   if (!rc && !s->stop) rc = drain(s);
   return rc;
@@ -571,7 +571,7 @@ static int validate(tfckpt_trainer *t, tfckpt_step_result *out) {
     int rc = open_data(t, t->val_paths, t->o.nval_paths, &ds);
     if (!rc) {
       rc = tfckpt_model_evaluate_dataset(t->model, ds, out);
-      if (rc) tfckpt_seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
+      if (rc) tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
     }
     tfckpt_dataset_close(ds);
     return rc;
@@ -585,7 +585,7 @@ static int validate(tfckpt_trainer *t, tfckpt_step_result *out) {
     int rc = tfckpt_model_evaluate(t->model, t->val_x + r0 * t->width,
                                    t->label_dtype == TFCKPT_INT32 ? (const int32_t *)(const void *)y : NULL,
                                    t->label_dtype == TFCKPT_INT32 ? NULL : (const float *)(const void *)y, n, &r);
-    if (rc) return tfckpt_seterr(&t->err, rc, "validation: %s", tfckpt_model_errmsg(t->model));
+    if (rc) return tfckpt__seterr(&t->err, rc, "validation: %s", tfckpt_model_errmsg(t->model));
     ls += r.loss * (double)n;
     ms += r.metric * (double)n;
   }
@@ -613,7 +613,7 @@ static void copy_weights(tfckpt_model *m, float *buf, int to_model) {
 }
 
 int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user) {
-  if (!t->model) return tfckpt_seterr(&t->err, TFCKPT_EINVAL, "trainer not open");
+  if (!t->model) return tfckpt__seterr(&t->err, TFCKPT_EINVAL, "trainer not open");
   run_state s;
   memset(&s, 0, sizeof s);
   s.t = t;
@@ -632,7 +632,7 @@ int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user) 
   size_t nweights = weights_size(t->model);
   float *best = t->o.patience > 0 ? malloc(nweights * sizeof(float)) : NULL;
   if (!s.bx || !s.by || (s.buf_cap > 1 && !s.buf) || (t->o.patience > 0 && !best))
-    rc = tfckpt_seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+    rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
   if (!rc && t->logdir) rc = nn_events_open(t->logdir, &s.ev, &t->err);
 
   int64_t step0 = tfckpt_model_global_step(t->model);
@@ -694,7 +694,7 @@ int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user) 
   if (!rc && (restored || tfckpt_model_global_step(t->model) != t->last_saved_step))
     rc = save_checkpoint(t);
   if (s.ev) {
-    tfckpt_err e2 = {0};
+    tfckpt__err e2 = {0};
     if (!rc) rc = nn_events_flush(s.ev, &t->err);
     else nn_events_flush(s.ev, &e2);
     nn_events_close(s.ev);

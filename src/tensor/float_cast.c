@@ -1,4 +1,4 @@
-#include "tensor/float_cast.h"
+#include "tfckpt/tensor.h"
 
 #include <math.h>
 #include <string.h>
@@ -40,12 +40,12 @@ uint16_t tfckpt_f64_to_bf16(double d) {
   return sign | (uint16_t)((E + 127) << 7) | (uint16_t)((int)r - 128);
 }
 
-int tfckpt_dtype_is_float(int dtype) {
+int tfckpt_dtype_is_float(tfckpt_dtype dtype) {
   return dtype == TFCKPT_FLOAT || dtype == TFCKPT_DOUBLE || dtype == TFCKPT_HALF ||
          dtype == TFCKPT_BFLOAT16;
 }
 
-double tfckpt_float_elem(const void *data, int dtype, int64_t i) {
+double tfckpt_float_elem(const void *data, tfckpt_dtype dtype, int64_t i) {
   const uint8_t *p = (const uint8_t *)data;
   switch (dtype) {
     case TFCKPT_FLOAT: {
@@ -61,18 +61,18 @@ double tfckpt_float_elem(const void *data, int dtype, int64_t i) {
     case TFCKPT_HALF: {
       uint16_t h;
       memcpy(&h, p + 2 * i, 2);
-      return tfckpt_half_to_float(h);
+      return tfckpt__half_to_float(h);
     }
     case TFCKPT_BFLOAT16: {
       uint16_t h;
       memcpy(&h, p + 2 * i, 2);
-      return tfckpt_bf16_to_float(h);
+      return tfckpt__bf16_to_float(h);
     }
     default: return NAN;
   }
 }
 
-void tfckpt_float_store(void *data, int dtype, int64_t i, double d) {
+void tfckpt_float_store(void *data, tfckpt_dtype dtype, int64_t i, double d) {
   uint8_t *p = data;
   switch (dtype) {
     case TFCKPT_FLOAT: {
@@ -95,7 +95,7 @@ void tfckpt_float_store(void *data, int dtype, int64_t i, double d) {
   }
 }
 
-int tfckpt_tensor_cast_float(const tfckpt_tensor *in, int dtype, tfckpt_tensor **out) {
+int tfckpt_tensor_cast_float(const tfckpt_tensor *in, tfckpt_dtype dtype, tfckpt_tensor **out) {
   *out = NULL;
   int src = tfckpt_tensor_dtype(in);
   if (!tfckpt_dtype_is_float(src) || !tfckpt_dtype_is_float(dtype)) return TFCKPT_EINVAL;
@@ -109,3 +109,10 @@ int tfckpt_tensor_cast_float(const tfckpt_tensor *in, int dtype, tfckpt_tensor *
   *out = t;
   return TFCKPT_OK;
 }
+
+/* Out-of-line entry points for library users; the library itself uses the
+ * inline versions in tensor/half.h. */
+float tfckpt_half_to_float(uint16_t h) { return tfckpt__half_to_float(h); }
+float tfckpt_bf16_to_float(uint16_t b) { return tfckpt__bf16_to_float(b); }
+uint16_t tfckpt_float_to_half(float f) { return tfckpt__float_to_half(f); }
+uint16_t tfckpt_float_to_bf16(float f) { return tfckpt__float_to_bf16(f); }

@@ -5,32 +5,32 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline float tfckpt_bits_to_f32(uint32_t u) {
+static inline float tfckpt__bits_to_f32(uint32_t u) {
   float f;
   memcpy(&f, &u, 4);
   return f;
 }
-static inline uint32_t tfckpt_f32_to_bits(float f) {
+static inline uint32_t tfckpt__f32_to_bits(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
   return u;
 }
 
-static inline float tfckpt_half_to_float(uint16_t h) {
+static inline float tfckpt__half_to_float(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000) << 16;
   uint32_t exp = (h >> 10) & 0x1f;
   uint32_t man = h & 0x3ff;
-  if (exp == 0x1f) return tfckpt_bits_to_f32(sign | 0x7f800000u | (man << 13));
+  if (exp == 0x1f) return tfckpt__bits_to_f32(sign | 0x7f800000u | (man << 13));
   if (exp == 0) {
     /* zero or subnormal: value = man * 2^-24 */
     float v = (float)man * 5.9604644775390625e-8f;
     return sign ? -v : v;
   }
-  return tfckpt_bits_to_f32(sign | ((exp + 112) << 23) | (man << 13));
+  return tfckpt__bits_to_f32(sign | ((exp + 112) << 23) | (man << 13));
 }
 
-static inline uint16_t tfckpt_float_to_half(float f) {
-  uint32_t u = tfckpt_f32_to_bits(f);
+static inline uint16_t tfckpt__float_to_half(float f) {
+  uint32_t u = tfckpt__f32_to_bits(f);
   uint16_t sign = (uint16_t)((u >> 16) & 0x8000);
   uint32_t abs = u & 0x7fffffffu;
   if (abs >= 0x7f800000u) /* inf or nan: keep nan-ness */
@@ -53,10 +53,10 @@ static inline uint16_t tfckpt_float_to_half(float f) {
   return sign | (uint16_t)(r >> 13);
 }
 
-static inline float tfckpt_bf16_to_float(uint16_t b) { return tfckpt_bits_to_f32((uint32_t)b << 16); }
+static inline float tfckpt__bf16_to_float(uint16_t b) { return tfckpt__bits_to_f32((uint32_t)b << 16); }
 
-static inline uint16_t tfckpt_float_to_bf16(float f) {
-  uint32_t u = tfckpt_f32_to_bits(f);
+static inline uint16_t tfckpt__float_to_bf16(float f) {
+  uint32_t u = tfckpt__f32_to_bits(f);
   if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40); /* quiet nan */
   u += 0x7fff + ((u >> 16) & 1);
   return (uint16_t)(u >> 16);

@@ -1,4 +1,4 @@
-#include "tensor/numfmt.h"
+#include "tfckpt/numfmt.h"
 
 #include <math.h>
 #include <stdio.h>

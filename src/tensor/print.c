@@ -41,7 +41,7 @@ static void float_parts(const tfckpt_tensor *t, int64_t i, double *re, double *i
     case TFCKPT_BFLOAT16: {
       uint16_t h;
       memcpy(&h, p + 2 * i, 2);
-      *re = t->dtype == TFCKPT_HALF ? tfckpt_half_to_float(h) : tfckpt_bf16_to_float(h);
+      *re = t->dtype == TFCKPT_HALF ? tfckpt__half_to_float(h) : tfckpt__bf16_to_float(h);
       break;
     }
     case TFCKPT_COMPLEX64: {
@@ -67,8 +67,8 @@ static int round_trips(const char *text, double v, int dt) {
   switch (dt) {
     case TFCKPT_FLOAT:
     case TFCKPT_COMPLEX64: return (float)x == (float)v;
-    case TFCKPT_HALF: return tfckpt_float_to_half((float)x) == tfckpt_float_to_half((float)v);
-    case TFCKPT_BFLOAT16: return tfckpt_float_to_bf16((float)x) == tfckpt_float_to_bf16((float)v);
+    case TFCKPT_HALF: return tfckpt__float_to_half((float)x) == tfckpt__float_to_half((float)v);
+    case TFCKPT_BFLOAT16: return tfckpt__float_to_bf16((float)x) == tfckpt__float_to_bf16((float)v);
     default: return x == v;
   }
 }

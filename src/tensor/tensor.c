@@ -2,16 +2,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/bundle.h"
 #include "tensor/half.h"
 #include "tensor/tensor_impl.h"
 
-int tfckpt_tensor_shell(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
+int64_t tfckpt__num_elements(int rank, const int64_t *dims) {
+  int64_t n = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0) return -1;
+    if (dims[i] != 0 && n > INT64_MAX / dims[i]) return -1;
+    n *= dims[i];
+  }
+  return n;
+}
+
+int tfckpt__tensor_shell(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
   *out = NULL;
   if (!tfckpt_dtype_is_valid(dtype) || rank < 0 || rank > TFCKPT_MAX_FILE_RANK ||
       (rank > 0 && !dims))
     return TFCKPT_EINVAL;
-  int64_t n = tfckpt_num_elements(rank, dims);
+  int64_t n = tfckpt__num_elements(rank, dims);
   if (n < 0) return TFCKPT_ERANGE;
   size_t esize = tfckpt_dtype_size(dtype);
   if (esize && (uint64_t)n > SIZE_MAX / esize) return TFCKPT_ERANGE;
@@ -32,7 +41,7 @@ int tfckpt_tensor_shell(int dtype, int rank, const int64_t *dims, tfckpt_tensor 
 }
 
 int tfckpt_tensor_new(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
-  int rc = tfckpt_tensor_shell(dtype, rank, dims, out);
+  int rc = tfckpt__tensor_shell(dtype, rank, dims, out);
   if (rc) return rc;
   tfckpt_tensor *t = *out;
   if (tfckpt_dtype_size(dtype)) {
@@ -117,8 +126,8 @@ double tfckpt_tensor_get_double(const tfckpt_tensor *t, int64_t i) {
     case TFCKPT_COMPLEX64: return v.f;
     case TFCKPT_DOUBLE:
     case TFCKPT_COMPLEX128: return v.d;
-    case TFCKPT_HALF: return tfckpt_half_to_float(v.u16);
-    case TFCKPT_BFLOAT16: return tfckpt_bf16_to_float(v.u16);
+    case TFCKPT_HALF: return tfckpt__half_to_float(v.u16);
+    case TFCKPT_BFLOAT16: return tfckpt__bf16_to_float(v.u16);
     case TFCKPT_INT8:
     case TFCKPT_QINT8:
     case TFCKPT_INT4: return v.i8;
