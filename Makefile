@@ -3,10 +3,12 @@
 #   make check    the test suite: release build, an ASan+UBSan build, and every
 #                 fuzzer for CHECK_FUZZ_SECONDS (default 20) each
 #   make asan     only the sanitizer build's tests
+#   make tsan     the threaded tests under ThreadSanitizer (clang, build-tsan/)
+#   make install  install headers, libraries, tfckpt.pc (PREFIX, DESTDIR)
 #   make bench    build the benchmarks (see bench/README.md to run them)
 JOBS ?= $(shell nproc)
 
-.PHONY: all build check test asan clean bench
+.PHONY: all build check test asan tsan install clean bench
 
 all: build
 
@@ -23,8 +25,21 @@ asan:
 	cd build-asan && TFCKPT_QUICK=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS)
 
+# The tests that run threads: the reader shared by threads, the data
+# pipeline, training with several threads.
+TSAN_TESTS ?= ^test_(ckpt_reader_threads|data_csv|nn_train)
+tsan:
+	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFCKPT_TSAN=ON >/dev/null
+	cmake --build build-tsan -j$(JOBS)
+	cd build-tsan && TFCKPT_QUICK=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
+
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install build --prefix $(PREFIX)
+
 CHECK_FUZZ_SECONDS ?= 20
-check: test asan
+check: test asan tsan
 	scripts/fuzz.sh $(CHECK_FUZZ_SECONDS)
 
 bench: build
@@ -37,4 +52,4 @@ fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan

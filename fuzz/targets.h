@@ -314,7 +314,7 @@ static inline int fz_v1(const uint8_t *data, size_t size) {
     static const int dtypes[] = {TFCKPT_FLOAT, TFCKPT_DOUBLE, TFCKPT_INT32, TFCKPT_UINT8,
                                  TFCKPT_INT16, TFCKPT_INT8, TFCKPT_STRING, TFCKPT_INT64,
                                  TFCKPT_BOOL, TFCKPT_HALF, TFCKPT_BFLOAT16, TFCKPT_COMPLEX64};
-    int dtype = dtypes[(sel / 3) % (sizeof dtypes / sizeof dtypes[0])];
+    tfckpt_dtype dtype = dtypes[(sel / 3) % (sizeof dtypes / sizeof dtypes[0])];
     int64_t n = data[0] % 64;
     data++;
     size--;
@@ -417,8 +417,8 @@ static inline int fz_data(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
   uint8_t sel = data[0];
   static const char *const names[] = {"in.csv", "in.txt", "in.svm", "in.dat"};
-  static const int formats[] = {TFCKPT_FORMAT_CSV, TFCKPT_FORMAT_TXT, TFCKPT_FORMAT_LIBSVM,
-                                TFCKPT_FORMAT_AUTO};
+  static const int formats[] = {TFCKPT_DATA_CSV, TFCKPT_DATA_TXT, TFCKPT_DATA_LIBSVM,
+                                TFCKPT_DATA_AUTO};
   char path[512];
   fz_path(path, sizeof path, names[sel & 3]);
   fz_write(path, data + 1, size - 1);

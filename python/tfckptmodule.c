@@ -149,7 +149,7 @@ static PyObject *shape_list(int rank, const int64_t *dims) {
 }
 
 /* {name: f(var)} for every variable. */
-static PyObject *var_map(ReaderObject *self, int want_dtype) {
+static PyObject *var_map(ReaderObject *self, tfckpt_dtype want_dtype) {
   if (reader_check(self)) return NULL;
   PyObject *d = PyDict_New();
   if (!d) return NULL;
@@ -221,7 +221,7 @@ static PyTypeObject TensorHandle_Type = {
 };
 
 /* The numpy type number that holds a dtype's values unchanged, or -1. */
-static int npy_type_of(int dtype) {
+static int npy_type_of(tfckpt_dtype dtype) {
   switch (dtype) {
     case TFCKPT_FLOAT: return NPY_FLOAT32;
     case TFCKPT_DOUBLE: return NPY_FLOAT64;
@@ -339,7 +339,7 @@ static PyObject *wrap_tensor(ReaderObject *reader, tfckpt_tensor *t, int npy_typ
 
 /* The array for tensor `t` (taken over) of reader `self`. */
 static PyObject *to_ndarray(ReaderObject *self, const char *name, tfckpt_tensor *t, int bf16_raw) {
-  int dtype = tfckpt_tensor_dtype(t);
+  tfckpt_dtype dtype = tfckpt_tensor_dtype(t);
   PyObject *out;
   if (dtype == TFCKPT_STRING || dtype == TFCKPT_VARIANT) {
     out = string_array(t);
@@ -713,7 +713,7 @@ static int fill_strings(tfckpt_tensor *t, PyArrayObject *arr, const char *name) 
 static int save_one(tfckpt_writer *w, const char *name, PyObject *value) {
   PyArrayObject *arr = (PyArrayObject *)PyArray_FROM_O(value);
   if (!arr) return -1;
-  int dtype = tf_dtype_of(PyArray_DESCR(arr));
+  tfckpt_dtype dtype = tf_dtype_of(PyArray_DESCR(arr));
   if (dtype == TFCKPT_INVALID) {
     PyErr_Format(PyExc_ValueError, "%s: cannot save numpy dtype %R", name,
                  (PyObject *)PyArray_DESCR(arr));

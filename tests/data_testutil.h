@@ -91,7 +91,7 @@ typedef struct dt_rows {
   size_t rows, width, label_width, batches;
   float *feat;
   double *lab; /* int32 or float32 labels as doubles */
-  int label_dtype;
+  tfckpt_dtype label_dtype;
   size_t *batch_rows;
   unsigned long long *batch_epoch, *batch_iter, *batch_iter_in_epoch;
   int rc;

@@ -65,7 +65,7 @@ static uint8_t *read_bytes(const char *path, size_t *n) {
 }
 
 /* A tensor whose bytes are i*7+3 (mod 256) for every byte i. */
-static tfckpt_tensor *make(int dtype, int rank, const int64_t *dims) {
+static tfckpt_tensor *make(tfckpt_dtype dtype, int rank, const int64_t *dims) {
   tfckpt_tensor *t;
   if (tfckpt_tensor_new(dtype, rank, dims, &t)) return NULL;
   uint8_t *p = tfckpt_tensor_mutable_data(t);

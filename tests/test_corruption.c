@@ -43,7 +43,8 @@ static const char *const mut_name[M_NMUT] = {"truncation", "single-byte change",
 
 typedef struct var_base {
   char *name;
-  int dtype, rank;
+  tfckpt_dtype dtype;
+  int rank;
   int64_t dims[16];
   uint8_t *bytes; /* canonical value bytes; NULL when the original read failed */
   size_t nbytes;

@@ -73,7 +73,7 @@ int main(void) {
   tfckpt_dataset_options_init(&o);
   o.paths = &p;
   o.npaths = 1;
-  o.format = TFCKPT_FORMAT_CSV;
+  o.format = TFCKPT_DATA_CSV;
   o.label_columns = "label";
   o.num_threads = 2;
   o.queue_chunks = 6;

@@ -416,7 +416,7 @@ static void test_other_formats(void) {
   o = base(&nz, 1);
   tfckpt_dataset *ds;
   CHECK_EQ_INT(tfckpt_dataset_open(&o, &ds), 0);
-  CHECK_EQ_INT(tfckpt_dataset_format(ds), TFCKPT_FORMAT_LIBSVM);
+  CHECK_EQ_INT(tfckpt_dataset_format(ds), TFCKPT_DATA_LIBSVM);
   CHECK_EQ_INT(tfckpt_dataset_num_classes(ds), 4);
   tfckpt_dataset_close(ds);
 }
@@ -480,7 +480,7 @@ static void test_random_inputs(void) {
       o.on_error = mode;
       o.comment = (iter & 1) ? '#' : 0;
       o.header = TFCKPT_HEADER_NONE;
-      o.format = TFCKPT_FORMAT_CSV;
+      o.format = TFCKPT_DATA_CSV;
       o.na_values = (iter & 2) ? "0" : NULL;
       int rc0 = dt_collect(&o, &ref);
       if (rc0 == TFCKPT_EDATA && ref.width == 0 && ref.rows == 0 && strstr(ref.err, "no data")) {

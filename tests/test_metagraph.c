@@ -134,7 +134,7 @@ static void put_attr(tfckpt__buf *node, const char *key, const tfckpt__buf *val)
   tfckpt__buf_free(&e);
 }
 
-static void put_var_node(tfckpt__buf *graph, const char *name, const char *op, int dtype, int rank,
+static void put_var_node(tfckpt__buf *graph, const char *name, const char *op, tfckpt_dtype dtype, int rank,
                          const int64_t *dims) {
   tfckpt__buf node = {0}, a = {0};
   tfckpt__pb_put_bytes(&node, 1, name, strlen(name));

@@ -276,7 +276,8 @@ static void test_checkpoint_names(void) {
   CHECK_CONTAINS(tfckpt_reader_prefix(r), "names/model.ckpt-12");
   static const struct {
     const char *name;
-    int dtype, rank;
+    tfckpt_dtype dtype;
+  int rank;
     int64_t d0, d1;
   } want[] = {
       {"beta1_power", TFCKPT_FLOAT, 0, 0, 0},       {"beta2_power", TFCKPT_FLOAT, 0, 0, 0},

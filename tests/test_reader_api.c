@@ -37,7 +37,7 @@ static void path_forms(void) {
     if (!r) continue;
     CHECK_EQ(tfckpt_reader_num_variables(r), 250);
     CHECK_EQ(tfckpt_reader_num_shards(r), 2);
-    CHECK_EQ(tfckpt_reader_format(r), TFCKPT_FORMAT_V2);
+    CHECK_EQ(tfckpt_reader_format(r), TFCKPT_CKPT_V2);
     CHECK_CONTAINS(tfckpt_reader_prefix(r), "tf1_sharded_t2t_transformer/model.ckpt-1");
     tfckpt_reader_close(r);
   }
@@ -83,7 +83,7 @@ static void path_forms(void) {
 static void v1_directory(void) {
   tfckpt_reader *r = open_ok(tu_fixture("v1_serving_session_bundle_half_plus_two"));
   if (!r) return;
-  CHECK_EQ(tfckpt_reader_format(r), TFCKPT_FORMAT_V1);
+  CHECK_EQ(tfckpt_reader_format(r), TFCKPT_CKPT_V1);
   CHECK_EQ(tfckpt_reader_num_variables(r), 2);
   float a = 0;
   CHECK_EQ(tfckpt_reader_read_into(r, "a", &a, sizeof a), TFCKPT_OK);

@@ -31,7 +31,7 @@ static void test_acrobot(void) {
     tfckpt_reader_close(r);
     return;
   }
-  CHECK_EQ(tfckpt_reader_format(r), TFCKPT_FORMAT_V1);
+  CHECK_EQ(tfckpt_reader_format(r), TFCKPT_CKPT_V1);
   CHECK_EQ(tfckpt_reader_num_variables(r), 34);
   tfckpt_var_info v;
   CHECK_EQ(tfckpt_reader_var(r, 0, &v), 0);
@@ -86,7 +86,7 @@ static void check_two_scalars(const char *rel, const char *a, const char *b) {
     tfckpt_reader_close(r);
     return;
   }
-  CHECK_EQ(tfckpt_reader_format(r), TFCKPT_FORMAT_V1);
+  CHECK_EQ(tfckpt_reader_format(r), TFCKPT_CKPT_V1);
   CHECK_EQ(tfckpt_reader_num_variables(r), 2);
   float x = 0, y = 0;
   CHECK_EQ(tfckpt_reader_read_into(r, a, &x, sizeof x), 0);
@@ -163,7 +163,8 @@ typedef struct tslice {
 
 typedef struct ttensor {
   const char *name;
-  int dtype, rank;
+  tfckpt_dtype dtype;
+  int rank;
   int64_t dims[4];
   int nslices;
   tslice slices[4];

@@ -21,7 +21,7 @@ static unsigned char *read_all(const char *path, size_t *len) {
   return b;
 }
 
-static tfckpt_tensor *make(int dtype, int rank, const int64_t *dims) {
+static tfckpt_tensor *make(tfckpt_dtype dtype, int rank, const int64_t *dims) {
   tfckpt_tensor *t = NULL;
   int rc = tfckpt_tensor_new(dtype, rank, dims, &t);
   if (rc) {

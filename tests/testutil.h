@@ -5,6 +5,8 @@
 #define TFCKPT_TESTUTIL_H
 
 #include <stdint.h>
+
+#include "tfckpt/tfckpt.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -68,7 +70,7 @@ int tu_run(const char *cmd, char **output);
 /* Minimal bundle writer: one data file, entries given in any order. */
 typedef struct tu_entry {
   const char *name;
-  int dtype;
+  tfckpt_dtype dtype;
   int rank;
   const int64_t *dims;
   const void *data;      /* stored bytes (for strings: already encoded) */

@@ -59,7 +59,7 @@ extern "C" {
 
 /* The numpy descr of `dtype` ("<f4", "|b1", ...), or NULL when numpy has no
  * equivalent (bfloat16, strings, quantized, float8, ...). */
-TFCKPT_API const char *tfckpt_npy_descr(int dtype);
+TFCKPT_API const char *tfckpt_npy_descr(tfckpt_dtype dtype);
 
 /*! tfckpt_npy_header() :
  *  Writes the .npy preamble (magic, version, header dict, padding to 64
@@ -67,11 +67,11 @@ TFCKPT_API const char *tfckpt_npy_descr(int dtype);
  *  Version 1.0 is used unless the header needs more than 65535 bytes (2.0).
  *  @return the preamble length (> 0), or a negative status: TFCKPT_EUNSUPPORTED
  *          (no descr), TFCKPT_ERANGE (cap too small; need <= 128 + 22*rank). */
-TFCKPT_API long tfckpt_npy_header(int dtype, int rank, const int64_t *dims, void *buf, size_t cap);
+TFCKPT_API long tfckpt_npy_header(tfckpt_dtype dtype, int rank, const int64_t *dims, void *buf, size_t cap);
 
 /* What a .npy preamble says. */
 typedef struct tfckpt_npy_info {
-  int dtype;            /* TFCKPT_* */
+  tfckpt_dtype dtype;
   int big_endian;       /* descr began with '>' */
   int fortran_order;
   int rank;
@@ -94,11 +94,11 @@ TFCKPT_API int tfckpt_npy_write(FILE *f, const tfckpt_tensor *t, int bf16_as_flo
 
 /* ---- writers: npz, directory of .npy, safetensors ------------------------ */
 
-enum {
+typedef enum tfckpt_arrays_format {
   TFCKPT_ARRAYS_NPZ = 1,         /* one zip; member "<name>.npy" per tensor */
   TFCKPT_ARRAYS_NPY_DIR = 2,     /* DIR/<scope>/<sub>/<leaf>.npy */
   TFCKPT_ARRAYS_SAFETENSORS = 3  /* one .safetensors file */
-};
+} tfckpt_arrays_format;
 
 typedef struct tfckpt_arrays_options {
   int bf16_as_float32;  /* npy/npz: write bfloat16 as float32 (default 0: error) */
@@ -110,7 +110,7 @@ TFCKPT_API void tfckpt_arrays_options_init(tfckpt_arrays_options *o);
 
 /* 1 when `format` (with options `o`, may be NULL) can hold `dtype`, else 0;
  * when 0 and why != NULL, *why is a short static reason. */
-TFCKPT_API int tfckpt_arrays_supports(int format, int dtype, const tfckpt_arrays_options *o,
+TFCKPT_API int tfckpt_arrays_supports(tfckpt_arrays_format format, tfckpt_dtype dtype, const tfckpt_arrays_options *o,
                            const char **why /* OUT */);
 
 typedef struct tfckpt_arrays_writer tfckpt_arrays_writer;
@@ -121,7 +121,7 @@ typedef struct tfckpt_arrays_writer tfckpt_arrays_writer;
  *  rename.  `o` may be NULL.
  *  @return TFCKPT_OK, TFCKPT_EINVAL, TFCKPT_EEXIST, TFCKPT_EIO (e.g. the
  *          directory is not writable; the message names it). */
-TFCKPT_API int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_options *o,
+TFCKPT_API int tfckpt_arrays_writer_open(const char *path, tfckpt_arrays_format format, const tfckpt_arrays_options *o,
                               tfckpt_arrays_writer **out /* OUT */);
 TFCKPT_API const char *tfckpt_arrays_writer_errmsg(const tfckpt_arrays_writer *w);
 
@@ -133,7 +133,7 @@ TFCKPT_API int tfckpt_arrays_writer_set_metadata(tfckpt_arrays_writer *w, const 
  *  safetensors, whose header (with every offset) precedes the data: declare
  *  every tensor, then add them in the same order.  Ignored by the other
  *  formats.  @return TFCKPT_OK, TFCKPT_EEXIST, TFCKPT_EUNSUPPORTED, ... */
-TFCKPT_API int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, int dtype, int rank,
+TFCKPT_API int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, tfckpt_dtype dtype, int rank,
                                  const int64_t *dims);
 
 /* Appends one tensor's values (streamed; `t` may be freed right after).
@@ -168,7 +168,7 @@ TFCKPT_API int64_t tfckpt_arrays_reader_count(const tfckpt_arrays_reader *r);
 /* Tensor i's name (npz: member name without ".npy"). */
 TFCKPT_API const char *tfckpt_arrays_reader_name(const tfckpt_arrays_reader *r, int64_t i);
 /* Tensor i's dtype and shape, without reading values. */
-TFCKPT_API int tfckpt_arrays_reader_info(const tfckpt_arrays_reader *r, int64_t i, int *dtype /* OUT */,
+TFCKPT_API int tfckpt_arrays_reader_info(const tfckpt_arrays_reader *r, int64_t i, tfckpt_dtype *dtype /* OUT */,
                               int *rank /* OUT */, const int64_t **dims /* OUT */);
 /* Reads tensor i (zip members: CRC-32 checked; deflated ones inflated). */
 TFCKPT_API int tfckpt_arrays_reader_get(tfckpt_arrays_reader *r, int64_t i, tfckpt_tensor **out /* OUT */);

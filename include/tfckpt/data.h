@@ -65,38 +65,38 @@ extern "C" {
 typedef struct tfckpt_dataset tfckpt_dataset;
 
 /* Input formats. */
-enum {
-  TFCKPT_FORMAT_AUTO = 0, /* from the extension, else sniffed from line 1 */
-  TFCKPT_FORMAT_CSV = 1,  /* delimited text, RFC 4180 quoting */
-  TFCKPT_FORMAT_TXT = 2,  /* fields separated by runs of spaces/tabs */
-  TFCKPT_FORMAT_LIBSVM = 3 /* "label idx:val idx:val ..." (SVMlight) */
-};
+typedef enum tfckpt_data_format {
+  TFCKPT_DATA_AUTO = 0, /* from the extension, else sniffed from line 1 */
+  TFCKPT_DATA_CSV = 1,  /* delimited text, RFC 4180 quoting */
+  TFCKPT_DATA_TXT = 2,  /* fields separated by runs of spaces/tabs */
+  TFCKPT_DATA_LIBSVM = 3 /* "label idx:val idx:val ..." (SVMlight) */
+} tfckpt_data_format;
 
 /* Header handling for CSV/TXT. */
-enum {
+typedef enum tfckpt_header_mode {
   TFCKPT_HEADER_AUTO = -1,   /* detect names, sklearn counts line, or none */
   TFCKPT_HEADER_NONE = 0,    /* columns are named c0, c1, ... */
   TFCKPT_HEADER_NAMES = 1,   /* first record holds column names */
   TFCKPT_HEADER_SKLEARN = 2  /* "n_samples,n_features,class names...":
                                 the last column is the label by default */
-};
+} tfckpt_header_mode;
 
 /* What to do with a malformed row. */
-enum {
+typedef enum tfckpt_on_error {
   TFCKPT_ON_ERROR_FAIL = 0, /* stop the stream with TFCKPT_EDATA */
   TFCKPT_ON_ERROR_SKIP = 1  /* drop the row and count it (stats.skipped) */
-};
+} tfckpt_on_error;
 
 typedef struct tfckpt_dataset_options {
   /* Files or glob patterns (data/train-?.csv.gz), read in this order. */
   const char *const *paths;
   size_t npaths;
 
-  int format;        /* TFCKPT_FORMAT_*; default AUTO */
+  tfckpt_data_format format; /* default AUTO */
   char delimiter;    /* CSV: any single byte; 0 = ',' ('\t' for .tsv) */
   char quote;        /* CSV quote character; default '"'; 0 = no quoting */
   char comment;      /* lines starting with it are skipped; 0 = none */
-  int header;        /* TFCKPT_HEADER_*; default AUTO */
+  tfckpt_header_mode header; /* default AUTO */
   size_t skip_lines; /* physical lines dropped at the start of every file */
 
   /* Comma-separated column names or 0-based indices (negative counts from
@@ -136,7 +136,7 @@ typedef struct tfckpt_dataset_options {
   size_t prefetch;       /* batches prepared ahead; default 2 */
   size_t queue_chunks;   /* chunks in flight between threads; 0 = 2*threads+2 */
   size_t chunk_bytes;    /* bytes per chunk; default 1 MiB */
-  int on_error;          /* TFCKPT_ON_ERROR_*; default FAIL */
+  tfckpt_on_error on_error; /* default FAIL */
 } tfckpt_dataset_options;
 
 /* Fills `opt` with the defaults listed above. */
@@ -198,14 +198,14 @@ TFCKPT_API const char *tfckpt_dataset_errmsg(const tfckpt_dataset *ds);
 
 /* ---- Schema (known after open) ---- */
 
-/* TFCKPT_FORMAT_CSV / _TXT / _LIBSVM as detected. */
+/* TFCKPT_DATA_CSV / _TXT / _LIBSVM as detected. */
 TFCKPT_API int tfckpt_dataset_format(const tfckpt_dataset *ds);
 /* Features per row (the batch's width). */
 TFCKPT_API size_t tfckpt_dataset_width(const tfckpt_dataset *ds);
 /* Label columns per row (0 = unlabelled). */
 TFCKPT_API size_t tfckpt_dataset_label_width(const tfckpt_dataset *ds);
 /* TFCKPT_INT32, TFCKPT_FLOAT or TFCKPT_INVALID (no label). */
-TFCKPT_API int tfckpt_dataset_label_dtype(const tfckpt_dataset *ds);
+TFCKPT_API tfckpt_dtype tfckpt_dataset_label_dtype(const tfckpt_dataset *ds);
 /* Number of classes of an int32 label, 0 if unknown or not a class label. */
 TFCKPT_API int64_t tfckpt_dataset_num_classes(const tfckpt_dataset *ds);
 /* Rows per epoch announced by an sklearn header, else -1 (unknown before
@@ -221,7 +221,7 @@ TFCKPT_API const char *tfckpt_dataset_column_name(const tfckpt_dataset *ds, size
 TFCKPT_API int tfckpt_dataset_column_is_label(const tfckpt_dataset *ds, size_t col);
 /* TFCKPT_INT64 if every value seen so far (the open-time sample, then the
  * first epoch) was written as an integer, else TFCKPT_FLOAT. */
-TFCKPT_API int tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, size_t col);
+TFCKPT_API tfckpt_dtype tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, size_t col);
 /* The files after glob expansion. */
 TFCKPT_API size_t tfckpt_dataset_nfiles(const tfckpt_dataset *ds);
 TFCKPT_API const char *tfckpt_dataset_file(const tfckpt_dataset *ds, size_t i);
@@ -232,7 +232,7 @@ typedef struct tfckpt_column_stats {
   double min, max, mean; /* over non-missing values; NaN when none */
   uint64_t count;        /* non-missing values */
   uint64_t missing;      /* empty/NA fields replaced by the column default */
-  int dtype;             /* TFCKPT_INT64 or TFCKPT_FLOAT (see column_dtype) */
+  tfckpt_dtype dtype;    /* TFCKPT_INT64 or TFCKPT_FLOAT (see column_dtype) */
 } tfckpt_column_stats;
 
 typedef struct tfckpt_dataset_stats {

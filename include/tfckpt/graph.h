@@ -32,7 +32,7 @@ typedef struct tfckpt_graph_var {
   char *node;     /* graph node ("dense/kernel"; first part when partitioned);
                      TF2: the SavedVariable's name */
   const char *op; /* VariableV2, Variable, VarHandleOp, SavedVariable */
-  int dtype;      /* base type (reference types folded), 0 if unknown */
+  tfckpt_dtype dtype; /* base type (reference types folded), 0 if unknown */
   int rank;       /* -1: unknown rank */
   int64_t *dims;  /* -1: unknown dimension */
   int nparts;     /* > 0 for partitioned variables */

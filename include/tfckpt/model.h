@@ -65,31 +65,39 @@ extern "C" {
 typedef struct tfckpt_model tfckpt_model;
 
 /* Activations applied by a dense layer to its output. */
-enum {
+typedef enum tfckpt_activation {
+  TFCKPT_ACT_UNKNOWN = -1,   /* tfckpt_activation_from_name: no such name */
   TFCKPT_ACT_IDENTITY = 0,
   TFCKPT_ACT_RELU = 1,
   TFCKPT_ACT_LEAKY_RELU = 2, /* x > 0 ? x : alpha*x (alpha default 0.2, as tf.nn.leaky_relu) */
   TFCKPT_ACT_SIGMOID = 3,
   TFCKPT_ACT_TANH = 4,
   TFCKPT_ACT_SOFTMAX = 5     /* over the units of each row */
-};
+} tfckpt_activation;
 
 /* Kernel initialisers (biases always start at zero). */
-enum {
+typedef enum tfckpt_init {
+  TFCKPT_INIT_UNKNOWN = -1,
   TFCKPT_INIT_GLOROT_UNIFORM = 0, /* U(-l, l), l = sqrt(6/(fan_in+fan_out)) */
   TFCKPT_INIT_GLOROT_NORMAL = 1,  /* truncated normal, sd sqrt(2/(fan_in+fan_out))/.8796 */
   TFCKPT_INIT_HE_NORMAL = 2,      /* truncated normal, sd sqrt(2/fan_in)/.8796 */
   TFCKPT_INIT_ZEROS = 3
-};
+} tfckpt_init;
 
 /* Losses.  The last layer's output is the logits for the cross-entropies. */
-enum {
+typedef enum tfckpt_loss {
+  TFCKPT_LOSS_UNKNOWN = -1,
   TFCKPT_LOSS_SOFTMAX_CE = 0, /* int32 class labels; metric: accuracy */
   TFCKPT_LOSS_SIGMOID_CE = 1, /* 0/1 labels per output; metric: accuracy (logit > 0) */
   TFCKPT_LOSS_MSE = 2         /* float targets; metric: mean absolute error */
-};
+} tfckpt_loss;
 
-enum { TFCKPT_OPT_SGD = 0, TFCKPT_OPT_MOMENTUM = 1, TFCKPT_OPT_ADAM = 2 };
+typedef enum tfckpt_optimizer_kind {
+  TFCKPT_OPT_UNKNOWN = -1,
+  TFCKPT_OPT_SGD = 0,
+  TFCKPT_OPT_MOMENTUM = 1,
+  TFCKPT_OPT_ADAM = 2
+} tfckpt_optimizer_kind;
 
 /* Learning-rate schedules, with TensorFlow's formulas (step = global_step
  * before the update):
@@ -100,17 +108,22 @@ enum { TFCKPT_OPT_SGD = 0, TFCKPT_OPT_MOMENTUM = 1, TFCKPT_OPT_ADAM = 2 };
  *                v[0] if step <= b[0], v[i] if b[i-1] < step <= b[i], v[n] after
  *                (tf.train.piecewise_constant); with no boundaries:
  *                lr * decay_rate ^ floor(step / decay_steps). */
-enum { TFCKPT_LR_CONSTANT = 0, TFCKPT_LR_EXPONENTIAL = 1, TFCKPT_LR_STEP = 2 };
+typedef enum tfckpt_lr_schedule {
+  TFCKPT_LR_UNKNOWN = -1,
+  TFCKPT_LR_CONSTANT = 0,
+  TFCKPT_LR_EXPONENTIAL = 1,
+  TFCKPT_LR_STEP = 2
+} tfckpt_lr_schedule;
 
 #define TFCKPT_LR_MAX_BOUNDARIES 16
 
 typedef struct tfckpt_optimizer_config {
-  int kind;          /* TFCKPT_OPT_* */
+  tfckpt_optimizer_kind kind;
   double lr;         /* learning rate (Adam 0.001, others 0.01 by default) */
   double momentum;   /* MOMENTUM: 0.9 by default */
   int nesterov;      /* MOMENTUM: Nesterov's variant */
   double beta1, beta2, epsilon; /* ADAM: 0.9, 0.999, 1e-8 (tf.train.AdamOptimizer) */
-  int schedule;      /* TFCKPT_LR_* */
+  tfckpt_lr_schedule schedule;
   double decay_rate;
   int64_t decay_steps;
   int staircase;
@@ -120,22 +133,23 @@ typedef struct tfckpt_optimizer_config {
 } tfckpt_optimizer_config;
 
 /* Defaults for optimizer `kind` (constant learning rate). */
-TFCKPT_API void tfckpt_optimizer_config_init(tfckpt_optimizer_config *c, int kind);
+TFCKPT_API void tfckpt_optimizer_config_init(tfckpt_optimizer_config *c, tfckpt_optimizer_kind kind);
 /* The learning rate the schedule gives at `step`. */
 TFCKPT_API double tfckpt_learning_rate(const tfckpt_optimizer_config *c, int64_t step);
 
 /* Names used by the CLI and the model JSON ("relu", "glorot_uniform",
- * "softmax_ce", "adam", "exponential", ...), and back (-1 if unknown). */
-TFCKPT_API const char *tfckpt_activation_name(int act);
-TFCKPT_API int tfckpt_activation_from_name(const char *name);
-TFCKPT_API const char *tfckpt_init_name(int init);
-TFCKPT_API int tfckpt_init_from_name(const char *name);
-TFCKPT_API const char *tfckpt_loss_name(int loss);
-TFCKPT_API int tfckpt_loss_from_name(const char *name);
-TFCKPT_API const char *tfckpt_optimizer_name(int kind);
-TFCKPT_API int tfckpt_optimizer_from_name(const char *name);
-TFCKPT_API const char *tfckpt_schedule_name(int schedule);
-TFCKPT_API int tfckpt_schedule_from_name(const char *name);
+ * "softmax_ce", "adam", "exponential", ...), and back (TFCKPT_*_UNKNOWN, -1,
+ * for a name that is not one of them). */
+TFCKPT_API const char *tfckpt_activation_name(tfckpt_activation act);
+TFCKPT_API tfckpt_activation tfckpt_activation_from_name(const char *name);
+TFCKPT_API const char *tfckpt_init_name(tfckpt_init init);
+TFCKPT_API tfckpt_init tfckpt_init_from_name(const char *name);
+TFCKPT_API const char *tfckpt_loss_name(tfckpt_loss loss);
+TFCKPT_API tfckpt_loss tfckpt_loss_from_name(const char *name);
+TFCKPT_API const char *tfckpt_optimizer_name(tfckpt_optimizer_kind kind);
+TFCKPT_API tfckpt_optimizer_kind tfckpt_optimizer_from_name(const char *name);
+TFCKPT_API const char *tfckpt_schedule_name(tfckpt_lr_schedule schedule);
+TFCKPT_API tfckpt_lr_schedule tfckpt_schedule_from_name(const char *name);
 
 /* Sets the number of BLAS threads (OpenBLAS is process-wide). */
 TFCKPT_API void tfckpt_nn_set_threads(int n);
@@ -150,15 +164,15 @@ TFCKPT_API const char *tfckpt_model_errmsg(const tfckpt_model *m);
 
 /* Layers, in order; each runs on the previous layer's output.  Dense layers
  * are named like tf.layers/Keras do: dense, dense_1, dense_2, ... */
-TFCKPT_API int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int use_bias,
-                           int init);
+TFCKPT_API int tfckpt_model_add_dense(tfckpt_model *m, size_t units, tfckpt_activation activation,
+                                      int use_bias, tfckpt_init init);
 /* Inverted dropout of `rate` in [0, 1) while training; identity otherwise. */
 TFCKPT_API int tfckpt_model_add_dropout(tfckpt_model *m, double rate);
 /* Slope of leaky relu for negative inputs (default 0.2). */
 TFCKPT_API int tfckpt_model_set_leaky_alpha(tfckpt_model *m, double alpha);
 /* Loss on the last layer's output; l2 > 0 adds l2 * sum(kernel^2) over all
  * kernels (Keras' l2 regulariser). */
-TFCKPT_API int tfckpt_model_set_loss(tfckpt_model *m, int loss, double l2);
+TFCKPT_API int tfckpt_model_set_loss(tfckpt_model *m, tfckpt_loss loss, double l2);
 TFCKPT_API int tfckpt_model_set_optimizer(tfckpt_model *m, const tfckpt_optimizer_config *c);
 /* Allocates and initialises the variables (seeded: same seed, same weights)
  * and the optimizer's slots; global_step = 0. */
@@ -202,7 +216,7 @@ TFCKPT_API int tfckpt_model_predict(tfckpt_model *m, const float *x, size_t rows
 
 typedef struct tfckpt_model_var {
   const char *name;   /* checkpoint name: "dense/kernel", "dense/kernel/Adam", ... */
-  int dtype;          /* TFCKPT_FLOAT, or TFCKPT_INT64 for global_step */
+  tfckpt_dtype dtype; /* TFCKPT_FLOAT, or TFCKPT_INT64 for global_step */
   int rank;
   int64_t dims[2];
   void *data;         /* the live values (float* or int64_t*) */
@@ -253,12 +267,12 @@ typedef struct tfckpt_mlp_spec {
   const size_t *hidden;  /* hidden layer widths (e.g. {64, 64}); the output
                             layer (classes, or label width) is added */
   size_t nhidden;
-  int activation;        /* hidden activation; default RELU */
+  tfckpt_activation activation; /* hidden activation; default RELU */
   double leaky_alpha;    /* default 0.2 */
   double dropout;        /* dropout after each hidden layer; 0 = none */
   int use_bias;          /* default 1 */
-  int init;              /* default GLOROT_UNIFORM */
-  int loss;              /* default SOFTMAX_CE */
+  tfckpt_init init;      /* default GLOROT_UNIFORM */
+  tfckpt_loss loss;      /* default SOFTMAX_CE */
   double l2;             /* default 0 */
   tfckpt_optimizer_config opt; /* default Adam */
 } tfckpt_mlp_spec;
@@ -297,10 +311,14 @@ typedef struct tfckpt_train_options {
 
 TFCKPT_API void tfckpt_train_options_init(tfckpt_train_options *o);
 
-enum { TFCKPT_PROGRESS_START = 0, TFCKPT_PROGRESS_ITERATION = 1, TFCKPT_PROGRESS_EPOCH = 2 };
+typedef enum tfckpt_progress_kind {
+  TFCKPT_PROGRESS_START = 0,
+  TFCKPT_PROGRESS_ITERATION = 1,
+  TFCKPT_PROGRESS_EPOCH = 2
+} tfckpt_progress_kind;
 
 typedef struct tfckpt_train_progress {
-  int kind;                  /* TFCKPT_PROGRESS_* */
+  tfckpt_progress_kind kind;
   uint64_t epoch, epochs;    /* 0-based epoch, total */
   uint64_t iteration_in_epoch, iterations_per_epoch;
   int64_t global_step;

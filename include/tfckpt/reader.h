@@ -55,7 +55,11 @@ extern "C" {
 
 typedef struct tfckpt_reader tfckpt_reader;
 
-enum { TFCKPT_FORMAT_V1 = 1, TFCKPT_FORMAT_V2 = 2 };
+/* Checkpoint generations. */
+typedef enum tfckpt_ckpt_format {
+  TFCKPT_CKPT_V1 = 1, /* legacy single-table files (tf.train.Saver write_version=V1) */
+  TFCKPT_CKPT_V2 = 2  /* tensor bundles: <prefix>.index + .data-NNNNN-of-NNNNN */
+} tfckpt_ckpt_format;
 
 /*! tfckpt_reader_open() :
  *  Resolves `path` (see above) and reads the checkpoint's index.
@@ -71,7 +75,7 @@ TFCKPT_API const char *tfckpt_reader_errmsg(const tfckpt_reader *r);
 
 /* The resolved checkpoint: prefix for V2 ("dir/model.ckpt-1000"), file for V1. */
 TFCKPT_API const char *tfckpt_reader_prefix(const tfckpt_reader *r);
-TFCKPT_API int tfckpt_reader_format(const tfckpt_reader *r);   /* TFCKPT_FORMAT_V1 / _V2 */
+TFCKPT_API tfckpt_ckpt_format tfckpt_reader_format(const tfckpt_reader *r);   /* TFCKPT_CKPT_V1 / _V2 */
 TFCKPT_API int tfckpt_reader_num_shards(const tfckpt_reader *r);
 
 /* Variables, sorted by name.  A partitioned variable is one variable under
@@ -80,7 +84,7 @@ TFCKPT_API int64_t tfckpt_reader_num_variables(const tfckpt_reader *r);
 
 typedef struct tfckpt_var_info {
   const char *name;
-  int dtype;
+  tfckpt_dtype dtype;
   int rank;
   const int64_t *dims;    /* rank values */
   int64_t num_elements;

@@ -36,10 +36,10 @@ typedef struct tfckpt_tensor tfckpt_tensor;
 /* A new tensor of zeros (or empty strings).  `dims` holds `rank` values >= 0.
  * @return TFCKPT_OK, TFCKPT_EINVAL (bad dtype/rank/dims), TFCKPT_ERANGE
  *         (element count or bytes overflow), TFCKPT_ENOMEM. */
-TFCKPT_API int tfckpt_tensor_new(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out /* OUT */);
+TFCKPT_API int tfckpt_tensor_new(tfckpt_dtype dtype, int rank, const int64_t *dims, tfckpt_tensor **out /* OUT */);
 TFCKPT_API void tfckpt_tensor_free(tfckpt_tensor *t);
 
-TFCKPT_API int tfckpt_tensor_dtype(const tfckpt_tensor *t);
+TFCKPT_API tfckpt_dtype tfckpt_tensor_dtype(const tfckpt_tensor *t);
 TFCKPT_API int tfckpt_tensor_rank(const tfckpt_tensor *t);
 TFCKPT_API const int64_t *tfckpt_tensor_dims(const tfckpt_tensor *t);
 TFCKPT_API int64_t tfckpt_tensor_num_elements(const tfckpt_tensor *t);

@@ -31,8 +31,8 @@ extern "C" {
 #define TFCKPT_API
 #endif
 
-/* Status codes.  All errors are negative. */
-enum {
+/* Status codes.  All errors are negative; functions return them as int. */
+typedef enum tfckpt_status {
   TFCKPT_OK = 0,
   TFCKPT_ENOMEM = -1,    /* an allocation failed */
   TFCKPT_EIO = -2,       /* the operating system reported an I/O error */
@@ -44,7 +44,7 @@ enum {
   TFCKPT_ERANGE = -8,    /* a size or index out of range / overflow */
   TFCKPT_EEXIST = -9,    /* something already exists (name collision) */
   TFCKPT_EDATA = -10     /* bad input data (CSV row, value, ...) */
-};
+} tfckpt_status;
 
 /* A short, static description of a status code ("checksum mismatch"). */
 TFCKPT_API const char *tfckpt_errstr(int status);
@@ -96,19 +96,19 @@ typedef enum tfckpt_dtype {
 
 /* Lower-case numpy-style name ("float32", "bfloat16", "string", "qint8");
  * "invalid" for values this library does not know. */
-TFCKPT_API const char *tfckpt_dtype_name(int dtype);
+TFCKPT_API const char *tfckpt_dtype_name(tfckpt_dtype dtype);
 
 /* The dtype whose name (numpy-style, or TF's "float"/"double"/"half") is
  * `name`; TFCKPT_INVALID if none. */
-TFCKPT_API int tfckpt_dtype_from_name(const char *name);
+TFCKPT_API tfckpt_dtype tfckpt_dtype_from_name(const char *name);
 
 /* Bytes per element of a fixed-size dtype; 0 for string, variant, resource
  * and unknown values. */
-TFCKPT_API size_t tfckpt_dtype_size(int dtype);
+TFCKPT_API size_t tfckpt_dtype_size(tfckpt_dtype dtype);
 
 /* 1 for dtypes the library can read from a checkpoint (fixed-size, string,
  * variant); 0 otherwise. */
-TFCKPT_API int tfckpt_dtype_is_valid(int dtype);
+TFCKPT_API int tfckpt_dtype_is_valid(tfckpt_dtype dtype);
 
 #define TFCKPT_MAX_RANK 32
 

@@ -416,7 +416,7 @@ int ckpt_open_bundle(tfckpt_reader *r, const char *prefix) {
   if (!s) return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   r->backend = &kBundleBackend;
   r->backend_state = s;
-  r->format = TFCKPT_FORMAT_V2;
+  r->format = TFCKPT_CKPT_V2;
   if (!(s->index_path = tfckpt__strdupf("%s.index", prefix)))
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
   int rc = tfckpt__map_file(s->index_path, &s->index, CKPT_ERR(r));

@@ -37,7 +37,7 @@ int tfckpt_reader_open(const char *path, tfckpt_reader **out) {
   int rc = ckpt_resolve(path, &loc, CKPT_ERR(r));
   if (rc) return rc;
   r->format = loc.format;
-  if (loc.format == TFCKPT_FORMAT_V2) {
+  if (loc.format == TFCKPT_CKPT_V2) {
     rc = ckpt_open_bundle(r, loc.prefix);
   } else {
     rc = ckpt_open_v1(r, loc.prefix, loc.files, loc.nfiles);
@@ -68,7 +68,7 @@ const char *tfckpt_reader_errmsg(const tfckpt_reader *r) {
 }
 
 const char *tfckpt_reader_prefix(const tfckpt_reader *r) { return r->prefix ? r->prefix : ""; }
-int tfckpt_reader_format(const tfckpt_reader *r) { return r->format; }
+tfckpt_ckpt_format tfckpt_reader_format(const tfckpt_reader *r) { return r->format; }
 int tfckpt_reader_num_shards(const tfckpt_reader *r) { return r->num_shards; }
 int64_t tfckpt_reader_num_variables(const tfckpt_reader *r) { return (int64_t)r->nvars; }
 
@@ -86,7 +86,7 @@ int tfckpt_reader_var(const tfckpt_reader *r, int64_t i, tfckpt_var_info *out) {
   out->num_elements = v->num_elements;
   out->nbytes = v->nbytes;
   out->num_slices = v->partitioned ? v->nparts : 0;
-  out->shard = !v->partitioned && v->nparts == 1 && r->format == TFCKPT_FORMAT_V2 ? v->parts[0].shard : -1;
+  out->shard = !v->partitioned && v->nparts == 1 && r->format == TFCKPT_CKPT_V2 ? v->parts[0].shard : -1;
   out->offset = out->shard >= 0 ? v->parts[0].offset : -1;
   return TFCKPT_OK;
 }
@@ -146,7 +146,7 @@ int tfckpt_reader_suggest(const tfckpt_reader *r, const char *name, const char *
   return n;
 }
 
-void ckpt_byteswap(void *data, size_t nbytes, int dtype) {
+void ckpt_byteswap(void *data, size_t nbytes, tfckpt_dtype dtype) {
   size_t es = tfckpt_dtype_size(dtype);
   if (dtype == TFCKPT_COMPLEX64) es = 4;
   if (dtype == TFCKPT_COMPLEX128) es = 8;
@@ -299,8 +299,8 @@ int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_i
   out->start = p->extent.start;
   out->length = p->extent.length;
   out->dims = p->dims;
-  out->shard = r->format == TFCKPT_FORMAT_V2 ? p->shard : -1;
-  out->offset = r->format == TFCKPT_FORMAT_V2 ? p->offset : -1;
+  out->shard = r->format == TFCKPT_CKPT_V2 ? p->shard : -1;
+  out->offset = r->format == TFCKPT_CKPT_V2 ? p->offset : -1;
   return TFCKPT_OK;
 }
 

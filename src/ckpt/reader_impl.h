@@ -30,7 +30,7 @@ typedef struct ckpt_part {
 
 typedef struct ckpt_var {
   char *name;
-  int dtype;
+  tfckpt_dtype dtype;
   int rank;
   int64_t *dims;
   int64_t num_elements;
@@ -77,7 +77,7 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
 
 /* Path resolution (resolve.c). */
 typedef struct ckpt_location {
-  int format;      /* TFCKPT_FORMAT_V1 / V2 */
+  int format;      /* TFCKPT_CKPT_V1 / V2 */
   char *prefix;    /* V2 prefix or V1 path/pattern as given */
   char **files;    /* V1: the shard files */
   int nfiles;
@@ -90,6 +90,6 @@ void ckpt_location_free(ckpt_location *loc);
 void ckpt_var_free(ckpt_var *v);
 void ckpt_sort_vars(tfckpt_reader *r);
 /* Swaps every element of a big-endian tensor in place. */
-void ckpt_byteswap(void *data, size_t nbytes, int dtype);
+void ckpt_byteswap(void *data, size_t nbytes, tfckpt_dtype dtype);
 
 #endif

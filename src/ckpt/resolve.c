@@ -61,13 +61,13 @@ static int has_table_magic(const char *path) {
 }
 
 static int set_v2(ckpt_location *out, const char *prefix, size_t len) {
-  out->format = TFCKPT_FORMAT_V2;
+  out->format = TFCKPT_CKPT_V2;
   out->prefix = strndup(prefix, len);
   return out->prefix ? TFCKPT_OK : TFCKPT_ENOMEM;
 }
 
 static int set_v1(ckpt_location *out, const char *display, char **files, int n) {
-  out->format = TFCKPT_FORMAT_V1;
+  out->format = TFCKPT_CKPT_V1;
   out->prefix = strdup(display);
   out->files = files;
   out->nfiles = n;
@@ -324,7 +324,7 @@ int ckpt_resolve(const char *path, ckpt_location *out, tfckpt__err *err) {
     }
     if (tfckpt__is_file(index)) {
       free(index);
-      out->format = TFCKPT_FORMAT_V2;
+      out->format = TFCKPT_CKPT_V2;
       out->prefix = prefix;
       return TFCKPT_OK;
     }

@@ -390,7 +390,7 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
   }
   r->backend = &kV1Backend;
   r->backend_state = s;
-  r->format = TFCKPT_FORMAT_V1;
+  r->format = TFCKPT_CKPT_V1;
   s->files = calloc((size_t)(nfiles ? nfiles : 1), sizeof *s->files);
   if (!s->files) {
     for (int i = 0; i < nfiles; i++) free(files[i]);

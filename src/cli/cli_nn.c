@@ -21,11 +21,11 @@ int cli_nn_data_option(const char *cmd, int argc, char **argv, int *i, tfckpt_da
   const char *v;
   if (cli_opt_value(argc, argv, i, "--format", &v)) {
     if (!v) goto missing;
-    if (!strcmp(v, "auto")) d->format = TFCKPT_FORMAT_AUTO;
-    else if (!strcmp(v, "csv")) d->format = TFCKPT_FORMAT_CSV;
-    else if (!strcmp(v, "tsv")) d->format = TFCKPT_FORMAT_CSV, d->delimiter = '\t';
-    else if (!strcmp(v, "txt")) d->format = TFCKPT_FORMAT_TXT;
-    else if (!strcmp(v, "libsvm")) d->format = TFCKPT_FORMAT_LIBSVM;
+    if (!strcmp(v, "auto")) d->format = TFCKPT_DATA_AUTO;
+    else if (!strcmp(v, "csv")) d->format = TFCKPT_DATA_CSV;
+    else if (!strcmp(v, "tsv")) d->format = TFCKPT_DATA_CSV, d->delimiter = '\t';
+    else if (!strcmp(v, "txt")) d->format = TFCKPT_DATA_TXT;
+    else if (!strcmp(v, "libsvm")) d->format = TFCKPT_DATA_LIBSVM;
     else goto bad;
     return 1;
   }

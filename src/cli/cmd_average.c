@@ -32,7 +32,7 @@ typedef struct avg_ctx {
   int64_t averaged;
 } avg_ctx;
 
-static int is_averaged(int dtype) {
+static int is_averaged(tfckpt_dtype dtype) {
   return tfckpt_dtype_is_float(dtype) || dtype == TFCKPT_COMPLEX64 || dtype == TFCKPT_COMPLEX128;
 }
 

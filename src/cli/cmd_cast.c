@@ -24,7 +24,7 @@ static const char kUsage[] =
     "options:\n";
 
 typedef struct cast_ctx {
-  int to;
+  tfckpt_dtype to;
   int use_re;
   regex_t re;
   int64_t converted;

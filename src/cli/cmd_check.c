@@ -129,7 +129,7 @@ int cmd_check(int argc, char **argv) {
     if (k < 0) continue;
     tfckpt_var_info c;
     tfckpt_reader_var(r, k, &c);
-    int bad_dtype = v->dtype && v->dtype != c.dtype;
+    tfckpt_dtype bad_dtype = v->dtype && v->dtype != c.dtype;
     int bad_shape = !shapes_compatible(v, &c);
     if (!bad_dtype && !bad_shape) continue;
     if (!mismatched++ && !quiet) printf("\ndtype/shape mismatches (restore fails):\n");

@@ -96,9 +96,9 @@ static void json_num(FILE *o, double v) {
 
 static const char *fmt_name(int f) {
   switch (f) {
-    case TFCKPT_FORMAT_CSV: return "csv";
-    case TFCKPT_FORMAT_TXT: return "txt";
-    case TFCKPT_FORMAT_LIBSVM: return "libsvm";
+    case TFCKPT_DATA_CSV: return "csv";
+    case TFCKPT_DATA_TXT: return "txt";
+    case TFCKPT_DATA_LIBSVM: return "libsvm";
     default: return "auto";
   }
 }
@@ -303,11 +303,11 @@ int cmd_data(int argc, char **argv) {
     else if (!strcmp(name, "--sparse")) opt.sparse = 1;
     else if (!strcmp(name, "--drop-remainder")) opt.drop_remainder = 1;
     else if (!strcmp(name, "--format")) {
-      if (!strcmp(val, "auto")) opt.format = TFCKPT_FORMAT_AUTO;
-      else if (!strcmp(val, "csv")) opt.format = TFCKPT_FORMAT_CSV;
-      else if (!strcmp(val, "tsv")) opt.format = TFCKPT_FORMAT_CSV, opt.delimiter = '\t';
-      else if (!strcmp(val, "txt")) opt.format = TFCKPT_FORMAT_TXT;
-      else if (!strcmp(val, "libsvm") || !strcmp(val, "svmlight")) opt.format = TFCKPT_FORMAT_LIBSVM;
+      if (!strcmp(val, "auto")) opt.format = TFCKPT_DATA_AUTO;
+      else if (!strcmp(val, "csv")) opt.format = TFCKPT_DATA_CSV;
+      else if (!strcmp(val, "tsv")) opt.format = TFCKPT_DATA_CSV, opt.delimiter = '\t';
+      else if (!strcmp(val, "txt")) opt.format = TFCKPT_DATA_TXT;
+      else if (!strcmp(val, "libsvm") || !strcmp(val, "svmlight")) opt.format = TFCKPT_DATA_LIBSVM;
       else { rc = bad_usage("unknown format '%s'", val); goto out; }
     } else if (!strcmp(name, "--delimiter")) {
       if (parse_char(val, &opt.delimiter)) { rc = bad_usage("delimiter must be one byte: '%s'", val); goto out; }

@@ -95,7 +95,7 @@ int cmd_set(int argc, char **argv) {
   char *index = NULL;
   tfckpt_reader *r = cli_open("set", in);
   if (!r) return EXIT_FAIL;
-  int v2 = tfckpt_reader_format(r) == TFCKPT_FORMAT_V2;
+  int v2 = tfckpt_reader_format(r) == TFCKPT_CKPT_V2;
   if (in_place) {
     if (!v2) {
       cli_error("set", "--in-place needs a V2 checkpoint; %s is V1 (write a new one: set IN OUT ...)",

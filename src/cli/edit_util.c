@@ -161,7 +161,7 @@ int edit_plan(tfckpt_reader *r, edit_item **items, size_t *n) {
     }
   }
   /* V1 files carry no data layout: name order (the reader's) is kept */
-  if (tfckpt_reader_format(r) == TFCKPT_FORMAT_V2) qsort(it, k, sizeof *it, item_cmp);
+  if (tfckpt_reader_format(r) == TFCKPT_CKPT_V2) qsort(it, k, sizeof *it, item_cmp);
   *items = it;
   *n = k;
   return TFCKPT_OK;

@@ -19,7 +19,8 @@ enum { FMT_NPZ = 1, FMT_NPY, FMT_ST };
 
 typedef struct aent {
   char *name;
-  int dtype, rank;
+  tfckpt_dtype dtype;
+  int rank;
   int64_t dims[TFCKPT_MAX_RANK];
   int big_endian, fortran;
   uint64_t data_off;   /* file offset of the member / tensor bytes */
@@ -51,7 +52,7 @@ int64_t tfckpt_arrays_reader_count(const tfckpt_arrays_reader *r) { return (int6
 const char *tfckpt_arrays_reader_name(const tfckpt_arrays_reader *r, int64_t i) {
   return i >= 0 && (size_t)i < r->n ? r->e[i].name : NULL;
 }
-int tfckpt_arrays_reader_info(const tfckpt_arrays_reader *r, int64_t i, int *dtype, int *rank,
+int tfckpt_arrays_reader_info(const tfckpt_arrays_reader *r, int64_t i, tfckpt_dtype *dtype, int *rank,
                               const int64_t **dims) {
   if (i < 0 || (size_t)i >= r->n) return TFCKPT_EINVAL;
   *dtype = r->e[i].dtype;

@@ -99,7 +99,7 @@ static void name_set_free(name_set *s) {
   free(s->slot);
 }
 
-int tfckpt_arrays_supports(int format, int dtype, const tfckpt_arrays_options *o,
+int tfckpt_arrays_supports(tfckpt_arrays_format format, tfckpt_dtype dtype, const tfckpt_arrays_options *o,
                            const char **why) {
   const char *r = NULL;
   if (format == TFCKPT_ARRAYS_SAFETENSORS) {
@@ -142,7 +142,7 @@ static int dir_is_empty(const char *path) {
   return empty;
 }
 
-int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_options *o,
+int tfckpt_arrays_writer_open(const char *path, tfckpt_arrays_format format, const tfckpt_arrays_options *o,
                               tfckpt_arrays_writer **out) {
   tfckpt_arrays_writer *w = calloc(1, sizeof *w);
   *out = w;
@@ -223,7 +223,7 @@ static int add_name(tfckpt_arrays_writer *w, const char *name) {
   return TFCKPT_OK;
 }
 
-int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, int dtype, int rank,
+int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, tfckpt_dtype dtype, int rank,
                                  const int64_t *dims) {
   int rc = check_usable(w);
   if (rc || w->format != TFCKPT_ARRAYS_SAFETENSORS) return rc;

@@ -44,7 +44,7 @@ void cv_sync_parent(const char *path);
 /* How a tensor's values go to a file: element bytes as stored, or bfloat16
  * widened to float32. */
 typedef struct cv_layout {
-  int file_dtype;       /* dtype written */
+  tfckpt_dtype file_dtype;       /* dtype written */
   uint64_t nbytes;      /* bytes of values in the file */
 } cv_layout;
 
@@ -54,16 +54,16 @@ int cv_npy_layout(const tfckpt_tensor *t, const char *name, int bf16_as_f32, cv_
 
 /* Streams t's values (converted per `file_dtype`) through `sink`, in chunks. */
 typedef int (*cv_sink)(void *ctx, const void *p, size_t n);
-int cv_stream_values(const tfckpt_tensor *t, int file_dtype, cv_sink sink, void *ctx);
+int cv_stream_values(const tfckpt_tensor *t, tfckpt_dtype file_dtype, cv_sink sink, void *ctx);
 
 /* safetensors dtype names. */
-const char *cv_st_dtype_name(int dtype);
+const char *cv_st_dtype_name(tfckpt_dtype dtype);
 int cv_st_dtype_from_name(const char *s, size_t n);
 
 /* One tensor of a safetensors header; offsets relative to the data block. */
 typedef struct cv_st_entry {
   char *name;
-  int dtype;
+  tfckpt_dtype dtype;
   int rank;
   int64_t dims[TFCKPT_MAX_RANK];
   uint64_t begin, end;

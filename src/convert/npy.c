@@ -15,7 +15,7 @@
 #define NPY_MAX_HEADER (1u << 20)
 
 static const struct {
-  int dtype;
+  tfckpt_dtype dtype;
   const char *descr;
 } kDescr[] = {
     {TFCKPT_FLOAT, "<f4"},     {TFCKPT_DOUBLE, "<f8"},   {TFCKPT_HALF, "<f2"},
@@ -26,13 +26,13 @@ static const struct {
 };
 #define NDESCR (sizeof kDescr / sizeof kDescr[0])
 
-const char *tfckpt_npy_descr(int dtype) {
+const char *tfckpt_npy_descr(tfckpt_dtype dtype) {
   for (size_t i = 0; i < NDESCR; i++)
     if (kDescr[i].dtype == dtype) return kDescr[i].descr;
   return NULL;
 }
 
-long tfckpt_npy_header(int dtype, int rank, const int64_t *dims, void *buf, size_t cap) {
+long tfckpt_npy_header(tfckpt_dtype dtype, int rank, const int64_t *dims, void *buf, size_t cap) {
   const char *descr = tfckpt_npy_descr(dtype);
   if (!descr) return TFCKPT_EUNSUPPORTED;
   if (rank < 0 || rank > TFCKPT_MAX_RANK || (rank && !dims)) return TFCKPT_EINVAL;
@@ -98,14 +98,14 @@ static int pystr(lex *l, char *out, size_t cap) {
   return 0;
 }
 
-static int parse_descr(const char *d, int *dtype, int *big) {
+static int parse_descr(const char *d, tfckpt_dtype *dtype, int *big) {
   char order = d[0];
   if (order != '<' && order != '>' && order != '|' && order != '=') return -1;
   *big = order == '>';
   const char *k = d + 1;
   static const struct {
     const char *code;
-    int dtype;
+    tfckpt_dtype dtype;
   } codes[] = {{"f2", TFCKPT_HALF},    {"f4", TFCKPT_FLOAT},       {"f8", TFCKPT_DOUBLE},
                {"i1", TFCKPT_INT8},    {"i2", TFCKPT_INT16},       {"i4", TFCKPT_INT32},
                {"i8", TFCKPT_INT64},   {"u1", TFCKPT_UINT8},       {"u2", TFCKPT_UINT16},
@@ -247,7 +247,7 @@ int cv_npy_layout(const tfckpt_tensor *t, const char *name, int bf16_as_f32, cv_
   return TFCKPT_OK;
 }
 
-int cv_stream_values(const tfckpt_tensor *t, int file_dtype, cv_sink sink, void *ctx) {
+int cv_stream_values(const tfckpt_tensor *t, tfckpt_dtype file_dtype, cv_sink sink, void *ctx) {
   if (file_dtype == t->dtype) {
     const uint8_t *p = t->data;
     size_t left = t->nbytes;

@@ -11,7 +11,7 @@
 
 static const struct {
   const char *name;
-  int dtype;
+  tfckpt_dtype dtype;
 } kSt[] = {
     {"F64", TFCKPT_DOUBLE},  {"F32", TFCKPT_FLOAT},   {"F16", TFCKPT_HALF},
     {"BF16", TFCKPT_BFLOAT16}, {"I64", TFCKPT_INT64},  {"I32", TFCKPT_INT32},
@@ -20,7 +20,7 @@ static const struct {
     {"BOOL", TFCKPT_BOOL},   {"F8_E5M2", TFCKPT_FLOAT8_E5M2}, {"F8_E4M3", TFCKPT_FLOAT8_E4M3FN},
 };
 
-const char *cv_st_dtype_name(int dtype) {
+const char *cv_st_dtype_name(tfckpt_dtype dtype) {
   for (size_t i = 0; i < sizeof kSt / sizeof kSt[0]; i++)
     if (kSt[i].dtype == dtype) return kSt[i].name;
   return NULL;

@@ -9,7 +9,7 @@
 void tfckpt_dataset_options_init(tfckpt_dataset_options *opt) {
   if (!opt) return;
   memset(opt, 0, sizeof *opt);
-  opt->format = TFCKPT_FORMAT_AUTO;
+  opt->format = TFCKPT_DATA_AUTO;
   opt->quote = '"';
   opt->header = TFCKPT_HEADER_AUTO;
   opt->libsvm_zero_based = -1;
@@ -24,7 +24,7 @@ void tfckpt_dataset_options_init(tfckpt_dataset_options *opt) {
 static int check_options(tfckpt_dataset *ds, const tfckpt_dataset_options *o) {
   if (!o->paths || !o->npaths)
     return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "no input files");
-  if (o->format < TFCKPT_FORMAT_AUTO || o->format > TFCKPT_FORMAT_LIBSVM)
+  if (o->format < TFCKPT_DATA_AUTO || o->format > TFCKPT_DATA_LIBSVM)
     return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown format %d", o->format);
   if (o->header < TFCKPT_HEADER_AUTO || o->header > TFCKPT_HEADER_SKLEARN)
     return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown header mode %d", o->header);
@@ -121,7 +121,7 @@ int tfckpt_dataset_format(const tfckpt_dataset *ds) { return ds ? ds->cfg.format
 size_t tfckpt_dataset_width(const tfckpt_dataset *ds) { return ds ? ds->cfg.width : 0; }
 size_t tfckpt_dataset_label_width(const tfckpt_dataset *ds) { return ds ? ds->cfg.nlabels : 0; }
 
-int tfckpt_dataset_label_dtype(const tfckpt_dataset *ds) {
+tfckpt_dtype tfckpt_dataset_label_dtype(const tfckpt_dataset *ds) {
   if (!ds || !ds->cfg.nlabels) return TFCKPT_INVALID;
   return ds->cfg.label_int ? TFCKPT_INT32 : TFCKPT_FLOAT;
 }
@@ -168,7 +168,7 @@ int tfckpt_dataset_column_stats(const tfckpt_dataset *ds, size_t col, tfckpt_col
     cs->missing = s->missing;
     uint64_t n = s->count;
     double mn = s->min, mx = s->max;
-    if (ds->cfg.format == TFCKPT_FORMAT_LIBSVM && col < ds->cfg.width) {
+    if (ds->cfg.format == TFCKPT_DATA_LIBSVM && col < ds->cfg.width) {
       /* LibSVM stats saw the explicit entries; the others are zeros */
       uint64_t zeros = ds->rows0 > n ? ds->rows0 - n : 0;
       if (zeros) {
@@ -190,7 +190,7 @@ int tfckpt_dataset_column_stats(const tfckpt_dataset *ds, size_t col, tfckpt_col
   return 0;
 }
 
-int tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, size_t col) {
+tfckpt_dtype tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, size_t col) {
   tfckpt_column_stats cs;
   if (tfckpt_dataset_column_stats(ds, col, &cs)) return TFCKPT_INVALID;
   return cs.dtype;

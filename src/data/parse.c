@@ -482,6 +482,6 @@ void tfd_parse_chunk(const tfd_cfg *cfg, tfd_chunk *c) {
   if (c->rd_code || c->len == 0) return;
   if (cfg->sparse && tfd_chunk_reserve_rows(cfg, c, 1)) { oom(c); return; }
   if (cfg->sparse) c->rowptr[0] = 0;
-  if (cfg->format == TFCKPT_FORMAT_LIBSVM) parse_libsvm(cfg, c);
+  if (cfg->format == TFCKPT_DATA_LIBSVM) parse_libsvm(cfg, c);
   else parse_delimited(cfg, c);
 }

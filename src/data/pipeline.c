@@ -86,7 +86,7 @@ static int read_file(tfckpt_dataset *ds, reader_state *rs, size_t fi, uint64_t e
   }
   size_t cb = ds->opt.chunk_bytes;
   int first = 1, eof = 0;
-  int has_header = cfg->format != TFCKPT_FORMAT_LIBSVM && ds->header_mode != TFCKPT_HEADER_NONE;
+  int has_header = cfg->format != TFCKPT_DATA_LIBSVM && ds->header_mode != TFCKPT_HEADER_NONE;
   rs->carry_len = 0;
   int ret = 0;
   while (!eof || rs->carry_len || first) {

@@ -69,14 +69,14 @@ static void detect_format(tfckpt_dataset *ds, const char *buf, size_t len) {
   const char *ext = ext_of(ds->files[0], tmp, sizeof tmp);
   int fmt = ds->opt.format;
   char delim = ds->opt.delimiter;
-  if (fmt == TFCKPT_FORMAT_AUTO && delim) fmt = TFCKPT_FORMAT_CSV;
-  if (fmt == TFCKPT_FORMAT_AUTO) {
-    if (!strcasecmp(ext, "csv")) fmt = TFCKPT_FORMAT_CSV, delim = ',';
-    else if (!strcasecmp(ext, "tsv") || !strcasecmp(ext, "tab")) fmt = TFCKPT_FORMAT_CSV, delim = '\t';
+  if (fmt == TFCKPT_DATA_AUTO && delim) fmt = TFCKPT_DATA_CSV;
+  if (fmt == TFCKPT_DATA_AUTO) {
+    if (!strcasecmp(ext, "csv")) fmt = TFCKPT_DATA_CSV, delim = ',';
+    else if (!strcasecmp(ext, "tsv") || !strcasecmp(ext, "tab")) fmt = TFCKPT_DATA_CSV, delim = '\t';
     else if (!strcasecmp(ext, "svm") || !strcasecmp(ext, "libsvm") || !strcasecmp(ext, "svmlight"))
-      fmt = TFCKPT_FORMAT_LIBSVM;
+      fmt = TFCKPT_DATA_LIBSVM;
   }
-  if (fmt == TFCKPT_FORMAT_AUTO) {
+  if (fmt == TFCKPT_DATA_AUTO) {
     /* sniff the first data line */
     size_t pos = 0, skip = ds->opt.skip_lines;
     while (pos < len) {
@@ -89,21 +89,21 @@ static void detect_format(tfckpt_dataset *ds, const char *buf, size_t len) {
       size_t k = 0;
       while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r')) k++;
       if (k == n || (ds->opt.comment && s[0] == ds->opt.comment)) continue;
-      if (memchr(s, ',', n)) fmt = TFCKPT_FORMAT_CSV, delim = ',';
-      else if (looks_libsvm(s, s + n) && memchr(s, ':', n)) fmt = TFCKPT_FORMAT_LIBSVM;
-      else if (memchr(s, '\t', n) && !memchr(s, ' ', n)) fmt = TFCKPT_FORMAT_CSV, delim = '\t';
-      else if (memchr(s, ';', n)) fmt = TFCKPT_FORMAT_CSV, delim = ';';
-      else fmt = TFCKPT_FORMAT_TXT;
+      if (memchr(s, ',', n)) fmt = TFCKPT_DATA_CSV, delim = ',';
+      else if (looks_libsvm(s, s + n) && memchr(s, ':', n)) fmt = TFCKPT_DATA_LIBSVM;
+      else if (memchr(s, '\t', n) && !memchr(s, ' ', n)) fmt = TFCKPT_DATA_CSV, delim = '\t';
+      else if (memchr(s, ';', n)) fmt = TFCKPT_DATA_CSV, delim = ';';
+      else fmt = TFCKPT_DATA_TXT;
       break;
     }
-    if (fmt == TFCKPT_FORMAT_AUTO) fmt = TFCKPT_FORMAT_CSV;
+    if (fmt == TFCKPT_DATA_AUTO) fmt = TFCKPT_DATA_CSV;
   }
-  if (fmt == TFCKPT_FORMAT_CSV && !delim) delim = ',';
+  if (fmt == TFCKPT_DATA_CSV && !delim) delim = ',';
   cfg->format = fmt;
-  cfg->delim = fmt == TFCKPT_FORMAT_CSV ? delim : ' ';
-  cfg->quote = fmt == TFCKPT_FORMAT_CSV ? ds->opt.quote : 0;
+  cfg->delim = fmt == TFCKPT_DATA_CSV ? delim : ' ';
+  cfg->quote = fmt == TFCKPT_DATA_CSV ? ds->opt.quote : 0;
   cfg->comment = ds->opt.comment;
-  cfg->ws = fmt == TFCKPT_FORMAT_TXT;
+  cfg->ws = fmt == TFCKPT_DATA_TXT;
 }
 
 static int field_is_number(const tfd_cfg *cfg, const char *p, size_t n, double *v, int *is_int) {
@@ -248,7 +248,7 @@ static int parse_na_values(tfckpt_dataset *ds, char **fieldnames, size_t nf) {
     }
     *eq = '\0';
     size_t col;
-    if (cfg->format == TFCKPT_FORMAT_LIBSVM) {
+    if (cfg->format == TFCKPT_DATA_LIBSVM) {
       rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "--na-value: LibSVM has no missing values");
       goto out;
     }
@@ -295,7 +295,7 @@ static int infer_types(tfckpt_dataset *ds, const char *sample, size_t len, int e
   tmp.on_error = TFCKPT_ON_ERROR_SKIP;
   tmp.label_int = 0;
   /* LibSVM rows may be very wide: learn only the label from the sample */
-  tmp.sparse = cfg->format == TFCKPT_FORMAT_LIBSVM;
+  tmp.sparse = cfg->format == TFCKPT_DATA_LIBSVM;
   unsigned char *hd = calloc(cfg->ncols + 1, 1);
   if (!hd) {
     free(c.buf);
@@ -589,10 +589,10 @@ int tfd_schema_init(tfckpt_dataset *ds) {
   detect_format(ds, sample, len);
   ds->num_classes = ds->opt.num_classes;
   ds->declared_rows = -1;
-  if (ds->cfg.format == TFCKPT_FORMAT_LIBSVM) rc = schema_libsvm(ds, sample, len, eof);
+  if (ds->cfg.format == TFCKPT_DATA_LIBSVM) rc = schema_libsvm(ds, sample, len, eof);
   else rc = schema_delimited(ds, sample, len, eof);
   free(sample);
-  if (!rc && ds->cfg.sparse && ds->cfg.format != TFCKPT_FORMAT_LIBSVM)
+  if (!rc && ds->cfg.sparse && ds->cfg.format != TFCKPT_DATA_LIBSVM)
     rc = tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "sparse output is only for LibSVM input");
   return rc;
 }

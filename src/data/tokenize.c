@@ -62,7 +62,7 @@ static size_t scan_quoted(const tfd_cfg *cfg, const char *buf, size_t len, int f
 }
 
 size_t tfd_last_record_end(const tfd_cfg *cfg, const char *buf, size_t len) {
-  if (cfg->format == TFCKPT_FORMAT_CSV && cfg->quote && memchr(buf, cfg->quote, len))
+  if (cfg->format == TFCKPT_DATA_CSV && cfg->quote && memchr(buf, cfg->quote, len))
     return scan_quoted(cfg, buf, len, 0);
   const char *nl = memrchr(buf, '\n', len);
   return nl ? (size_t)(nl - buf) + 1 : 0;
@@ -70,7 +70,7 @@ size_t tfd_last_record_end(const tfd_cfg *cfg, const char *buf, size_t len) {
 
 size_t tfd_first_record_end(const tfd_cfg *cfg, const char *buf, size_t len, int eof) {
   size_t e;
-  if (cfg->format == TFCKPT_FORMAT_CSV && cfg->quote) {
+  if (cfg->format == TFCKPT_DATA_CSV && cfg->quote) {
     e = scan_quoted(cfg, buf, len, 1);
   } else {
     const char *nl = memchr(buf, '\n', len);

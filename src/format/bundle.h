@@ -27,7 +27,7 @@ typedef struct tfckpt__slice {
 } tfckpt__slice;
 
 typedef struct tfckpt__bundle_entry {
-  int dtype;
+  tfckpt_dtype dtype;
   int rank;          /* -1 for unknown_rank */
   int64_t *dims;     /* rank values, malloc'd */
   int32_t shard_id;

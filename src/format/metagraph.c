@@ -87,7 +87,8 @@ static int parse_graph_shape(const uint8_t *d, size_t len, int *rank, int64_t **
 typedef struct raw_var {
   char *node;
   const char *op;
-  int dtype, rank;
+  tfckpt_dtype dtype;
+  int rank;
   int64_t *dims;
   int claimed;
 } raw_var;
@@ -137,7 +138,7 @@ static int count_op(parse_ctx *c, const uint8_t *op, size_t len) {
   return n->op ? 0 : TFCKPT_ENOMEM;
 }
 
-static int parse_attr_value(const uint8_t *d, size_t len, int *type, int *rank, int64_t **dims) {
+static int parse_attr_value(const uint8_t *d, size_t len, tfckpt_dtype *type, int *rank, int64_t **dims) {
   tfckpt__pb pb = tfckpt__pb_init(d, len);
   tfckpt__pb_field f;
   int r;
@@ -557,7 +558,7 @@ static int parse_saved_object(parse_ctx *c, const uint8_t *d, size_t len, sobj *
 }
 
 static int add_var(vec *out, tfckpt__err *err, const char *name, const char *node, const char *op,
-                   int dtype, int rank, const int64_t *dims, int nparts, int saved) {
+                   tfckpt_dtype dtype, int rank, const int64_t *dims, int nparts, int saved) {
   tfckpt_graph_var *v = vec_push(out, sizeof *v);
   if (!v) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   v->name = strdup(name);
@@ -677,7 +678,7 @@ static int build_tf1_vars(parse_ctx *c, int have_collection, vec *out) {
     for (size_t i = 0; !rc && i < c->defs.n; i++) {
       raw_var *node = find_raw(c, defs[i].node);
       if (node) node->claimed = 1;
-      int dtype = node ? node->dtype : 0;
+      tfckpt_dtype dtype = node ? node->dtype : TFCKPT_INVALID;
       const char *op = node ? node->op : "VariableV2";
       if (!defs[i].full_name) {
         rc = add_var(out, c->err, defs[i].node, defs[i].node, op, dtype, node ? node->rank : -1,

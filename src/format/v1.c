@@ -237,7 +237,7 @@ typedef struct value_field {
   int per_elem;
 } value_field;
 
-static int field_for(int dtype, value_field *vf) {
+static int field_for(tfckpt_dtype dtype, value_field *vf) {
   vf->per_elem = 1;
   switch (dtype) {
     case TFCKPT_FLOAT: vf->num = 5; vf->wire = PB_FIXED32; return 1;
@@ -265,13 +265,13 @@ static int field_for(int dtype, value_field *vf) {
   }
 }
 
-int tfckpt__v1_dtype_supported(int dtype) {
+int tfckpt__v1_dtype_supported(tfckpt_dtype dtype) {
   value_field vf;
   return field_for(dtype, &vf);
 }
 
 /* Stores scalar k (raw wire value) into the output array. */
-static void put_scalar(uint8_t *out, int dtype, int64_t k, uint64_t v) {
+static void put_scalar(uint8_t *out, tfckpt_dtype dtype, int64_t k, uint64_t v) {
   switch (dtype) {
     case TFCKPT_INT8:
     case TFCKPT_UINT8:
@@ -307,7 +307,7 @@ static void put_scalar(uint8_t *out, int dtype, int64_t k, uint64_t v) {
   }
 }
 
-int tfckpt__v1_decode_values(const uint8_t *proto, size_t len, int dtype, int64_t n, void *out,
+int tfckpt__v1_decode_values(const uint8_t *proto, size_t len, tfckpt_dtype dtype, int64_t n, void *out,
                             size_t *starts, size_t *lens, tfckpt__err *err) {
   value_field vf;
   if (!field_for(dtype, &vf))

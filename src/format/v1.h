@@ -17,7 +17,7 @@
 /* One SavedSliceMeta: a tensor listed by a file's table of contents. */
 typedef struct tfckpt__v1_tensor_meta {
   char *name;
-  int dtype;
+  tfckpt_dtype dtype;
   int rank;           /* -1 for an unknown rank (refused by the reader) */
   int64_t *dims;
   int nslices;
@@ -55,10 +55,10 @@ int tfckpt__v1_decode_record(const uint8_t *data, size_t len, tfckpt__v1_record 
  * proto[starts[i], starts[i] + lens[i]).  Typed fields may be packed or not;
  * `tensor_content` is accepted for fixed-size dtypes.  A count other than n
  * is TFCKPT_ECORRUPT ("holds 5 values, the slice needs 6"). */
-int tfckpt__v1_decode_values(const uint8_t *proto, size_t len, int dtype, int64_t n, void *out,
+int tfckpt__v1_decode_values(const uint8_t *proto, size_t len, tfckpt_dtype dtype, int64_t n, void *out,
                             size_t *starts, size_t *lens, tfckpt__err *err);
 
 /* 1 if the V1 writer's TensorProto has a typed field for dtype. */
-int tfckpt__v1_dtype_supported(int dtype);
+int tfckpt__v1_dtype_supported(tfckpt_dtype dtype);
 
 #endif

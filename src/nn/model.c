@@ -73,8 +73,8 @@ static int add_layer(tfckpt_model *m, nn_layer **out) {
   return TFCKPT_OK;
 }
 
-int tfckpt_model_add_dense(tfckpt_model *m, size_t units, int activation, int use_bias,
-                           int init) {
+int tfckpt_model_add_dense(tfckpt_model *m, size_t units, tfckpt_activation activation, int use_bias,
+                           tfckpt_init init) {
   if (units == 0 || units > (1u << 24))
     return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "dense layer: bad number of units %zu", units);
   if (activation < TFCKPT_ACT_IDENTITY || activation > TFCKPT_ACT_SOFTMAX)
@@ -120,7 +120,7 @@ int tfckpt_model_set_leaky_alpha(tfckpt_model *m, double alpha) {
   return TFCKPT_OK;
 }
 
-int tfckpt_model_set_loss(tfckpt_model *m, int loss, double l2) {
+int tfckpt_model_set_loss(tfckpt_model *m, tfckpt_loss loss, double l2) {
   if (loss < TFCKPT_LOSS_SOFTMAX_CE || loss > TFCKPT_LOSS_MSE)
     return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "unknown loss %d", loss);
   if (!(l2 >= 0.0)) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "l2 %g must be >= 0", l2);
@@ -147,7 +147,7 @@ int tfckpt_model_set_optimizer(tfckpt_model *m, const tfckpt_optimizer_config *c
   return TFCKPT_OK;
 }
 
-int nn_add_var(tfckpt_model *m, const char *name, int dtype, int rank, const int64_t *dims,
+int nn_add_var(tfckpt_model *m, const char *name, tfckpt_dtype dtype, int rank, const int64_t *dims,
                int trainable) {
   if (m->nvars == m->cap_vars) {
     size_t nc = m->cap_vars ? 2 * m->cap_vars : 16;

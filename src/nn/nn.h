@@ -49,7 +49,7 @@ enum { NN_DENSE = 1, NN_DROPOUT = 2 };
 
 typedef struct nn_var {
   char *name;
-  int dtype; /* TFCKPT_FLOAT or TFCKPT_INT64 */
+  tfckpt_dtype dtype; /* TFCKPT_FLOAT or TFCKPT_INT64 */
   int rank;
   int64_t dims[2];
   size_t n;        /* elements */
@@ -121,7 +121,7 @@ int nn_optim_create_slots(tfckpt_model *m);
 void nn_optim_apply(tfckpt_model *m, double lr);
 
 /* Adds a variable; returns its index or a negative status. */
-int nn_add_var(tfckpt_model *m, const char *name, int dtype, int rank, const int64_t *dims,
+int nn_add_var(tfckpt_model *m, const char *name, tfckpt_dtype dtype, int rank, const int64_t *dims,
                int trainable);
 
 /* Forward pass for rows (training: dropout on).  Returns the last layer's

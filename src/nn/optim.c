@@ -6,7 +6,7 @@
 
 #include "nn/nn.h"
 
-void tfckpt_optimizer_config_init(tfckpt_optimizer_config *c, int kind) {
+void tfckpt_optimizer_config_init(tfckpt_optimizer_config *c, tfckpt_optimizer_kind kind) {
   memset(c, 0, sizeof *c);
   c->kind = kind;
   c->lr = kind == TFCKPT_OPT_ADAM ? 0.001 : 0.01;
@@ -56,19 +56,19 @@ static const char *const sched_names[] = {"constant", "exponential", "step"};
 #define N_(a) ((int)(sizeof a / sizeof a[0]))
 #define NAME_(a, i) ((i) >= 0 && (i) < N_(a) ? a[i] : "unknown")
 
-const char *tfckpt_activation_name(int v) { return NAME_(act_names, v); }
-int tfckpt_activation_from_name(const char *s) {
+const char *tfckpt_activation_name(tfckpt_activation v) { return NAME_(act_names, (int)v); }
+tfckpt_activation tfckpt_activation_from_name(const char *s) {
   if (s && !strcmp(s, "linear")) return TFCKPT_ACT_IDENTITY;
   return find_name(act_names, N_(act_names), s);
 }
-const char *tfckpt_init_name(int v) { return NAME_(init_names, v); }
-int tfckpt_init_from_name(const char *s) { return find_name(init_names, N_(init_names), s); }
-const char *tfckpt_loss_name(int v) { return NAME_(loss_names, v); }
-int tfckpt_loss_from_name(const char *s) { return find_name(loss_names, N_(loss_names), s); }
-const char *tfckpt_optimizer_name(int v) { return NAME_(opt_names, v); }
-int tfckpt_optimizer_from_name(const char *s) { return find_name(opt_names, N_(opt_names), s); }
-const char *tfckpt_schedule_name(int v) { return NAME_(sched_names, v); }
-int tfckpt_schedule_from_name(const char *s) {
+const char *tfckpt_init_name(tfckpt_init v) { return NAME_(init_names, (int)v); }
+tfckpt_init tfckpt_init_from_name(const char *s) { return find_name(init_names, N_(init_names), s); }
+const char *tfckpt_loss_name(tfckpt_loss v) { return NAME_(loss_names, (int)v); }
+tfckpt_loss tfckpt_loss_from_name(const char *s) { return find_name(loss_names, N_(loss_names), s); }
+const char *tfckpt_optimizer_name(tfckpt_optimizer_kind v) { return NAME_(opt_names, (int)v); }
+tfckpt_optimizer_kind tfckpt_optimizer_from_name(const char *s) { return find_name(opt_names, N_(opt_names), s); }
+const char *tfckpt_schedule_name(tfckpt_lr_schedule v) { return NAME_(sched_names, (int)v); }
+tfckpt_lr_schedule tfckpt_schedule_from_name(const char *s) {
   if (s && !strcmp(s, "exp")) return TFCKPT_LR_EXPONENTIAL;
   return find_name(sched_names, N_(sched_names), s);
 }

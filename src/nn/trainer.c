@@ -35,7 +35,7 @@ struct tfckpt_trainer {
 
   tfckpt_model *model;
   size_t width, label_width;
-  int label_dtype;
+  tfckpt_dtype label_dtype;
   int64_t num_classes;
   uint64_t train_rows, val_rows;
   float *val_x;

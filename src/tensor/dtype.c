@@ -44,25 +44,25 @@ static const dtype_info kDtypes[] = {
 };
 #define NDTYPES ((int)(sizeof kDtypes / sizeof kDtypes[0]))
 
-const char *tfckpt_dtype_name(int dtype) {
+const char *tfckpt_dtype_name(tfckpt_dtype dtype) {
   if (dtype < 0 || dtype >= NDTYPES) return "invalid";
   return kDtypes[dtype].name;
 }
 
-size_t tfckpt_dtype_size(int dtype) {
+size_t tfckpt_dtype_size(tfckpt_dtype dtype) {
   if (dtype < 0 || dtype >= NDTYPES) return 0;
   return kDtypes[dtype].size;
 }
 
-int tfckpt_dtype_is_valid(int dtype) {
+int tfckpt_dtype_is_valid(tfckpt_dtype dtype) {
   if (dtype <= 0 || dtype >= NDTYPES || dtype == TFCKPT_RESOURCE) return 0;
   return 1;
 }
 
-int tfckpt_dtype_from_name(const char *name) {
+tfckpt_dtype tfckpt_dtype_from_name(const char *name) {
   static const struct {
     const char *alias;
-    int dtype;
+    tfckpt_dtype dtype;
   } aliases[] = {{"float", TFCKPT_FLOAT},   {"double", TFCKPT_DOUBLE}, {"half", TFCKPT_HALF},
                  {"f32", TFCKPT_FLOAT},     {"f64", TFCKPT_DOUBLE},    {"f16", TFCKPT_HALF},
                  {"bf16", TFCKPT_BFLOAT16}};

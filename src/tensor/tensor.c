@@ -15,7 +15,7 @@ int64_t tfckpt__num_elements(int rank, const int64_t *dims) {
   return n;
 }
 
-int tfckpt__tensor_shell(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
+int tfckpt__tensor_shell(tfckpt_dtype dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
   *out = NULL;
   if (!tfckpt_dtype_is_valid(dtype) || rank < 0 || rank > TFCKPT_MAX_FILE_RANK ||
       (rank > 0 && !dims))
@@ -40,7 +40,7 @@ int tfckpt__tensor_shell(int dtype, int rank, const int64_t *dims, tfckpt_tensor
   return TFCKPT_OK;
 }
 
-int tfckpt_tensor_new(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
+int tfckpt_tensor_new(tfckpt_dtype dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
   int rc = tfckpt__tensor_shell(dtype, rank, dims, out);
   if (rc) return rc;
   tfckpt_tensor *t = *out;
@@ -76,7 +76,7 @@ void tfckpt_tensor_free(tfckpt_tensor *t) {
   free(t);
 }
 
-int tfckpt_tensor_dtype(const tfckpt_tensor *t) { return t->dtype; }
+tfckpt_dtype tfckpt_tensor_dtype(const tfckpt_tensor *t) { return t->dtype; }
 int tfckpt_tensor_rank(const tfckpt_tensor *t) { return t->rank; }
 const int64_t *tfckpt_tensor_dims(const tfckpt_tensor *t) { return t->dims; }
 int64_t tfckpt_tensor_num_elements(const tfckpt_tensor *t) { return t->n; }

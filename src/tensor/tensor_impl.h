@@ -6,7 +6,7 @@
 #include "tfckpt/tensor.h"
 
 struct tfckpt_tensor {
-  int dtype;
+  tfckpt_dtype dtype;
   int rank;
   int64_t *dims;
   int64_t n;          /* number of elements */
@@ -20,7 +20,7 @@ struct tfckpt_tensor {
 };
 
 /* A tensor shell with dims copied and nothing allocated for values. */
-int tfckpt__tensor_shell(int dtype, int rank, const int64_t *dims, tfckpt_tensor **out);
+int tfckpt__tensor_shell(tfckpt_dtype dtype, int rank, const int64_t *dims, tfckpt_tensor **out);
 
 /* TensorFlow's own limit on a tensor's rank (TensorShape's kMaxDims). */
 #define TFCKPT_MAX_FILE_RANK 254
