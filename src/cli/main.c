@@ -26,9 +26,11 @@ static const cli_command commands[] = {
     {"import", cmd_import, "make a checkpoint from .npz, .npy or .safetensors"},
     {"diff", cmd_diff, "compare two checkpoints (exit 0 identical, 1 different)"},
     {"set", cmd_set, "copy a checkpoint with one tensor replaced or added"},
+#if TFCKPT_WITH_NN /* the optional training layer (CMake TFCKPT_WITH_NN) */
     {"train", cmd_train, "train an MLP on CSV/TXT/LibSVM data into TF checkpoints"},
     {"evaluate", cmd_evaluate, "loss and accuracy/MAE of a trained model on a file"},
     {"predict", cmd_predict, "write a trained model's predictions as CSV"},
+#endif
     /* new commands go above this line */
 };
 
@@ -62,6 +64,13 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+#if !TFCKPT_WITH_NN
+  if (!strcmp(name, "train") || !strcmp(name, "evaluate") || !strcmp(name, "predict")) {
+    fprintf(stderr, "tfckpt %s: this build has no training layer (configure with -DTFCKPT_WITH_NN=ON)\n",
+            name);
+    return 2;
+  }
+#endif
   fprintf(stderr, "tfckpt: unknown command '%s'\n\n", name);
   usage(stderr);
   return 2;
