@@ -3,12 +3,13 @@
 #   make check    the test suite: release build, an ASan+UBSan build, and every
 #                 fuzzer for CHECK_FUZZ_SECONDS (default 20) each
 #   make asan     only the sanitizer build's tests
+#   make minimal  the reading core alone (-DTFCKPT_WITH_NN=OFF): builds, reads, installs
 #   make tsan     the threaded tests under ThreadSanitizer (clang, build-tsan/)
 #   make install  install headers, libraries, tfckpt.pc (PREFIX, DESTDIR)
 #   make bench    build the benchmarks (see bench/README.md to run them)
 JOBS ?= $(shell nproc)
 
-.PHONY: all build check test asan tsan install clean bench
+.PHONY: all build check test asan tsan minimal install clean bench
 
 all: build
 
@@ -34,12 +35,20 @@ tsan:
 	cd build-tsan && TFCKPT_QUICK=1 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)'
 
+# The reading core alone: optional parts switched off; the tool must still
+# build, read and install, and need no OpenBLAS.
+minimal:
+	cmake -S . -B build-minimal -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFCKPT_WITH_NN=OFF >/dev/null
+	cmake --build build-minimal -j$(JOBS)
+	! ldd build-minimal/tfckpt | grep -i blas
+	cd build-minimal && ctest --output-on-failure -j$(JOBS) -R 'cli_inspect|cli_install|example_|test_reader'
+
 PREFIX ?= /usr/local
 install: build
 	DESTDIR=$(DESTDIR) cmake --install build --prefix $(PREFIX)
 
 CHECK_FUZZ_SECONDS ?= 20
-check: test asan tsan
+check: test asan tsan minimal
 	scripts/fuzz.sh $(CHECK_FUZZ_SECONDS)
 
 bench: build
@@ -52,4 +61,4 @@ fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-minimal
