@@ -82,7 +82,13 @@ static int needed_digits(double v, int dt, int precision, int sci) {
     snprintf(buf, sizeof buf, sci ? "%.*e" : "%.*f", d, v);
     if (round_trips(buf, v, dt)) return d;
   }
-  return precision;
+  /* No shorter form identifies v: numpy rounds to `precision` digits and
+   * then drops the trailing zeros of that ("-0.0008729", not "-0.00087290"). */
+  snprintf(buf, sizeof buf, sci ? "%.*e" : "%.*f", precision, v);
+  const char *end = sci ? strchr(buf, 'e') : buf + strlen(buf);
+  int d = precision;
+  while (d > 0 && end && end[-1] == '0') end--, d--;
+  return d;
 }
 
 static size_t fmt_float(double v, int digits, int sci, char *buf, size_t cap) {
@@ -190,7 +196,9 @@ typedef struct printer {
   int digits;        /* real floats: digits shown for every element */
   size_t width;      /* column width after alignment */
   FILE *out;
-  size_t col;        /* current output column */
+  size_t col;
+  size_t pending; /* alignment spaces after the last item, written only if
+                    the line goes on (numpy strips them at line ends) */        /* current output column */
 } printer;
 
 /* Calls visit(flat index) for every shown element, in order. */
@@ -277,6 +285,9 @@ static void align_items(printer *pr) {
 }
 
 static void emit(printer *pr, const char *s) {
+  if (pr->pending && s[0] != '\n') fprintf(pr->out, "%*s", (int)pr->pending, "");
+  pr->col += s[0] != '\n' ? pr->pending : 0;
+  pr->pending = 0;
   fputs(s, pr->out);
   const char *nl = strrchr(s, '\n');
   pr->col = nl ? strlen(nl + 1) : pr->col + strlen(s);
@@ -287,14 +298,19 @@ static void emit(printer *pr, const char *s) {
 static void emit_item(printer *pr, int dim, int sep) {
   char buf[700];
   snprintf(buf, sizeof buf, "%*s", (int)pr->width, pr->items[pr->pos++]);
-  if (sep && pr->col + 1 + strlen(buf) + 1 > (size_t)pr->o->linewidth) {
+  if (sep && pr->col + pr->pending + 1 + strlen(buf) + 1 > (size_t)pr->o->linewidth) {
+    pr->pending = 0;
     fputc('\n', pr->out);
     fprintf(pr->out, "%*s", dim + 1, "");
     pr->col = (size_t)dim + 1;
   } else if (sep) {
     emit(pr, " ");
   }
+  size_t len = strlen(buf), pad = 0;
+  while (pad < len && buf[len - 1 - pad] == ' ') pad++;
+  buf[len - pad] = '\0';
   emit(pr, buf);
+  pr->pending = pad;
 }
 
 /* Between two sub-arrays of dimension `dim`: a line break, one blank line
@@ -324,6 +340,27 @@ static void layout(printer *pr, int dim) {
   emit(pr, "]");
 }
 
+/* A 0-d float array prints as numpy's scalar repr: the shortest digits that
+ * identify the value (no precision cap), positional for 1e-4 <= |v| < 1e16
+ * with at least one fractional digit ("3.0"), scientific otherwise. */
+static void print_float_scalar(FILE *out, double v, int dt) {
+  char buf[400];
+  if (isnan(v) || isinf(v)) {
+    fmt_float(v, 0, 0, buf, sizeof buf);
+  } else {
+    double a = fabs(v);
+    int sci = a != 0 && (a < 1e-4 || a >= 1e16);
+    int d = 0;
+    for (; d < 17; d++) {
+      snprintf(buf, sizeof buf, sci ? "%.*e" : "%.*f", d, v);
+      if (round_trips(buf, v, dt)) break;
+    }
+    snprintf(buf, sizeof buf, sci ? "%.*e" : "%.*f", d, v);
+    if (!sci && d == 0) strcat(buf, ".0");
+  }
+  fprintf(out, "%s\n", buf);
+}
+
 int tfckpt_tensor_print(FILE *out, const tfckpt_tensor *t, const tfckpt_print_options *opts) {
   tfckpt_print_options o;
   if (!opts) {
@@ -335,6 +372,13 @@ int tfckpt_tensor_print(FILE *out, const tfckpt_tensor *t, const tfckpt_print_op
   if (t->n == 0) {
     fputs("[]\n", out);
     return TFCKPT_OK;
+  }
+  if (t->rank == 0 && t->data && (t->dtype == TFCKPT_FLOAT || t->dtype == TFCKPT_DOUBLE ||
+                                  t->dtype == TFCKPT_HALF || t->dtype == TFCKPT_BFLOAT16)) {
+    double re, im;
+    float_parts(t, 0, &re, &im);
+    print_float_scalar(out, re, t->dtype);
+    return ferror(out) ? TFCKPT_EIO : TFCKPT_OK;
   }
   if (is_floatish(t->dtype) && t->data) {
     pr.vmin = INFINITY;
