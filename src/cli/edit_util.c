@@ -128,6 +128,10 @@ static int item_cmp(const void *a, const void *b) {
   const edit_item *x = a, *y = b;
   if (x->shard != y->shard) return x->shard < y->shard ? -1 : 1;
   if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+  /* TensorFlow gives an empty tensor the offset of the bytes written so far,
+   * so it ties with the tensor added after it: keep it first, so that its
+   * offset (and the index) come out as TensorFlow wrote them. */
+  if (x->nonempty != y->nonempty) return x->nonempty - y->nonempty;
   if (x->var != y->var) return x->var < y->var ? -1 : 1;
   return (x->slice > y->slice) - (x->slice < y->slice);
 }
@@ -151,13 +155,16 @@ int edit_plan(tfckpt_reader *r, edit_item **items, size_t *n) {
       it = ni;
     }
     if (v.num_slices == 0) {
-      it[k++] = (edit_item){i, -1, v.shard < 0 ? 0 : v.shard, v.offset < 0 ? 0 : v.offset};
+      it[k++] = (edit_item){i, -1, v.shard < 0 ? 0 : v.shard, v.offset < 0 ? 0 : v.offset,
+                            v.nbytes > 0};
       continue;
     }
     for (int s = 0; s < v.num_slices; s++) {
       tfckpt_slice_info si;
       tfckpt_reader_slice(r, i, s, &si);
-      it[k++] = (edit_item){i, s, si.shard < 0 ? 0 : si.shard, si.offset < 0 ? 0 : si.offset};
+      int64_t n = 1;
+      for (int d = 0; d < si.rank; d++) n *= si.dims[d];
+      it[k++] = (edit_item){i, s, si.shard < 0 ? 0 : si.shard, si.offset < 0 ? 0 : si.offset, n > 0};
     }
   }
   /* V1 files carry no data layout: name order (the reader's) is kept */

@@ -67,6 +67,7 @@ typedef struct edit_item {
   int slice;
   int shard;
   int64_t offset;
+  int nonempty; /* holds bytes: at a tied offset, TF added the empty ones first */
 } edit_item;
 
 /* All pieces of r's variables in data order (shard, offset); V1 inputs in
