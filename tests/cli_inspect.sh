@@ -182,5 +182,52 @@ has "$want  a"
 expect 1 "$BIN" verify "$FIX/index_only_missing_data_td3/ckpt-10"
 has "data file missing"
 
+# tree: a variable that is also a scope (dense/kernel and dense/kernel/Adam)
+# prints as two siblings; every scope's parameters and bytes are the sum of
+# its children's lines and only the last child is drawn as the last.
+tree_consistent() {
+  "$PY" - "$1" <<'PYEOF'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+rows = []
+for l in lines[1:]:
+    m = re.match(r"^((?:[│ |] {3}|    )*)([├└|`])[─-]{2} (\S+)\s+([\d,]+)\s+([\d.]+ \S*B)", l)
+    if not m:
+        print("unparsed line:", l); sys.exit(1)
+    depth = len(m.group(1)) // 4
+    rows.append((depth, m.group(2) in "└`", m.group(3), int(m.group(4).replace(",", ""))))
+root = int(re.split(r"\s+", lines[0].strip())[1].replace(",", ""))
+def check(i, depth, total, name):
+    s, last_seen, j = 0, False, i
+    while j < len(rows) and rows[j][0] >= depth:
+        d, last, n, p = rows[j]
+        if d == depth:
+            if last_seen:
+                print("two last children under", name); sys.exit(1)
+            last_seen = last
+            s += p
+            if n.endswith("/") and j + 1 < len(rows) and rows[j + 1][0] == depth + 1:
+                check(j + 1, depth + 1, p, n)
+        j += 1
+    if s != total:
+        print("%s: %d parameters, its lines sum to %d" % (name, total, s)); sys.exit(1)
+    if not last_seen:
+        print("no last child under", name); sys.exit(1)
+check(0, 0, root, "root")
+PYEOF
+}
+PYTHONPATH=${TFCKPT_BUILD:-}/python "$PY" -c "
+import numpy as np, tfckpt
+tfckpt.save({'dense/kernel': np.ones((3, 4), 'f'), 'dense/kernel/Adam': np.ones((3, 4), 'f'),
+             'dense/kernel/Adam_1': np.ones((3, 4), 'f'), 'dense/bias': np.ones(4, 'f'),
+             'global_step': np.array(1, 'int64')}, '$T/scopes/ck')"
+expect 0 "$BIN" tree "$T/scopes/ck"
+has "kernel/                  24        96 B   58.5%  (2 variables)"
+"$BIN" tree "$T/scopes/ck" >"$T/tree.txt" && tree_consistent "$T/tree.txt" && ok || bad "tree of a variable that is also a scope is inconsistent"
+"$BIN" tree "$T/scopes/ck" --ascii >"$T/tree.txt" && tree_consistent "$T/tree.txt" && ok || bad "ascii tree inconsistent"
+for ck in "$T2T" "$FIX/tf1_estimator_tfx_chicago_taxi" "$FIX/savedmodel_tf2_keras_tfx"; do
+  "$BIN" tree "$ck" >"$T/tree.txt" && tree_consistent "$T/tree.txt" && ok || bad "tree of $ck is inconsistent"
+done
+
 echo "cli_inspect: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -161,7 +161,11 @@ static void print_kids(tree_ctx *c, const node *n, int depth) {
     char lead[1100];
     snprintf(lead, sizeof lead, "%s%s", c->prefix, branch);
     int expand = k->nkids && (c->max_depth < 0 || depth + 1 < c->max_depth);
-    /* a path that is both a variable and a scope prints as both */
+    /* A path that is both a variable and a scope ("dense/kernel" and
+     * "dense/kernel/Adam") prints as two siblings: the variable, then the
+     * scope with only what is under it, so every parent's totals are the
+     * sum of its lines. */
+    node scope = *k;
     if (k->var >= 0 && k->nkids) {
       node leaf = *k;
       leaf.nkids = 0;
@@ -169,9 +173,14 @@ static void print_kids(tree_ctx *c, const node *n, int depth) {
       tfckpt_reader_var(c->r, k->var, &v);
       leaf.params = v.dtype == TFCKPT_STRING || v.dtype == TFCKPT_VARIANT ? 0 : v.num_elements;
       leaf.bytes = v.nbytes;
-      print_line(c, lead, &leaf, 0);
+      char leaf_lead[1100];
+      snprintf(leaf_lead, sizeof leaf_lead, "%s%s", c->prefix, c->ascii ? "|-- " : "├── ");
+      print_line(c, leaf_lead, &leaf, 0);
+      scope.params -= leaf.params;
+      scope.bytes -= leaf.bytes;
+      scope.nvars -= 1;
     }
-    print_line(c, lead, k, k->nkids > 0);
+    print_line(c, lead, &scope, k->nkids > 0);
     if (expand && plen + strlen(cont) < sizeof c->prefix) {
       strcat(c->prefix, cont);
       print_kids(c, k, depth + 1);
