@@ -868,6 +868,8 @@ static PyObject *mod_save(PyObject *m, PyObject *args, PyObject *kwds) {
     raise_status(rc, tfckpt_writer_errmsg(w));
     goto done;
   }
+  for (size_t i = 0; tfckpt_writer_warning(w, i); i++)
+    if (PyErr_WarnEx(PyExc_UserWarning, tfckpt_writer_warning(w, i), 1) < 0) goto done;
   result = PyUnicode_DecodeFSDefault(prefix);
 done:
   /* Closing an unfinished writer removes its temporary files. */

@@ -148,5 +148,29 @@ cmp -s "$T/ties/ck.index" "$T/ties/o/ck.index" && cmp -s "$T/ties/ck.data-00000-
   ok "rewrite keeps empty tensors at tied offsets byte-identical" ||
   fail "rewrite of a bundle with empty tensors at tied offsets is not byte-identical"
 
+# ---- max_to_keep deletes only inside the output directory ----------------------
+# A state file copied from elsewhere may name ../other/ckpt-1 or an absolute
+# path: those checkpoints are left alone with a warning; only ckpt-3, which
+# is inside run/, goes.
+K=$T/keep
+mkdir -p "$K/run" "$K/other" "$K/abs"
+src=$TFCKPT_FIXTURES/tf1_sharded_t2t_transformer
+"$BIN" rewrite "$src" "$K/other/ckpt-1" --quiet && "$BIN" rewrite "$src" "$K/abs/ckpt-2" --quiet &&
+  "$BIN" rewrite "$src" "$K/run/ckpt-3" --quiet || fail "preparing the max_to_keep checkpoints"
+printf 'model_checkpoint_path: "ckpt-3"\nall_model_checkpoint_paths: "../other/ckpt-1"\nall_model_checkpoint_paths: "%s"\nall_model_checkpoint_paths: "ckpt-3"\n' \
+  "$K/abs/ckpt-2" >"$K/run/checkpoint"
+"$BIN" rewrite "$src" "$K/run/./ckpt-4" --update-state --max-to-keep 1 --quiet 2>"$T/keep.err" ||
+  fail "rewrite --update-state --max-to-keep 1: $(cat "$T/keep.err")"
+[ -f "$K/other/ckpt-1.index" ] && [ -f "$K/other/ckpt-1.data-00000-of-00002" ] &&
+  ok "max_to_keep leaves ../other/ckpt-1 alone" || fail "max_to_keep deleted ../other/ckpt-1"
+[ -f "$K/abs/ckpt-2.index" ] && ok "max_to_keep leaves an absolute path elsewhere alone" ||
+  fail "max_to_keep deleted $K/abs/ckpt-2"
+[ ! -e "$K/run/ckpt-3.index" ] && ok "max_to_keep deletes ckpt-3 inside the directory" ||
+  fail "max_to_keep kept run/ckpt-3"
+grep -q "warning: ../other/ckpt-1: not deleted by max_to_keep: outside the output directory" "$T/keep.err" &&
+  ok "max_to_keep warns about ../other/ckpt-1" || fail "no warning for ../other/ckpt-1: $(cat "$T/keep.err")"
+grep -q "warning: $K/abs/ckpt-2: not deleted" "$T/keep.err" && ok "max_to_keep warns about the absolute path" ||
+  fail "no warning for $K/abs/ckpt-2"
+
 if [ $fails -ne 0 ]; then echo "cli_writer_edit: $fails failure(s)" >&2; exit 1; fi
 echo "cli_writer_edit: all checks passed"

@@ -123,11 +123,20 @@ TFCKPT_API int tfckpt_writer_set_parent_shard(tfckpt_writer *w, const char *full
  * Flushes and fsyncs the data files, writes the index (sorted by name) and,
  * with update_state, the `checkpoint` file; then renames the data files,
  * the index and the state file into place (in that order) and fsyncs the
- * directory; finally deletes checkpoints beyond max_to_keep.  Can be called
- * once; on failure the temporary files are removed by close.
+ * directory; finally deletes checkpoints beyond max_to_keep.  Only
+ * checkpoints inside the output directory are ever deleted: a state file
+ * that names `../other/ckpt-1` or an absolute path elsewhere (one copied
+ * from another machine) leaves those files alone, and the writer records a
+ * warning (tfckpt_writer_warning).  Can be called once; on failure the
+ * temporary files are removed by close.
  * @return TFCKPT_OK or the error (TFCKPT_EIO, TFCKPT_ECORRUPT for an
  *         unreadable existing `checkpoint` file, ...). */
 TFCKPT_API int tfckpt_writer_finish(tfckpt_writer *w);
+
+/* Warning i (0-based) of the last finish, e.g. "../other/ckpt-1: not deleted
+ * by max_to_keep: outside the output directory run7"; NULL past the last.
+ * Valid until the writer is closed. */
+TFCKPT_API const char *tfckpt_writer_warning(const tfckpt_writer *w, size_t i);
 
 /* Frees the writer; if it was not finished, removes its temporary files.
  * Accepts NULL. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ struct tfckpt_writer {
   size_t n, cap;
   size_t *slots; /* hash of entries: index + 1, 0 = empty */
   size_t nslots;
+  char **warnings;
+  size_t nwarnings;
 };
 
 void tfckpt_writer_options_init(tfckpt_writer_options *o) {
@@ -60,6 +63,33 @@ void tfckpt_writer_options_init(tfckpt_writer_options *o) {
 
 const char *tfckpt_writer_errmsg(const tfckpt_writer *w) {
   return w ? tfckpt__err_text(&w->err) : "out of memory";
+}
+
+const char *tfckpt_writer_warning(const tfckpt_writer *w, size_t i) {
+  return w && i < w->nwarnings ? w->warnings[i] : NULL;
+}
+
+/* Warnings are best effort: one that cannot be recorded is dropped. */
+static void warn(tfckpt_writer *w, char *msg) {
+  if (!msg) return;
+  char **nw = realloc(w->warnings, (w->nwarnings + 1) * sizeof *nw);
+  if (!nw) {
+    free(msg);
+    return;
+  }
+  w->warnings = nw;
+  w->warnings[w->nwarnings++] = msg;
+}
+
+/* Whether `path`'s directory is `dir` itself (same device and inode, so
+ * "run/./ckpt-1" counts and "run/../other/ckpt-1" does not). */
+static int in_dir(const char *path, const char *dir) {
+  char *pd = tfckpt__dirname(path);
+  struct stat a, b;
+  int same = pd && stat(pd, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev &&
+             a.st_ino == b.st_ino;
+  free(pd);
+  return same;
 }
 
 /* ---- name lookup -------------------------------------------------------- */
@@ -661,7 +691,13 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
     remove_checkpoint_files(w, w->prefix, w->nshards, 0);
     for (size_t i = 0; i < ndropped; i++) {
       char *p = dropped[i][0] == '/' ? strdup(dropped[i]) : tfckpt__path_join(dir, dropped[i]);
-      if (p && strcmp(p, w->prefix)) remove_checkpoint_files(w, p, 0, 1);
+      if (p && strcmp(p, w->prefix)) {
+        if (in_dir(p, dir))
+          remove_checkpoint_files(w, p, 0, 1);
+        else
+          warn(w, tfckpt__strdupf("%s: not deleted by max_to_keep: outside the output directory %s",
+                                  dropped[i], dir));
+      }
       free(p);
     }
   } else {
@@ -694,5 +730,7 @@ void tfckpt_writer_close(tfckpt_writer *w) {
   free(w->entries);
   free(w->slots);
   free(w->prefix);
+  for (size_t i = 0; i < w->nwarnings; i++) free(w->warnings[i]);
+  free(w->warnings);
   free(w);
 }

@@ -4,6 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/edit_util.h"
 #include "tfckpt/internal/file.h"
 #include "tfckpt/convert.h"
 #include "tfckpt/writer.h"
@@ -103,6 +104,7 @@ int cmd_import(int argc, char **argv) {
     cli_error("import", "%s", tfckpt_writer_errmsg(w));
     goto done;
   }
+  edit_warnings("import", w);
   if (!quiet) {
     char hb[32];
     printf("imported %lld tensors (%s) from %s (%s) into %s\n", (long long)n,

@@ -4,6 +4,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/edit_util.h"
 #include "tfckpt/internal/file.h"
 #include "tfckpt/convert.h"
 #include "tfckpt/writer.h"
@@ -173,6 +174,7 @@ int cmd_set(int argc, char **argv) {
     cli_error("set", "%s", tfckpt_writer_errmsg(w));
     goto done;
   }
+  edit_warnings("set", w);
   if (!quiet)
     printf("%s %s in %s%s\n", target >= 0 ? "replaced" : "added", name, outp, note);
   status = EXIT_OK;

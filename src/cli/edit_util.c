@@ -117,9 +117,15 @@ tfckpt_writer *edit_open_writer(const char *cmd, const char *out, int num_shards
   return w;
 }
 
+void edit_warnings(const char *cmd, const tfckpt_writer *w) {
+  for (size_t i = 0; tfckpt_writer_warning(w, i); i++)
+    fprintf(stderr, "tfckpt %s: warning: %s\n", cmd, tfckpt_writer_warning(w, i));
+}
+
 int edit_finish(const char *cmd, tfckpt_writer *w) {
   int rc = tfckpt_writer_finish(w);
   if (rc) cli_error(cmd, "%s", tfckpt_writer_errmsg(w));
+  edit_warnings(cmd, w);
   tfckpt_writer_close(w);
   return rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -57,6 +57,9 @@ int edit_check_output(const char *cmd, const char *out, const char *in_prefix,
 tfckpt_writer *edit_open_writer(const char *cmd, const char *out, int num_shards,
                                 const edit_opts *o);
 
+/* Prints the writer's warnings (checkpoints max_to_keep left alone) to stderr. */
+void edit_warnings(const char *cmd, const tfckpt_writer *w);
+
 /* Finishes and closes w; prints the error.  Returns EXIT_OK / EXIT_FAIL. */
 int edit_finish(const char *cmd, tfckpt_writer *w);
 
