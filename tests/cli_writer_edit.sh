@@ -172,5 +172,28 @@ grep -q "warning: ../other/ckpt-1: not deleted by max_to_keep: outside the outpu
 grep -q "warning: $K/abs/ckpt-2: not deleted" "$T/keep.err" && ok "max_to_keep warns about the absolute path" ||
   fail "no warning for $K/abs/ckpt-2"
 
+# ---- outputs that are the input, however spelled ----------------------------------
+I=$T/ident
+mkdir -p "$I/c"
+cp "$TFCKPT_FIXTURES"/tf1_sharded_t2t_transformer/model.ckpt-1.* "$I/c/"
+ln -s "$I/c" "$I/link"
+sum_before=$(cat "$I"/c/model.ckpt-1.* | md5sum)
+for args in "dump $I/c/model.ckpt-1 -o $I/c/model.ckpt-1.index" \
+            "dump $I/c/model.ckpt-1 -o $I/c/./model.ckpt-1.data-00000-of-00002" \
+            "export $I/c/model.ckpt-1 -o $I/link/model.ckpt-1.data-00001-of-00002 --format npz" \
+            "export $I/c/model.ckpt-1 -o $I/c/../c/model.ckpt-1.index --format safetensors" \
+            "rewrite $I/c/model.ckpt-1 $I/c/./model.ckpt-1" \
+            "rewrite $I/c/model.ckpt-1 $I/c/../c/model.ckpt-1 --force" \
+            "rewrite $I/c/model.ckpt-1 $I/link/model.ckpt-1 --force" \
+            "cast $I/c/model.ckpt-1 $I/link/model.ckpt-1.index --to float16 --force"; do
+  $BIN $args >/dev/null 2>"$T/ident.err"
+  st=$?
+  [ $st -ne 0 ] && grep -q "input checkpoint" "$T/ident.err" && ok "refused: tfckpt $args" ||
+    fail "tfckpt $args: exit $st, $(cat "$T/ident.err")"
+done
+[ "$(cat "$I"/c/model.ckpt-1.* | md5sum)" = "$sum_before" ] && ok "the input checkpoint is untouched" ||
+  fail "a refused command changed the input checkpoint"
+"$BIN" verify "$I/c/model.ckpt-1" >/dev/null || fail "input checkpoint no longer verifies"
+
 if [ $fails -ne 0 ]; then echo "cli_writer_edit: $fails failure(s)" >&2; exit 1; fi
 echo "cli_writer_edit: all checks passed"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "tfckpt/internal/atomic_file.h"
@@ -252,6 +253,7 @@ int cmd_dump(int argc, char **argv) {
     cli_error("dump", "out of memory");
     goto done;
   }
+  if (outpath && cli_refuse_input_file("dump", outpath, r)) goto done;
   if (outpath && tfckpt__atomic_open(&o.file, outpath, NULL, &o.err)) {
     cli_error("dump", "%s", tfckpt__err_text(&o.err));
     goto done;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "tfckpt/convert.h"
@@ -168,6 +169,7 @@ int cmd_export(int argc, char **argv) {
     nuse++;
   }
   if (bad) goto done;
+  if (cli_refuse_input_file("export", outp, r)) goto done;
   if (tfckpt_arrays_writer_open(outp, format, &o, &w) != TFCKPT_OK) {
     cli_error("export", "%s", tfckpt_arrays_writer_errmsg(w));
     goto done;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/edit_util.h"
@@ -110,7 +111,7 @@ int cmd_set(int argc, char **argv) {
       cli_error("set", "%s already exists (--force replaces it, --in-place rewrites IN)", index);
       goto done;
     }
-    if (v2 && !strcmp(outp, tfckpt_reader_prefix(r))) {
+    if (v2 && cli_same_checkpoint(outp, tfckpt_reader_prefix(r))) {
       cli_error("set", "OUT is IN; use --in-place to rewrite a checkpoint");
       status = EXIT_USAGE;
       goto done;

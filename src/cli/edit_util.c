@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_paths.h"
 #include "cli/cli_util.h"
 #include "tfckpt/internal/file.h"
 
@@ -78,7 +79,7 @@ int edit_check_output(const char *cmd, const char *out, const char *in_prefix,
     cli_error(cmd, "out of memory");
     return -1;
   }
-  int same = in_prefix && !strcmp(p, in_prefix);
+  int same = in_prefix && cli_same_checkpoint(p, in_prefix);
   char *idx = tfckpt__strdupf("%s.index", p);
   int exists = idx && tfckpt__is_file(idx);
   int rc = 0;
