@@ -195,5 +195,17 @@ done
   fail "a refused command changed the input checkpoint"
 "$BIN" verify "$I/c/model.ckpt-1" >/dev/null || fail "input checkpoint no longer verifies"
 
+# ---- concurrent --update-state writers serialise on the directory -----------------
+C=$T/conc
+mkdir -p "$C"
+for i in $(seq 1 16); do
+  "$BIN" rewrite "$TFCKPT_FIXTURES/tf1_sharded_t2t_transformer" "$C/ckpt-$i" --update-state --quiet &
+done
+wait
+n=$(grep -c '^all_model_checkpoint_paths' "$C/checkpoint")
+[ "$n" = 16 ] && ok "16 concurrent --update-state writers: all 16 listed" ||
+  fail "16 concurrent --update-state writers: the state file lists $n"
+for i in $(seq 1 16); do [ -f "$C/ckpt-$i.index" ] || fail "ckpt-$i missing"; done
+
 if [ $fails -ne 0 ]; then echo "cli_writer_edit: $fails failure(s)" >&2; exit 1; fi
 echo "cli_writer_edit: all checks passed"

@@ -2,9 +2,12 @@
  * temporary names, the index built in memory at finish, then everything
  * renamed into place (include/tfckpt/writer.h describes the guarantees). */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,6 +82,25 @@ static void warn(tfckpt_writer *w, char *msg) {
   }
   w->warnings = nw;
   w->warnings[w->nwarnings++] = msg;
+}
+
+/* Writers that update one directory's `checkpoint` file take turns: an
+ * exclusive flock on the directory itself (no lock file is left behind, and
+ * the state file cannot carry the lock because it is replaced by rename)
+ * from reading the old state to renaming the new one into place. */
+static int lock_dir(tfckpt_writer *w, const char *dir, int *fd) {
+  *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*fd < 0)
+    return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot open the directory to lock it: %s", dir,
+                          strerror(errno));
+  while (flock(*fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    int e = errno;
+    close(*fd);
+    *fd = -1;
+    return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot lock the directory: %s", dir, strerror(e));
+  }
+  return TFCKPT_OK;
 }
 
 /* Whether `path`'s directory is `dir` itself (same device and inode, so
@@ -641,6 +663,7 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
   char *index_path = NULL, *state_path = NULL, *state_text = NULL, *dir = NULL;
   char **dropped = NULL;
   size_t ndropped = 0;
+  int lock_fd = -1;
 
   /* 1. data files complete and durable under their temporary names */
   for (int i = 0; rc == TFCKPT_OK && i < w->nshards; i++) {
@@ -658,6 +681,7 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
     dir = tfckpt__dirname(w->prefix);
     state_path = dir ? tfckpt__path_join(dir, "checkpoint") : NULL;
     if (!state_path) rc = tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+    if (!rc) rc = lock_dir(w, dir, &lock_fd);
     if (!rc) rc = make_state(w, state_path, &state_text, &dropped, &ndropped);
     if (!rc) rc = tfckpt__atomic_open(&fstate, state_path, &w->fault, &w->err);
     if (!rc) rc = tfckpt__atomic_write(&fstate, state_text, strlen(state_text), &w->err);
@@ -704,6 +728,7 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
     fail(w, rc);
     w->status = W_FAILED;
   }
+  if (lock_fd >= 0) close(lock_fd);
   for (size_t i = 0; i < ndropped; i++) free(dropped[i]);
   free(dropped);
   tfckpt__atomic_release(&fidx);
