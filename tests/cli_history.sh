@@ -120,6 +120,18 @@ printf 'model_checkpoint_path: "unterminated\n' >"$T/bad_checkpoint"
 expect 1 "$BIN" history "$T/bad_checkpoint"
 has_err "tfckpt history: $T/bad_checkpoint"
 
+# timestamps no time_t can hold (1e30, nan, -inf): printed as written, no
+# undefined conversion (the sanitizer build runs this too), JSON stays valid
+H=$T/badts
+mkdir -p "$H"
+cp "$F"/tf1_sharded_t2t_transformer/model.ckpt-1.* "$H/"
+printf 'model_checkpoint_path: "model.ckpt-1"\nall_model_checkpoint_paths: "model.ckpt-1"\nall_model_checkpoint_paths: "x"\nall_model_checkpoint_paths: "y"\nall_model_checkpoint_timestamps: 1e30\nall_model_checkpoint_timestamps: nan\nall_model_checkpoint_timestamps: -inf\n' >"$H/checkpoint"
+expect 0 "$BIN" history "$H"
+grep -q "1e+30 (not a valid time)" "$T/out" || fail "history: 1e30 timestamp not shown as written"
+grep -q "nan (not a valid time)" "$T/out" || fail "history: nan timestamp not shown as written"
+"$BIN" history "$H" --json | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); assert [c['timestamp'] for c in d['checkpoints']] == [1e30, None, None], d" ||
+  fail "history --json with invalid timestamps"
+
 if [ "$fails" -ne 0 ]; then
   echo "cli_history: $fails failures"
   exit 1

@@ -3,6 +3,7 @@
  * a moved directory. */
 #include <dirent.h>
 #include <glob.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -69,8 +70,14 @@ static long long step_of(const char *p) {
 }
 
 static char *time_str(char *buf, size_t cap, double ts) {
-  time_t t = (time_t)ts;
+  /* A state file may say 1e30, nan or -inf: only seconds a time_t can hold
+   * (years -9999..9999 here) are converted; the rest print as written. */
   struct tm tm;
+  if (!(ts > -3.2e11 && ts < 2.5e11)) {
+    snprintf(buf, cap, "%g (not a valid time)", ts);
+    return buf;
+  }
+  time_t t = (time_t)ts;
   if (!gmtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm))
     snprintf(buf, cap, "%.3f", ts);
   return buf;
@@ -261,7 +268,7 @@ int cmd_history(int argc, char **argv) {
       cli_json_string(stdout, es[i].resolved ? es[i].resolved : "", es[i].resolved ? strlen(es[i].resolved) : 0);
       if (es[i].step >= 0) printf(", \"step\": %lld", es[i].step);
       else printf(", \"step\": null");
-      if (es[i].has_ts) printf(", \"timestamp\": %.6f", es[i].ts);
+      if (es[i].has_ts && isfinite(es[i].ts)) printf(", \"timestamp\": %.6f", es[i].ts);
       else printf(", \"timestamp\": null");
       printf(", \"exists\": %s, \"latest\": %s", es[i].exists ? "true" : "false",
              es[i].latest ? "true" : "false");
