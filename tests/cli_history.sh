@@ -132,6 +132,13 @@ grep -q "nan (not a valid time)" "$T/out" || fail "history: nan timestamp not sh
 "$BIN" history "$H" --json | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); assert [c['timestamp'] for c in d['checkpoints']] == [1e30, None, None], d" ||
   fail "history --json with invalid timestamps"
 
+# a path with an embedded NUL ("\000") is an error, not silently cut short
+printf 'model_checkpoint_path: "model.ckpt-1\\000x"\n' >"$H/checkpoint"
+expect 1 "$BIN" history "$H"
+has_err "checkpoint:1: a checkpoint path contains a NUL byte"
+expect 1 "$BIN" ls "$H"
+has_err "a checkpoint path contains a NUL byte"
+
 if [ "$fails" -ne 0 ]; then
   echo "cli_history: $fails failures"
   exit 1

@@ -37,7 +37,7 @@ static void skip_space(lexer *lx) {
 }
 
 /* Parses a quoted string with C escapes into a malloc'd buffer. */
-static char *parse_quoted(lexer *lx) {
+static char *parse_quoted(lexer *lx, size_t *len) {
   char q = *lx->p++;
   size_t cap = 64, n = 0;
   char *out = malloc(cap);
@@ -93,6 +93,7 @@ static char *parse_quoted(lexer *lx) {
   }
   lx->p++;
   out[n] = '\0';
+  *len = n;
   return out;
 }
 
@@ -115,12 +116,20 @@ int tfckpt__state_parse(const char *text, size_t len, const char *name, tfckpt_s
 #define IS(s) (idlen == sizeof(s) - 1 && !memcmp(id, s, idlen))
     if (IS("model_checkpoint_path") || IS("all_model_checkpoint_paths")) {
       if (*lx.p != '"' && *lx.p != '\'') goto syntax;
-      char *s = parse_quoted(&lx);
+      size_t slen;
+      char *s = parse_quoted(&lx, &slen);
       if (s == (char *)-1) {
         tfckpt_state_free(out);
         return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s:%d: unterminated string", name, lx.line);
       }
       if (!s) goto oom;
+      if (strlen(s) != slen) {
+        /* "\000" would silently cut the path short */
+        free(s);
+        tfckpt_state_free(out);
+        return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s:%d: a checkpoint path contains a NUL byte",
+                              name, lx.line);
+      }
       if (IS("model_checkpoint_path")) {
         free(out->model_checkpoint_path);
         out->model_checkpoint_path = s;
@@ -157,7 +166,8 @@ int tfckpt__state_parse(const char *text, size_t len, const char *name, tfckpt_s
     } else {
       /* unknown field: skip its value (a token or a quoted string) */
       if (*lx.p == '"' || *lx.p == '\'') {
-        char *s = parse_quoted(&lx);
+        size_t slen;
+        char *s = parse_quoted(&lx, &slen);
         if (s == (char *)-1) goto syntax;
         if (!s) goto oom;
         free(s);
