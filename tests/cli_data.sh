@@ -108,6 +108,17 @@ else
   echo "SKIP heart_scale: liblinear-tools not installed"
 fi
 
+# a CSV whose header and records are each longer than the 1 MiB schema sample
+/usr/bin/python3 -c "
+n = 200000
+with open('$T/wide.csv', 'w') as f:
+    f.write(','.join('c%d' % i for i in range(n)) + ',label\\n')
+    for r in range(5):
+        f.write(','.join('%d.5' % (i % 7) for i in range(n)) + ',%d\\n' % (r % 2))"
+out=$("$BIN" data "$T/wide.csv" 2>&1)
+grep -q "rows:   5" <<<"$out" && grep -q "width:  200001 features" <<<"$out" ||
+  fail "records longer than the schema sample: $out"
+
 if [ "$fails" -ne 0 ]; then
   echo "cli_data: $fails failure(s)" >&2
   exit 1

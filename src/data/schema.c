@@ -12,26 +12,43 @@
 #include "data/source.h"
 
 #define SAMPLE_BYTES ((size_t)1 << 20)
+#define SAMPLE_MAX_BYTES ((size_t)64 << 20)
 
 static int read_sample(tfckpt_dataset *ds, const char *path, char **buf, size_t *len,
                        int *eof) {
   tfd_source *src;
   int rc = tfd_source_open(path, &src, &ds->err);
   if (rc) return rc;
-  char *b = malloc(SAMPLE_BYTES + 1);
-  if (!b) {
-    tfd_source_close(src);
-    return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  /* The sample must hold the header and at least one whole record: a file
+   * whose first record is longer than SAMPLE_BYTES makes it grow (up to
+   * SAMPLE_MAX_BYTES) instead of seeming to have no rows. */
+  size_t cap = SAMPLE_BYTES, have = 0, newlines = 0;
+  char *b = malloc(cap + 1);
+  int at_eof = 0;
+  while (b) {
+    ssize_t n = tfd_source_read(src, b + have, cap - have, &ds->err);
+    if (n < 0) {
+      free(b);
+      tfd_source_close(src);
+      return ds->err.code;
+    }
+    for (ssize_t i = 0; i < n; i++) newlines += b[have + (size_t)i] == '\n';
+    have += (size_t)n;
+    if (have < cap) {
+      at_eof = 1;
+      break;
+    }
+    if (newlines >= 2 + ds->opt.skip_lines || cap >= SAMPLE_MAX_BYTES) break;
+    char *nb = realloc(b, cap * 2 + 1);
+    if (!nb) free(b);
+    b = nb;
+    cap *= 2;
   }
-  ssize_t n = tfd_source_read(src, b, SAMPLE_BYTES, &ds->err);
   tfd_source_close(src);
-  if (n < 0) {
-    free(b);
-    return ds->err.code;
-  }
+  if (!b) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   *buf = b;
-  *len = (size_t)n;
-  *eof = (size_t)n < SAMPLE_BYTES;
+  *len = have;
+  *eof = at_eof;
   return 0;
 }
 
@@ -358,6 +375,12 @@ static int schema_delimited(tfckpt_dataset *ds, const char *sample, size_t len, 
     }
     if (r < 0) break;
     got++;
+  }
+  if (got == 0 && !eof && len >= SAMPLE_MAX_BYTES) {
+    rc = tfckpt__seterr(&ds->err, TFCKPT_EDATA,
+                        "%s: no complete record in the first %zu MiB (longer records are not supported)",
+                        ds->files[0], SAMPLE_MAX_BYTES >> 20);
+    goto out;
   }
   if (got == 0) {
     rc = tfckpt__seterr(&ds->err, TFCKPT_EDATA, "%s: no data rows found", ds->files[0]);
