@@ -48,7 +48,7 @@ assert all(c["type"] == "int" for c in d["columns"])
 PYEOF
 
 printf 'x,y\n1,\n,2.5\n3,4\n' >"$T/na.csv"
-expect 1 "$BIN" data "$T/na.csv"
+expect 1 "$BIN" data "$T/na.csv" --batches 1
 grep -q "na.csv:2:2: missing value" "$T/err" || fail "missing value message"
 expect 0 "$BIN" data "$T/na.csv" --na-value y=-1 --na-value x=0 --json
 $PY - "$T/out" <<'PYEOF' || fail "na-value"
@@ -118,6 +118,24 @@ with open('$T/wide.csv', 'w') as f:
 out=$("$BIN" data "$T/wide.csv" 2>&1)
 grep -q "rows:   5" <<<"$out" && grep -q "width:  200001 features" <<<"$out" ||
   fail "records longer than the schema sample: $out"
+
+# a UTF-8 byte-order mark is not part of the first column's name
+printf '\xef\xbb\xbfa,b,label\n1,2,0\n3,4,1\n' >"$T/bom.csv"
+out=$("$BIN" data "$T/bom.csv" --label label --json 2>&1)
+/usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); n=[c['name'] for c in d['columns']]; assert n==['a','b','label'], n" "$out" ||
+  fail "BOM: column names $out"
+printf '\xef\xbb\xbf1 2 0\n3 4 1\n' >"$T/bom.txt"
+"$BIN" data "$T/bom.txt" >/dev/null 2>&1 || fail "BOM before a headerless first value"
+# ';'-separated .csv files are detected
+printf 'a;b;label\n1.5;2;0\n3;4;1\n' >"$T/semi.csv"
+out=$("$BIN" data "$T/semi.csv" 2>&1)
+grep -q "width:  3 features" <<<"$out" && grep -q "rows:   2" <<<"$out" || fail "';' in a .csv: $out"
+# the summary counts missing values without --na-value; batches still need one
+printf 'a,b,label\n1,,0\n3,4,1\nNA,5,1\n' >"$T/miss.csv"
+out=$("$BIN" data "$T/miss.csv" --json 2>&1)
+/usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); m=[c['missing'] for c in d['columns']]; assert m==[1,1,0], m" "$out" ||
+  fail "missing counts: $out"
+"$BIN" data "$T/miss.csv" --batches 1 >/dev/null 2>&1 && fail "--batches without --na-value filled a missing value"
 
 if [ "$fails" -ne 0 ]; then
   echo "cli_data: $fails failure(s)" >&2

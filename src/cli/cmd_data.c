@@ -361,7 +361,9 @@ int cmd_data(int argc, char **argv) {
   (void)epochs_set;
   opt.paths = files;
   opt.npaths = nfiles;
-  opt.na_values = na;
+  /* The summary counts missing values per column; only batches (what
+   * training sees) need a default to fill them with. */
+  opt.na_values = na ? na : nbatches ? NULL : "nan";
 
   tfckpt_dataset *ds;
   int st = tfckpt_dataset_open(&opt, &ds);

@@ -80,6 +80,27 @@ static int looks_libsvm(const char *s, const char *e) {
   return good > 0 || tok == 1;
 }
 
+/* A .csv file is ','-separated unless its first line has more ';' than ','
+ * (spreadsheets in locales with a decimal comma write "a;b;c" and "1,5;2"). */
+static char csv_delimiter(const tfckpt_dataset *ds, const char *buf, size_t len) {
+  size_t pos = 0, skip = ds->opt.skip_lines;
+  while (pos < len) {
+    const char *nl = memchr(buf + pos, '\n', len - pos);
+    size_t e = nl ? (size_t)(nl - buf) : len;
+    const char *s = buf + pos;
+    size_t n = e - pos, commas = 0, semis = 0;
+    pos = nl ? e + 1 : len;
+    if (skip) {
+      skip--;
+      continue;
+    }
+    if (!n || (ds->opt.comment && s[0] == ds->opt.comment)) continue;
+    for (size_t k = 0; k < n; k++) commas += s[k] == ',', semis += s[k] == ';';
+    return semis > commas ? ';' : ',';
+  }
+  return ',';
+}
+
 static void detect_format(tfckpt_dataset *ds, const char *buf, size_t len) {
   tfd_cfg *cfg = &ds->cfg;
   char tmp[256];
@@ -88,7 +109,7 @@ static void detect_format(tfckpt_dataset *ds, const char *buf, size_t len) {
   char delim = ds->opt.delimiter;
   if (fmt == TFCKPT_DATA_AUTO && delim) fmt = TFCKPT_DATA_CSV;
   if (fmt == TFCKPT_DATA_AUTO) {
-    if (!strcasecmp(ext, "csv")) fmt = TFCKPT_DATA_CSV, delim = ',';
+    if (!strcasecmp(ext, "csv")) fmt = TFCKPT_DATA_CSV, delim = csv_delimiter(ds, buf, len);
     else if (!strcasecmp(ext, "tsv") || !strcasecmp(ext, "tab")) fmt = TFCKPT_DATA_CSV, delim = '\t';
     else if (!strcasecmp(ext, "svm") || !strcasecmp(ext, "libsvm") || !strcasecmp(ext, "svmlight"))
       fmt = TFCKPT_DATA_LIBSVM;

@@ -15,6 +15,7 @@ struct tfd_source {
   int fd;
   gzFile gz;
   char *path;
+  int at_start; /* a UTF-8 byte-order mark may still be ahead */
 };
 
 int tfd_source_open(const char *path, tfd_source **out, tfckpt__err *err) {
@@ -33,6 +34,7 @@ int tfd_source_open(const char *path, tfd_source **out, tfckpt__err *err) {
     return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   }
   s->fd = fd;
+  s->at_start = 1;
   if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     s->gz = gzdopen(fd, "rb");
     if (!s->gz) {
@@ -50,7 +52,7 @@ int tfd_source_open(const char *path, tfd_source **out, tfckpt__err *err) {
   return 0;
 }
 
-ssize_t tfd_source_read(tfd_source *s, void *buf, size_t n, tfckpt__err *err) {
+static ssize_t raw_read(tfd_source *s, void *buf, size_t n, tfckpt__err *err) {
   if (s->gz) {
     if (n > (1u << 30)) n = 1u << 30;
     int r = gzread(s->gz, buf, (unsigned)n);
@@ -78,6 +80,26 @@ ssize_t tfd_source_read(tfd_source *s, void *buf, size_t n, tfckpt__err *err) {
     got += (size_t)r;
   }
   return (ssize_t)got;
+}
+
+/* Spreadsheet exports often start with a UTF-8 byte-order mark; it is not
+ * part of the first column's name or value, so it is dropped here, for
+ * every reader of the file. */
+ssize_t tfd_source_read(tfd_source *s, void *buf, size_t n, tfckpt__err *err) {
+  ssize_t got = raw_read(s, buf, n, err);
+  if (got < 0 || !s->at_start) return got;
+  s->at_start = 0;
+  if (got >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+    int full = (size_t)got == n;
+    memmove(buf, (char *)buf + 3, (size_t)got - 3);
+    got -= 3;
+    if (full) { /* callers take a short read for the end of the file */
+      ssize_t more = raw_read(s, (char *)buf + got, 3, err);
+      if (more < 0) return -1;
+      got += more;
+    }
+  }
+  return got;
 }
 
 void tfd_source_close(tfd_source *s) {
