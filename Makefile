@@ -4,9 +4,11 @@
 #                 fuzzer for CHECK_FUZZ_SECONDS (default 20) each
 #   make asan     only the sanitizer build's tests
 #   make bench    build the benchmarks (see bench/README.md to run them)
+#   make interop  the TensorFlow 2.21 interop suite (tests/interop/, docs/interop.md);
+#                 creates .venv-interop/ with scripts/interop-env.sh on first use
 JOBS ?= $(shell nproc)
 
-.PHONY: all build check test asan clean bench
+.PHONY: all build check test asan clean bench interop
 
 all: build
 
@@ -28,6 +30,9 @@ check: test asan
 	scripts/fuzz.sh $(CHECK_FUZZ_SECONDS)
 
 bench: build
+
+interop: build
+	tests/interop/run.sh build
 
 # make fuzz [FUZZ_SECONDS=N]: build the libFuzzer harnesses (clang, build-fuzz/)
 # and run each for N seconds (default 30); see docs/robustness.md.

@@ -359,8 +359,17 @@ def case_corrupt():
             code = getattr(ex, "error_code", None)
             kind = {getattr(tf.errors, c): c for c in dir(tf.errors) if c.isupper()}.get(code, type(ex).__name__)
             verdicts[n] = kind + ": " + str(ex).splitlines()[0][:300]
-    write_json(os.path.join(OUT, "corrupt.json"), {"path": p, "flipped_offset": off, "tf": verdicts})
-    print("gen_tf: corrupt:", verdicts, flush=True)
+    # RestoreV2 (what Saver.restore and Checkpoint.restore run) as well
+    restore = {}
+    for n, dt in (("aa", tf.float32), ("victim/kernel", tf.float32), ("zz", tf.string)):
+        try:
+            tf.raw_ops.RestoreV2(prefix=p, tensor_names=[n], shape_and_slices=[""], dtypes=[dt])
+            restore[n] = "ok"
+        except Exception as ex:
+            restore[n] = type(ex).__name__ + ": " + str(ex).splitlines()[0][:300]
+    write_json(os.path.join(OUT, "corrupt.json"), {"path": p, "flipped_offset": off, "tf": verdicts,
+                                                    "tf_restore": restore})
+    print("gen_tf: corrupt:", verdicts, restore, flush=True)
 
 
 # ---------------------------------------------------------------- API semantics
