@@ -6,6 +6,7 @@
 
 #include "cli/cli_util.h"
 #include "core/file.h"
+#include "format/proto.h"
 
 const char edit_common_help[] =
     "  --in-place        replace the input checkpoint itself (OUT must then be the\n"
@@ -167,6 +168,149 @@ int edit_plan(tfckpt_reader *r, edit_item **items, size_t *n) {
   return TFCKPT_OK;
 }
 
+/* ---- TF2 object graph after renames and removals ----
+ * A TrackableObjectGraph (formats.md section f) names each variable by its
+ * checkpoint key: TrackableObject.attributes (field 2) are SerializedTensor
+ * {name 1, full_name 2, checkpoint_key 3}; slot_variables (field 3) are
+ * {original_variable_node_id 1, slot_name 2, slot_variable_node_id 3}.  When
+ * `names` renames or drops variables, the graph is rewritten so that it names
+ * exactly the keys written: renamed keys renamed, attributes of dropped
+ * variables removed, and slot references to a node left without attributes
+ * removed.  Every other field is copied as it is. */
+#define OBJGRAPH_KEY "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+static const char *var_name(const tfckpt_reader *r, int64_t j) {
+  tfckpt_var_info v;
+  return tfckpt_reader_var(r, j, &v) == TFCKPT_OK ? v.name : "";
+}
+
+static void put_field(tfckpt_buf *b, const tfckpt_pb_field *f) {
+  if (f->wire == PB_LEN) tfckpt_pb_put_bytes(b, f->num, f->data, f->len);
+  else if (f->wire == PB_VARINT) tfckpt_pb_put_uint(b, f->num, f->v);
+  else if (f->wire == PB_FIXED32) tfckpt_pb_put_fixed32(b, f->num, (uint32_t)f->v);
+  else tfckpt_pb_put_fixed64(b, f->num, f->v);
+}
+
+/* The variable a SerializedTensor's checkpoint_key names (-1: none), and
+ * that key's bytes. */
+static int64_t attr_var(tfckpt_reader *r, const uint8_t *data, size_t len) {
+  tfckpt_pb pb = tfckpt_pb_init(data, len);
+  tfckpt_pb_field f;
+  while (tfckpt_pb_next(&pb, &f) == 1)
+    if (f.num == 3 && f.wire == PB_LEN) {
+      char *key = strndup((const char *)f.data, f.len);
+      if (!key) return -2;
+      int64_t j = tfckpt_reader_find(r, key);
+      free(key);
+      return j;
+    }
+  return -1;
+}
+
+/* 0 and *out set (NULL: unchanged), or -1 malformed/OOM (the graph is then
+ * copied unchanged by the caller). */
+static int rewrite_objgraph(tfckpt_reader *r, char *const *names, const uint8_t *g, size_t glen,
+                            tfckpt_buf *out) {
+  tfckpt_pb pb = tfckpt_pb_init(g, glen);
+  tfckpt_pb_field node;
+  int nnodes = 0, cap = 0, changed = 0;
+  char *lost = NULL;
+  /* pass 1: which nodes lose every attribute */
+  while (tfckpt_pb_next(&pb, &node) == 1) {
+    if (node.num != 1 || node.wire != PB_LEN) continue;
+    if (nnodes == cap) {
+      cap = cap ? cap * 2 : 64;
+      char *nl = realloc(lost, (size_t)cap);
+      if (!nl) goto fail;
+      lost = nl;
+    }
+    int nattr = 0, ndropped = 0;
+    tfckpt_pb q = tfckpt_pb_init(node.data, node.len);
+    tfckpt_pb_field f;
+    while (tfckpt_pb_next(&q, &f) == 1)
+      if (f.num == 2 && f.wire == PB_LEN) {
+        int64_t j = attr_var(r, f.data, f.len);
+        if (j == -2) goto fail;
+        nattr++;
+        if (j >= 0 && !names[j]) ndropped++;
+        if (j >= 0 && (!names[j] || strcmp(names[j], var_name(r, j)))) changed = 1;
+      }
+    lost[nnodes++] = nattr > 0 && ndropped == nattr;
+  }
+  if (!changed) {
+    free(lost);
+    return 0;
+  }
+  /* pass 2: write the graph again */
+  pb = tfckpt_pb_init(g, glen);
+  while (tfckpt_pb_next(&pb, &node) == 1) {
+    if (node.num != 1 || node.wire != PB_LEN) {
+      put_field(out, &node);
+      continue;
+    }
+    tfckpt_buf nb = {0};
+    tfckpt_pb q = tfckpt_pb_init(node.data, node.len);
+    tfckpt_pb_field f;
+    while (tfckpt_pb_next(&q, &f) == 1) {
+      if (f.num == 2 && f.wire == PB_LEN) {
+        int64_t j = attr_var(r, f.data, f.len);
+        if (j >= 0 && !names[j]) continue;
+        if (j >= 0 && strcmp(names[j], var_name(r, j))) {
+          tfckpt_buf ab = {0};
+          tfckpt_pb a = tfckpt_pb_init(f.data, f.len);
+          tfckpt_pb_field af;
+          while (tfckpt_pb_next(&a, &af) == 1) {
+            if (af.num == 3 && af.wire == PB_LEN) tfckpt_pb_put_bytes(&ab, 3, names[j], strlen(names[j]));
+            else put_field(&ab, &af);
+          }
+          tfckpt_pb_put_bytes(&nb, 2, ab.data, ab.len);
+          if (ab.oom) nb.oom = 1;
+          tfckpt_buf_free(&ab);
+          continue;
+        }
+      } else if (f.num == 3 && f.wire == PB_LEN) {
+        tfckpt_pb sr = tfckpt_pb_init(f.data, f.len);
+        tfckpt_pb_field sf;
+        int drop = 0;
+        while (tfckpt_pb_next(&sr, &sf) == 1)
+          if ((sf.num == 1 || sf.num == 3) && sf.wire == PB_VARINT &&
+              (sf.v < (uint64_t)nnodes && lost[sf.v]))
+            drop = 1;
+        if (drop) continue;
+      }
+      put_field(&nb, &f);
+    }
+    tfckpt_pb_put_bytes(out, 1, nb.data, nb.len);
+    if (nb.oom) out->oom = 1;
+    tfckpt_buf_free(&nb);
+  }
+  free(lost);
+  return out->oom ? -1 : 0;
+fail:
+  free(lost);
+  return -1;
+}
+
+/* For edit_copy: the object graph tensor rewritten for `names`, or NULL. */
+static tfckpt_tensor *edited_objgraph(tfckpt_reader *r, char *const *names,
+                                      const tfckpt_var_info *v, const tfckpt_tensor *t) {
+  if (!names || strcmp(v->name, OBJGRAPH_KEY) || v->dtype != TFCKPT_STRING || v->rank != 0)
+    return NULL;
+  const uint8_t *g;
+  size_t glen;
+  if (tfckpt_tensor_get_string(t, 0, &g, &glen)) return NULL;
+  tfckpt_buf b = {0};
+  tfckpt_tensor *nt = NULL;
+  if (rewrite_objgraph(r, names, g, glen, &b) == 0 && b.len &&
+      tfckpt_tensor_new(TFCKPT_STRING, 0, NULL, &nt) == TFCKPT_OK &&
+      tfckpt_tensor_set_string(nt, 0, b.data, b.len) != TFCKPT_OK) {
+    tfckpt_tensor_free(nt);
+    nt = NULL;
+  }
+  tfckpt_buf_free(&b);
+  return nt;
+}
+
 int edit_copy(const char *cmd, tfckpt_reader *r, tfckpt_writer *w, int nshards,
               char *const *names, edit_transform_fn fn, void *ctx, int64_t *copied,
               int64_t *bytes) {
@@ -195,7 +339,8 @@ int edit_copy(const char *cmd, tfckpt_reader *r, tfckpt_writer *w, int nshards,
       rc = -1;
       break;
     }
-    if (fn && fn(ctx, &v, it->slice, t, &t2)) {
+    if (it->slice < 0) t2 = edited_objgraph(r, names, &v, t);
+    if (!t2 && fn && fn(ctx, &v, it->slice, t, &t2)) {
       tfckpt_tensor_free(t);
       rc = -1;
       break;
