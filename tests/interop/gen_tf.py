@@ -207,10 +207,10 @@ class Inner(tf.Module):
 
 
 class Outer(tf.Module):
-    def __init__(self):
+    def __init__(self, dtype0=tf.float64):
         super().__init__()
         self.enc = Inner(3)
-        self.layers = [Inner(2, tf.float64), Inner(4, tf.bfloat16)]
+        self.layers = [Inner(2, dtype0), Inner(4, tf.bfloat16)]
         self.table = {"ids": tf.Variable(tf.constant([1, 2, 3], tf.int64)),
                       "name": tf.Variable(b"outer\x00")}
         self.step = tf.Variable(5, dtype=tf.int32)
@@ -223,6 +223,24 @@ def case_tf2_module():
     add("tf2_module", p)
     p2 = ck.save(os.path.join(d("tf2_module_save"), "ckpt"))
     add("tf2_module_save", p2, tf_latest=tf.train.latest_checkpoint(d("tf2_module_save")))
+
+
+def slots_model():
+    m = tf.Module()
+    m.w = tf.Variable(tf.constant(rng.standard_normal((3, 2)).astype(np.float32)))
+    m.b = tf.Variable(tf.zeros([2]))
+    opt = tf.compat.v1.train.AdamOptimizer(0.1)
+    return m, opt
+
+
+def case_slots():
+    """TF1 optimizer in eager mode: its slots are recorded as slot_variables
+    in the object graph (.OPTIMIZER_SLOT keys)."""
+    m, opt = slots_model()
+    x = tf.constant(rng.standard_normal((4, 3)).astype(np.float32))
+    opt.minimize(lambda: tf.reduce_sum(tf.square(x @ m.w + m.b)), var_list=[m.w, m.b])
+    p = tf.train.Checkpoint(model=m, opt=opt).save(os.path.join(d("tf2_slots"), "slots"))
+    add("tf2_slots", p)
 
 
 def keras_model():
@@ -425,7 +443,7 @@ def api_semantics():
 
 def main():
     only = set(sys.argv[2:])
-    steps = [case_savev2, case_slices, case_tf1_saver, case_tf2_module, case_keras, case_manager,
+    steps = [case_savev2, case_slices, case_tf1_saver, case_tf2_module, case_slots, case_keras, case_manager,
              case_multishard, case_saved_model, case_big, case_corrupt, api_semantics]
     for fn in steps:
         if only and fn.__name__ not in only:
