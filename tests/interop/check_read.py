@@ -243,6 +243,8 @@ def main():
         if c["case"] == "big_tensor":
             res.check(f"big_tensor: the tensor is >= 256 MiB ({c['big_mib']} MiB)",
                       c["big_mib"] >= 256 or os.environ.get("TFCKPT_INTEROP_BIG_MIB"))
+    ntens = sum(len(c["tensors"]) for c in meta["cases"])
+    print(f"check_read: {len(meta['cases'])} checkpoints written by TensorFlow, {ntens} tensors compared", flush=True)
     check_corrupt()
     check_api()
     res.check(f"TensorFlow version is 2.21.0 ({meta['tensorflow']})", meta["tensorflow"] == "2.21.0")

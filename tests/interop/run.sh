@@ -35,6 +35,7 @@ run() {
   "$py" "$here/$script" "$tmp" "$@" > "$out" 2> "$tmp/$name.err"
   local rc=$?
   grep -E '^(PASS|FAIL) ' "$out" || true
+  grep -E '^[a-z_]+: [0-9]+ checkpoints' "$out" | tee -a "$log" || true
   local p f
   p=$(grep -c '^PASS ' "$out"); f=$(grep -c '^FAIL ' "$out")
   if (( rc != 0 )); then

@@ -205,7 +205,9 @@ def objgraph_slots(c, g, keys):
 
 
 def main():
-    for c in read_json(os.path.join(OUT, "ck", "cases.json"))["cases"]:
+    cases = read_json(os.path.join(OUT, "ck", "cases.json"))["cases"]
+    print(f"verify_tf: {len(cases)} checkpoints written by tfckpt, {sum(len(c['tensors']) for c in cases)} tensors read by TensorFlow", flush=True)
+    for c in cases:
         steps = [tf_read]
         if "state_dir" in c:
             steps.append(state)
