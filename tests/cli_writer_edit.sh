@@ -75,6 +75,15 @@ expect_fail 1 'no variable named "global_stp"; did you mean "global_step"' \
 no_leftovers "$T/rm2"
 "$BIN" rm "$T2T" "$T/rm3" global_step 'losses_avg/problem_0/extra_loss' --quiet || fail "rm by name"
 [ "$(count "$T/rm3")" = 248 ] || fail "rm by name: $(count "$T/rm3") left"
+# TF2 object graph: stripping optimizer slots also drops their slot references
+IT=$FX/tf2_checkpoint_manager_iterator_variant/ckpt-40
+"$BIN" rm "$IT" "$T/noslots" --regex 'OPTIMIZER_SLOT' --quiet || fail "rm slots (TF2)"
+"$BIN" tree --objects "$IT" | grep -q 'slots of' || fail "rm slots: the fixture should have slots"
+"$BIN" tree --objects "$T/noslots" | grep -q -E 'slots of|OPTIMIZER_SLOT' &&
+  fail "rm slots: the object graph still names slots" || ok "rm slots: object graph without slot references"
+diff <(hashes "$IT" | grep -v -E 'OPTIMIZER_SLOT|OBJECT_GRAPH') \
+  <(hashes "$T/noslots" | grep -v OBJECT_GRAPH) >/dev/null &&
+  ok "rm slots keeps the other values" || fail "rm slots changed values"
 
 # ---- merge ------------------------------------------------------------------
 # the Adam slots alone = T2T without every name of noadam
