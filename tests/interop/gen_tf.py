@@ -115,8 +115,7 @@ def case_savev2():
     tf.raw_ops.SaveV2(prefix=p, tensor_names=names, shape_and_slices=[""] * len(names),
                       tensors=[t[n] for n in names])
     add("savev2_dtypes", p)
-    # the same tensors in shuffled order, one SaveV2 call each into one bundle is not
-    # possible; a second bundle with the names in reverse order instead
+    # the same tensors again with the names given in reverse order
     p2 = os.path.join(d("savev2_dtypes_reversed"), "rev")
     tf.raw_ops.SaveV2(prefix=p2, tensor_names=names[::-1], shape_and_slices=[""] * len(names),
                       tensors=[t[n] for n in names[::-1]])
@@ -132,8 +131,7 @@ def case_slices():
         names.append("part/rows"); specs.append(f"6 4 {r0},2:-"); vals.append(full[r0:r0 + 2])
     for (r0, c0) in [(0, 0), (0, 2), (2, 0), (2, 2)]:
         names.append("part/grid"); specs.append(f"4 4 {r0},2:{c0},2"); vals.append(grid[r0:r0 + 2, c0:c0 + 2])
-    names.append("part/uneven"); specs.append("5 -:0,1"); vals.append(full[0, :1].reshape(1) if False else full[:1, 0][:1])
-    names[-1:] = ["part/uneven"]; specs[-1:] = ["5 0,1"]; vals[-1:] = [full[0, :1]]
+    names.append("part/uneven"); specs.append("5 0,1"); vals.append(full[0, :1])
     names.append("part/uneven"); specs.append("5 1,4"); vals.append(full[1, :4])
     names.append("plain"); specs.append(""); vals.append(full)
     p = os.path.join(d("savev2_slices"), "slices")
