@@ -91,6 +91,8 @@ def every_numpy_dtype():
     put("string/v", np.array([b"", b"a\x00b", big, b"\xff"], dtype=object), "string")
     put("string/scalar", b"tf\x00ckpt", "string")
     put("string/str", "h\u00e9llo", "string")
+    put("string/S_array", np.array([[b"ab", b"c"], [b"", b"\x00z"]], dtype="S2"), "string")
+    put("string/U_array", np.array(["\u00e9t\u00e9", "", "x"]), "string")
     put("scalar/int64", np.int64(-7), "int64")
     put("scalar/pyint", 123456789012, "int64")
     put("scalar/pyfloat", 0.1, "float64")
@@ -110,6 +112,8 @@ def case_save():
     for n, v in a.items():
         if isinstance(v, str):
             exp[n] = (dt[n], [], digest(v.encode(), "string"))
+        elif isinstance(v, np.ndarray) and v.dtype.kind == "U":
+            exp[n] = (dt[n], list(v.shape), digest(np.array([e.encode() for e in v.flat], dtype=object), "string"))
         elif isinstance(v, (int, float, bytes)):
             exp[n] = (dt[n], [], digest(np.asarray(v) if not isinstance(v, bytes) else v, dt[n]))
         else:
