@@ -243,7 +243,7 @@ def main():
                 res.check("tf1_saver_v1_sharded: opens Saver.save's '-?????-of-N' path", False, repr(ex))
         if c["case"] == "big_tensor":
             res.check(f"big_tensor: the tensor is >= 256 MiB ({c['big_mib']} MiB)",
-                      c["big_mib"] >= 256 or os.environ.get("TFCKPT_INTEROP_BIG_MIB"))
+                      c["big_mib"] >= 256)
     ntens = sum(len(c["tensors"]) for c in meta["cases"])
     print(f"check_read: {len(meta['cases'])} checkpoints written by TensorFlow, {ntens} tensors compared", flush=True)
     check_corrupt()
