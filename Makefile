@@ -7,9 +7,11 @@
 #   make tsan     the threaded tests under ThreadSanitizer (clang, build-tsan/)
 #   make install  install headers, libraries, tfckpt.pc (PREFIX, DESTDIR)
 #   make bench    build the benchmarks (see bench/README.md to run them)
+#   make interop  the TensorFlow 2.21 interop suite (tests/interop/, docs/interop.md);
+#                 creates .venv-interop/ with scripts/interop-env.sh on first use
 JOBS ?= $(shell nproc)
 
-.PHONY: all build check test asan tsan minimal install clean bench
+.PHONY: all build check test asan tsan minimal install clean bench interop
 
 all: build
 
@@ -52,6 +54,9 @@ check: test asan tsan minimal
 	scripts/fuzz.sh $(CHECK_FUZZ_SECONDS)
 
 bench: build
+
+interop: build
+	tests/interop/run.sh build
 
 # make fuzz [FUZZ_SECONDS=N]: build the libFuzzer harnesses (clang, build-fuzz/)
 # and run each for N seconds (default 30); see docs/robustness.md.

@@ -18,6 +18,7 @@ PACKAGES=(
   python3-pandas python3-sklearn               # test data sets, data benchmarks
   liblinear-tools                              # LibSVM heart_scale test data
   valgrind                                     # leak checks of the CLI
+  python3-venv                                 # .venv-interop: TensorFlow for `make interop` (scripts/interop-env.sh)
 )
 if [ "${1:-}" = "--bench" ]; then
   PACKAGES+=(python3-torch)

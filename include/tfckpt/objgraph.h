@@ -111,6 +111,23 @@ TFCKPT_API int tfckpt_objgraph_slot(const tfckpt_objgraph *g, int id, int k, tfc
  * and sets *attr, or -1. */
 TFCKPT_API int tfckpt_objgraph_find_key(const tfckpt_objgraph *g, const char *key, int *attr /* OUT */);
 
+/* Maps one checkpoint key to its new name: a different string renames it,
+ * the same (or an equal) string keeps it, NULL drops it. */
+typedef const char *(*tfckpt_objgraph_key_map)(const char *key, void *ctx);
+
+/*! tfckpt_objgraph_rewrite_keys() :
+ *  The serialized TrackableObjectGraph `data` (the _CHECKPOINTABLE_OBJECT_GRAPH
+ *  tensor's bytes) with its checkpoint keys mapped by `map`, for a checkpoint
+ *  whose variables were renamed or removed: renamed keys are renamed,
+ *  attributes of dropped keys are removed, and slot references to an object
+ *  left without attributes are removed, so that TensorFlow's restore finds
+ *  every key the graph names.  Every other field is copied byte for byte.
+ *  @return TFCKPT_OK with *out a malloc'd buffer of *out_len bytes (free it),
+ *          or *out NULL when nothing changes; TFCKPT_ECORRUPT for a
+ *          malformed graph, TFCKPT_ENOMEM. */
+TFCKPT_API int tfckpt_objgraph_rewrite_keys(const void *data, size_t len, tfckpt_objgraph_key_map map,
+                                            void *ctx, void **out /* OUT */, size_t *out_len /* OUT */);
+
 /*! tfckpt_friendly_name() :
  *  A readable name for a checkpoint key, computed from the key alone:
  *    model/dense/kernel/.ATTRIBUTES/VARIABLE_VALUE       -> model/dense/kernel

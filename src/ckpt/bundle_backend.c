@@ -235,7 +235,11 @@ static int build_partitioned(tfckpt_reader *r, bundle_state *s, const collect_ct
                              "%s: partitioned variable \"%s\": slices %d and %d overlap",
                              s->index_path, v->name, a, b);
     }
-  if (covered != v->num_elements)
+  /* Fewer elements than the shape (SaveV2 with a shape_and_slices spec that
+   * saves only part of a variable): listed, like TF, and refused when read
+   * whole (read_var). More would need an overlap. */
+  v->covered = covered;
+  if (covered > v->num_elements)
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                          "%s: partitioned variable \"%s\": its slices cover %lld of %lld elements",
                          s->index_path, v->name, (long long)covered, (long long)v->num_elements);

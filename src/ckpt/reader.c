@@ -204,12 +204,26 @@ static void copy_part(tfckpt_tensor *full, const ckpt_part *p, const tfckpt_tens
   }
 }
 
+/* A V2 partitioned variable only partly saved cannot be read whole (TF:
+ * "Does not have sufficient slices for partitioned tensor"); its slices can. */
+static int check_complete(tfckpt_reader *r, const ckpt_var *v) {
+  if (!v->partitioned || r->format != TFCKPT_CKPT_V2 || v->covered >= v->num_elements)
+    return TFCKPT_OK;
+  return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EDATA,
+                       "%s: partitioned variable \"%s\": its saved slices cover only %lld of "
+                       "%lld elements, so it cannot be read whole",
+                       tfckpt_reader_prefix(r), v->name, (long long)v->covered,
+                       (long long)v->num_elements);
+}
+
 static int read_var(tfckpt_reader *r, int64_t i, int check, tfckpt_tensor **out) {
   *out = NULL;
   if (i < 0 || (size_t)i >= r->nvars)
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
   const ckpt_var *v = &r->vars[i];
   if (!v->partitioned && v->nparts == 1) return r->backend->read_part(r, v, &v->parts[0], check, out);
+  int incomplete = check_complete(r, v);
+  if (incomplete) return incomplete;
   if (!tfckpt_dtype_size(v->dtype))
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EUNSUPPORTED,
                          "%s: partitioned %s variables cannot be assembled", v->name,
@@ -287,7 +301,7 @@ int tfckpt_reader_verify(tfckpt_reader *r, int64_t i) {
     if (rc) return rc;
     tfckpt_tensor_free(part);
   }
-  return TFCKPT_OK;
+  return check_complete(r, v);
 }
 
 int tfckpt_reader_slice(const tfckpt_reader *r, int64_t i, int k, tfckpt_slice_info *out) {

@@ -38,6 +38,8 @@ typedef struct ckpt_var {
   int nparts;
   ckpt_part *parts;
   int partitioned; /* listed with slices */
+  int64_t covered; /* V2, partitioned: elements its slices cover; fewer than num_elements when
+                      only part of it was saved (TF lists it, but cannot read it whole) */
   int32_t parent_shard; /* V2: shard_id stored in a partitioned variable's parent entry */
 } ckpt_var;
 

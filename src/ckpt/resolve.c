@@ -50,6 +50,23 @@ static size_t shard_suffix_len(const char *s, const char *head) {
   return m;
 }
 
+/* Length of a trailing V1 shard suffix "-NNNNN-of-NNNNN", or of the pattern
+ * "-?????-of-NNNNN" that TF1's sharded V1 Saver.save returns, or 0. */
+static size_t v1_shard_suffix_len(const char *s) {
+  size_t n = strlen(s), m = 1 + 5 + 4 + 5;
+  if (n <= m || s[n - m] != '-' || memcmp(s + n - m + 6, "-of-", 4)) return 0;
+  int digits = 0, qmarks = 0;
+  for (int i = 0; i < 5; i++) {
+    char c = s[n - m + 1 + i];
+    digits += c >= '0' && c <= '9';
+    qmarks += c == '?';
+  }
+  if (digits != 5 && qmarks != 5) return 0;
+  for (int i = 0; i < 5; i++)
+    if (s[n - 5 + i] < '0' || s[n - 5 + i] > '9') return 0;
+  return m;
+}
+
 static int has_table_magic(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return 0;
@@ -106,6 +123,28 @@ static int glob_v1_shards(const char *path, char ***files, int *n) {
 
 /* Tries `p` as a checkpoint prefix or V1 file.  1 found, 0 not, <0 error. */
 static int try_prefix(const char *p, ckpt_location *out, tried *t) {
+  size_t v1sfx = v1_shard_suffix_len(p);
+  if (v1sfx) {
+    /* One shard of a sharded V1 checkpoint (or Saver.save's "-?????-of-N"
+     * pattern for it, which the `checkpoint` file then records): the
+     * checkpoint is all shards of that stem. */
+    char *stem = strndup(p, strlen(p) - v1sfx);
+    if (!stem) return TFCKPT_ENOMEM;
+    char **files;
+    int nf;
+    int rc = glob_v1_shards(stem, &files, &nf);
+    if (rc == TFCKPT_OK && nf > 1 && has_table_magic(files[0])) {
+      rc = set_v1(out, stem, files, nf);
+      free(stem);
+      return rc ? TFCKPT_ENOMEM : 1;
+    }
+    if (rc == TFCKPT_OK) {
+      for (int i = 0; i < nf; i++) free(files[i]);
+      free(files);
+    }
+    free(stem);
+    if (rc == TFCKPT_ENOMEM) return rc;
+  }
   char *index = tfckpt__strdupf("%s.index", p);
   if (!index) return TFCKPT_ENOMEM;
   int found = tfckpt__is_file(index);

@@ -7,6 +7,7 @@
 #include "cli/cli_paths.h"
 #include "cli/cli_util.h"
 #include "tfckpt/internal/file.h"
+#include "tfckpt/objgraph.h"
 
 const char edit_common_help[] =
     "  --in-place        replace the input checkpoint itself (OUT must then be the\n"
@@ -181,6 +182,47 @@ int edit_plan(tfckpt_reader *r, edit_item **items, size_t *n) {
   return TFCKPT_OK;
 }
 
+/* ---- TF2 object graph after renames and removals ----
+ * When `names` renames or drops variables, the graph is rewritten
+ * (tfckpt_objgraph_rewrite_keys) so that it names exactly the keys written. */
+#define OBJGRAPH_KEY "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+typedef struct key_map_ctx {
+  tfckpt_reader *r;
+  char *const *names;
+} key_map_ctx;
+
+/* A checkpoint key's new name: names[j] for variable j (NULL: dropped), the
+ * key itself for keys that name no variable of the input. */
+static const char *map_key(const char *key, void *vctx) {
+  key_map_ctx *c = vctx;
+  int64_t j = tfckpt_reader_find(c->r, key);
+  return j < 0 ? key : c->names[j];
+}
+
+/* For edit_copy: the object graph tensor rewritten for `names`, or NULL. */
+static tfckpt_tensor *edited_objgraph(tfckpt_reader *r, char *const *names,
+                                      const tfckpt_var_info *v, const tfckpt_tensor *t) {
+  if (!names || strcmp(v->name, OBJGRAPH_KEY) || v->dtype != TFCKPT_STRING || v->rank != 0)
+    return NULL;
+  const uint8_t *g;
+  size_t glen;
+  if (tfckpt_tensor_get_string(t, 0, &g, &glen)) return NULL;
+  key_map_ctx c = {r, names};
+  void *ng = NULL;
+  size_t nlen = 0;
+  tfckpt_tensor *nt = NULL;
+  /* a malformed graph (or no memory) is copied unchanged */
+  if (tfckpt_objgraph_rewrite_keys(g, glen, map_key, &c, &ng, &nlen) == TFCKPT_OK && ng &&
+      tfckpt_tensor_new(TFCKPT_STRING, 0, NULL, &nt) == TFCKPT_OK &&
+      tfckpt_tensor_set_string(nt, 0, ng, nlen) != TFCKPT_OK) {
+    tfckpt_tensor_free(nt);
+    nt = NULL;
+  }
+  free(ng);
+  return nt;
+}
+
 int edit_copy(const char *cmd, tfckpt_reader *r, tfckpt_writer *w, int nshards,
               char *const *names, edit_transform_fn fn, void *ctx, int64_t *copied,
               int64_t *bytes) {
@@ -209,7 +251,8 @@ int edit_copy(const char *cmd, tfckpt_reader *r, tfckpt_writer *w, int nshards,
       rc = -1;
       break;
     }
-    if (fn && fn(ctx, &v, it->slice, t, &t2)) {
+    if (it->slice < 0) t2 = edited_objgraph(r, names, &v, t);
+    if (!t2 && fn && fn(ctx, &v, it->slice, t, &t2)) {
       tfckpt_tensor_free(t);
       rc = -1;
       break;

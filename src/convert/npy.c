@@ -23,6 +23,11 @@ static const struct {
     {TFCKPT_INT64, "<i8"},     {TFCKPT_UINT8, "|u1"},    {TFCKPT_UINT16, "<u2"},
     {TFCKPT_UINT32, "<u4"},    {TFCKPT_UINT64, "<u8"},   {TFCKPT_BOOL, "|b1"},
     {TFCKPT_COMPLEX64, "<c8"}, {TFCKPT_COMPLEX128, "<c16"},
+    /* Quantized types as the integer of the same size, as TF's own
+     * CheckpointReader.get_tensor returns them (and the Python module). Export
+     * only: import maps these descrs to the plain integer types above. */
+    {TFCKPT_QINT8, "|i1"},     {TFCKPT_QUINT8, "|u1"},   {TFCKPT_QINT16, "<i2"},
+    {TFCKPT_QUINT16, "<u2"},   {TFCKPT_QINT32, "<i4"},
 };
 #define NDESCR (sizeof kDescr / sizeof kDescr[0])
 

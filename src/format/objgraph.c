@@ -574,3 +574,138 @@ char *tfckpt_friendly_name(const char *key) {
   out[k] = '\0';
   return out;
 }
+
+
+/* ---- rewriting keys --------------------------------------------------------
+ * TrackableObject.attributes (field 2) are SerializedTensor {name 1,
+ * full_name 2, checkpoint_key 3}; slot_variables (field 3) are
+ * {original_variable_node_id 1, slot_name 2, slot_variable_node_id 3}. */
+
+static void put_field(tfckpt__buf *b, const tfckpt__pb_field *f) {
+  if (f->wire == PB_LEN) tfckpt__pb_put_bytes(b, f->num, f->data, f->len);
+  else if (f->wire == PB_VARINT) tfckpt__pb_put_uint(b, f->num, f->v);
+  else if (f->wire == PB_FIXED32) tfckpt__pb_put_fixed32(b, f->num, (uint32_t)f->v);
+  else tfckpt__pb_put_fixed64(b, f->num, f->v);
+}
+
+/* The checkpoint_key of a SerializedTensor, malloc'd in *key (NULL: none).
+ * -1 when memory ran out. */
+static int attr_key(const uint8_t *data, size_t len, char **key) {
+  *key = NULL;
+  tfckpt__pb pb = tfckpt__pb_init(data, len);
+  tfckpt__pb_field f;
+  while (tfckpt__pb_next(&pb, &f) == 1)
+    if (f.num == 3 && f.wire == PB_LEN) {
+      *key = strndup((const char *)f.data, f.len);
+      return *key ? 0 : -1;
+    }
+  return 0;
+}
+
+int tfckpt_objgraph_rewrite_keys(const void *data, size_t len, tfckpt_objgraph_key_map map,
+                                 void *ctx, void **out, size_t *out_len) {
+  *out = NULL;
+  *out_len = 0;
+  const uint8_t *g = data;
+  tfckpt__pb pb = tfckpt__pb_init(g, len);
+  tfckpt__pb_field node;
+  int nnodes = 0, cap = 0, changed = 0, r;
+  char *lost = NULL, *key = NULL;
+  tfckpt__buf o = {0};
+  /* pass 1: which objects lose every attribute, and whether anything changes */
+  while ((r = tfckpt__pb_next(&pb, &node)) == 1) {
+    if (node.num != 1 || node.wire != PB_LEN) continue;
+    if (nnodes == cap) {
+      cap = cap ? cap * 2 : 64;
+      char *nl = realloc(lost, (size_t)cap);
+      if (!nl) goto oom;
+      lost = nl;
+    }
+    int nattr = 0, ndropped = 0;
+    tfckpt__pb q = tfckpt__pb_init(node.data, node.len);
+    tfckpt__pb_field f;
+    while (tfckpt__pb_next(&q, &f) == 1) {
+      if (f.num != 2 || f.wire != PB_LEN) continue;
+      if (attr_key(f.data, f.len, &key)) goto oom;
+      nattr++;
+      if (key) {
+        const char *to = map(key, ctx);
+        if (!to) ndropped++;
+        if (!to || strcmp(to, key)) changed = 1;
+      }
+      free(key);
+      key = NULL;
+    }
+    lost[nnodes++] = nattr > 0 && ndropped == nattr;
+  }
+  if (r < 0) {
+    free(lost);
+    return TFCKPT_ECORRUPT;
+  }
+  if (!changed) {
+    free(lost);
+    return TFCKPT_OK;
+  }
+  /* pass 2: write the graph again */
+  pb = tfckpt__pb_init(g, len);
+  while (tfckpt__pb_next(&pb, &node) == 1) {
+    if (node.num != 1 || node.wire != PB_LEN) {
+      put_field(&o, &node);
+      continue;
+    }
+    tfckpt__buf nb = {0};
+    tfckpt__pb q = tfckpt__pb_init(node.data, node.len);
+    tfckpt__pb_field f;
+    while (tfckpt__pb_next(&q, &f) == 1) {
+      if (f.num == 2 && f.wire == PB_LEN) {
+        if (attr_key(f.data, f.len, &key)) {
+          tfckpt__buf_free(&nb);
+          goto oom;
+        }
+        const char *to = key ? map(key, ctx) : NULL;
+        int drop = key && !to, rename = key && to && strcmp(to, key);
+        if (rename) {
+          tfckpt__buf ab = {0};
+          tfckpt__pb a = tfckpt__pb_init(f.data, f.len);
+          tfckpt__pb_field af;
+          while (tfckpt__pb_next(&a, &af) == 1) {
+            if (af.num == 3 && af.wire == PB_LEN) tfckpt__pb_put_bytes(&ab, 3, to, strlen(to));
+            else put_field(&ab, &af);
+          }
+          tfckpt__pb_put_bytes(&nb, 2, ab.data, ab.len);
+          if (ab.oom) nb.oom = 1;
+          tfckpt__buf_free(&ab);
+        }
+        free(key);
+        key = NULL;
+        if (drop || rename) continue;
+      } else if (f.num == 3 && f.wire == PB_LEN) {
+        tfckpt__pb sr = tfckpt__pb_init(f.data, f.len);
+        tfckpt__pb_field sf;
+        int drop = 0;
+        while (tfckpt__pb_next(&sr, &sf) == 1)
+          if ((sf.num == 1 || sf.num == 3) && sf.wire == PB_VARINT && sf.v < (uint64_t)nnodes &&
+              lost[sf.v])
+            drop = 1;
+        if (drop) continue;
+      }
+      put_field(&nb, &f);
+    }
+    tfckpt__pb_put_bytes(&o, 1, nb.data, nb.len);
+    if (nb.oom) o.oom = 1;
+    tfckpt__buf_free(&nb);
+  }
+  free(lost);
+  if (o.oom) {
+    tfckpt__buf_free(&o);
+    return TFCKPT_ENOMEM;
+  }
+  *out = o.data;
+  *out_len = o.len;
+  return TFCKPT_OK;
+oom:
+  free(key);
+  free(lost);
+  tfckpt__buf_free(&o);
+  return TFCKPT_ENOMEM;
+}
