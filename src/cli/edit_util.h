@@ -30,7 +30,7 @@ typedef struct edit_opts {
    "written under temporary names, then renamed)", 0}
 #define EDIT_OPT_FORCE {"--force", NULL, NULL, "replace an existing checkpoint at the output prefix", 0}
 #define EDIT_OPT_UPDATE_STATE \
-  {"--update-state", NULL, NULL, "make OUT the latest checkpoint in its directory's `checkpoint` file", 0}
+  {"--update-state", NULL, NULL, "make the written checkpoint the latest in its directory's `checkpoint` file", 0}
 #define EDIT_OPT_QUIET CLI_OPT_QUIET("no summary line")
 
 /* --in-place, --force, --shards, --update-state, --max-to-keep, --quiet. */
