@@ -22,7 +22,7 @@ grep -q -- '--on-error' "$T/out" || fail "--help lists options"
 expect 2 "$BIN" data
 grep -q '^tfckpt data: no input files' "$T/err" || fail "no files message"
 expect 2 "$BIN" data x.csv --bogus
-grep -q "^tfckpt data: unknown option '--bogus'" "$T/err" || fail "unknown option message"
+grep -q "^tfckpt data: unknown option --bogus (see tfckpt data --help)" "$T/err" || fail "unknown option message"
 expect 2 "$BIN" data x.csv --threads
 expect 2 "$BIN" data x.csv --batch-size abc
 expect 1 "$BIN" data "$T/missing.csv"

@@ -37,6 +37,17 @@ pc() { PKG_CONFIG_PATH=$PCDIR pkg-config --define-variable=prefix="$ROOT" "$@" t
 check 'pc --exists' "pkg-config finds tfckpt"
 check '[ "$(pc --modversion)" = "$(sed -n "s/.*TFCKPT_VERSION_STRING \"\(.*\)\"/\1/p" "$SRC/include/tfckpt/tfckpt.h")" ]' "pkg-config version matches tfckpt.h"
 
+# every installed public header compiles on its own, as C11 and as C++
+for h in "$ROOT"/include/tfckpt/*.h; do
+  inc="#include <tfckpt/$(basename "$h")>"
+  echo "$inc" | cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I"$ROOT/include" -x c - 2>"$T/h.err" &&
+    ok || fail "$h alone as C: $(cat "$T/h.err")"
+  if command -v c++ >/dev/null; then
+    echo "$inc" | c++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only -I"$ROOT/include" -x c++ - 2>"$T/h.err" &&
+      ok || fail "$h as C++: $(cat "$T/h.err")"
+  fi
+done
+
 EX=$SRC/examples/read_checkpoint.c
 FIX=$F/tf1_sharded_t2t_transformer
 # shared

@@ -89,53 +89,6 @@ void cli_json_string(FILE *out, const char *s, size_t len) {
   fputc('"', out);
 }
 
-int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value) {
-  const char *a = argv[*i];
-  size_t n = strlen(name);
-  if (strncmp(a, name, n)) return 0;
-  if (a[n] == '=') {
-    *value = a + n + 1;
-    return 1;
-  }
-  if (a[n] != '\0') return 0;
-  if (*i + 1 >= argc) {
-    *value = NULL;
-    return 1;
-  }
-  *value = argv[++*i];
-  return 1;
-}
-
-int cli_unknown_option(const char *cmd, const char *arg) {
-  if (arg[0] != '-' || !arg[1]) return 0;
-  cli_error(cmd, "unknown option %s (see tfckpt %s --help)", arg, cmd);
-  return 1;
-}
-
-int cli_take_path(const char *cmd, const char *arg, const char **path) {
-  if (cli_unknown_option(cmd, arg)) return -1;
-  if (*path) {
-    cli_error(cmd, "unexpected argument \"%s\"", arg);
-    return -1;
-  }
-  *path = arg;
-  return 0;
-}
-
-long long cli_parse_count(const char *cmd, const char *opt, const char *value) {
-  if (!value) {
-    cli_error(cmd, "%s needs a value", opt);
-    return -1;
-  }
-  char *end;
-  long long v = strtoll(value, &end, 10);
-  if (end == value || *end || v < 0) {
-    cli_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, value);
-    return -1;
-  }
-  return v;
-}
-
 void cli_progress_start(cli_progress *p, const char *label, double total) {
   p->active = isatty(STDERR_FILENO) && total > 0;
   p->total = total;

@@ -1,5 +1,5 @@
 /* Helpers shared by the subcommands: opening checkpoints with error
- * reporting, option parsing, shapes, JSON strings, progress bars. */
+ * reporting, shapes, JSON strings, progress bars. */
 #ifndef TFCKPT_CLI_UTIL_H
 #define TFCKPT_CLI_UTIL_H
 
@@ -31,20 +31,6 @@ char *cli_bytes_str(char *buf, size_t cap, double bytes);
 
 /* Writes s (len bytes) as a JSON string literal, with quotes. */
 void cli_json_string(FILE *out, const char *s, size_t len);
-
-/* Option parsing: matches "--name VALUE" or "--name=VALUE"; advances *i.
- * Returns 1 and sets *value when argv[*i] is this option. */
-int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
-/* Parses a non-negative integer option value; prints an error and returns -1
- * when it is not one. */
-long long cli_parse_count(const char *cmd, const char *opt, const char *value);
-/* For an argument none of the command's own options matched: if it looks
- * like an option, prints "unknown option ..." and returns 1; else 0. */
-int cli_unknown_option(const char *cmd, const char *arg);
-/* The end of a one-path command's argument loop: `arg` (matching none of
- * its options) becomes *path.  An unknown option or a second path is a
- * usage error: prints it and returns -1; else returns 0. */
-int cli_take_path(const char *cmd, const char *arg, const char **path);
 
 /* A progress bar on stderr, only when stderr is a terminal. */
 typedef struct cli_progress {

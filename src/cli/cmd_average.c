@@ -9,21 +9,18 @@
 #include "tfckpt/state.h"
 #include "tfckpt/tensor.h"
 
-static const char kUsage[] =
-    "usage: tfckpt average OUT IN1 IN2 ... [options]\n"
-    "       tfckpt average OUT --last N DIR [options]\n"
-    "\n"
-    "Writes checkpoint OUT whose floating-point variables (float32, float64,\n"
-    "float16, bfloat16, complex) are the element-wise mean of the inputs',\n"
-    "accumulated in float64 and rounded (to nearest even) to each variable's own\n"
-    "dtype.  Integer, bool, string and variant variables (global_step, ...) are\n"
-    "taken from the last input, as is the data layout.  Every input must hold the\n"
-    "same variables with the same dtypes and shapes.\n"
-    "\n"
-    "  --last N DIR   average the N newest checkpoints listed in DIR's `checkpoint`\n"
-    "                 file (all_model_checkpoint_paths, oldest first)\n"
-    "\n"
-    "options:\n";
+static const cli_opt average_args[] = {
+    {"OUT", NULL, NULL, "the prefix to write", 0},
+    {"IN", NULL, NULL, "the checkpoints to average (with --last: DIR)", CLI_OPT_REPEAT},
+    {0},
+};
+
+static const cli_opt average_opts[] = {
+    {"--last", NULL, "N",
+     "average the N newest checkpoints listed in DIR's `checkpoint` file "
+     "(all_model_checkpoint_paths, oldest first)", 0},
+    {0},
+};
 
 typedef struct avg_ctx {
   tfckpt_reader **in;
@@ -170,7 +167,7 @@ static char **last_n(const char *dir, long long n, int *count) {
   return out;
 }
 
-int cmd_average(int argc, char **argv) {
+static int cmd_average(int argc, char **argv) {
   const char **pos = calloc((size_t)argc + 1, sizeof *pos);
   int npos = 0, ret = EXIT_USAGE;
   long long lastn = -1;
@@ -180,21 +177,15 @@ int cmd_average(int argc, char **argv) {
   int nlisted = 0;
   tfckpt_writer *w = NULL;
   if (!pos) return EXIT_FAIL;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if (cli_opt_value(argc, argv, &i, "--last", &v)) {
-      if ((lastn = cli_parse_count("average", "--last", v)) < 1) {
-        if (lastn == 0) cli_error("average", "--last needs at least 1");
-        goto done;
-      }
-    } else {
-      int k = edit_parse_arg("average", kUsage, argc, argv, &i, &o);
-      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
-      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
-      if (k == EDIT_ARG_POSITIONAL) pos[npos++] = argv[i];
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_average, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) ret = EXIT_OK;
+    if (k == CLI_HELP || k == CLI_ERROR) goto done;
+    if (k == CLI_ARG) pos[npos++] = p.value;
+    else if (cli_is(&p, "--last") && cli_value_int(&p, 1, CLI_NO_MAX, &lastn)) goto done;
+    else if (edit_apply_common(&p, &o) < 0) goto done;
   }
-  if (edit_reject_in_place("average", &o)) goto done;
   if (lastn > 0) {
     if (npos != 2) {
       cli_error("average", "--last N DIR takes OUT and DIR only");
@@ -211,7 +202,7 @@ int cmd_average(int argc, char **argv) {
     c.paths = (const char **)listed;
   } else {
     if (npos < 2) {
-      fputs(kUsage, stderr);
+      cli_print_usage(stderr, &cli_cmd_average);
       goto done;
     }
     c.n = npos - 1;
@@ -246,3 +237,18 @@ done:
   free(pos);
   return ret;
 }
+
+const cli_command cli_cmd_average = {
+    .name = "average",
+    .run = cmd_average,
+    .summary = "element-wise mean of several checkpoints",
+    .usage = "OUT IN1 IN2 ... [options]\nOUT --last N DIR [options]",
+    .about = "Writes checkpoint OUT whose floating-point variables (float32, float64,\n"
+             "float16, bfloat16, complex) are the element-wise mean of the inputs',\n"
+             "accumulated in float64 and rounded (to nearest even) to each variable's own\n"
+             "dtype.  Integer, bool, string and variant variables (global_step, ...) are\n"
+             "taken from the last input, as is the data layout.  Every input must hold the\n"
+             "same variables with the same dtypes and shapes.\n",
+    .args = average_args,
+    .groups = {{NULL, average_opts}, {EDIT_OPTS_TITLE, edit_new_output_opts}},
+};

@@ -8,20 +8,19 @@
 #include "cli/edit_util.h"
 #include "tfckpt/tensor.h"
 
-static const char kUsage[] =
-    "usage: tfckpt cast IN OUT --to float16|bfloat16|float32 [--regex RE] [options]\n"
-    "\n"
-    "Writes checkpoint OUT with IN's floating-point variables (float32, float64,\n"
-    "float16, bfloat16) converted to the --to dtype, rounding to nearest, ties to\n"
-    "even, straight from each stored value (no double rounding).  Values too large\n"
-    "become +-inf, NaN stays NaN.  Integer, bool, string and variant variables are\n"
-    "copied untouched.\n"
-    "\n"
-    "  --to DTYPE    float16 (half), bfloat16 or float32 (float)\n"
-    "  --regex RE    convert only the variables whose name matches RE (POSIX\n"
-    "                extended, searched anywhere in the name)\n"
-    "\n"
-    "options:\n";
+static const cli_opt cast_args[] = {
+    {"IN", NULL, NULL, "the checkpoint to read", 0},
+    {"OUT", NULL, NULL, "the prefix to write (left out with --in-place)", 0},
+    {0},
+};
+
+static const cli_opt cast_opts[] = {
+    {"--to", NULL, "DTYPE", "float16 (half), bfloat16 or float32 (float); required", 0},
+    {"--regex", NULL, "RE",
+     "convert only the variables whose name matches RE (POSIX extended, searched anywhere "
+     "in the name)", 0},
+    {0},
+};
 
 typedef struct cast_ctx {
   tfckpt_dtype to;
@@ -47,30 +46,25 @@ static int cast_one(void *vctx, const tfckpt_var_info *v, int slice, const tfckp
   return 0;
 }
 
-int cmd_cast(int argc, char **argv) {
+static int cmd_cast(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL}, *to = NULL, *re = NULL;
   int npos = 0;
   edit_opts o = {0};
   cast_ctx c = {0};
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if (cli_opt_value(argc, argv, &i, "--to", &v)) {
-      if (!(to = v)) return cli_error("cast", "--to needs a value"), EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--regex", &v)) {
-      if (!(re = v)) return cli_error("cast", "--regex needs a value"), EXIT_USAGE;
-    } else {
-      int k = edit_parse_arg("cast", kUsage, argc, argv, &i, &o);
-      if (k == EDIT_ARG_HELP) return EXIT_OK;
-      if (k == EDIT_ARG_ERROR) return EXIT_USAGE;
-      if (k != EDIT_ARG_POSITIONAL) continue;
-      if (npos == 2) return cli_error("cast", "unexpected argument \"%s\"", argv[i]), EXIT_USAGE;
-      pos[npos++] = argv[i];
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_cast, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) pos[npos++] = p.value;
+    else if (cli_is(&p, "--to")) to = p.value;
+    else if (cli_is(&p, "--regex")) re = p.value;
+    else if (edit_apply_common(&p, &o) < 0) return EXIT_USAGE;
   }
   if (npos == 1 && o.in_place) pos[npos++] = pos[0];
   if (npos != 2 || !to) {
     if (npos == 2) cli_error("cast", "--to is required (float16, bfloat16 or float32)");
-    else fputs(kUsage, stderr);
+    else cli_print_usage(stderr, &cli_cmd_cast);
     return EXIT_USAGE;
   }
   c.to = tfckpt_dtype_from_name(to);
@@ -106,3 +100,17 @@ done:
   tfckpt_reader_close(r);
   return ret;
 }
+
+const cli_command cli_cmd_cast = {
+    .name = "cast",
+    .run = cmd_cast,
+    .summary = "convert float variables to float16/bfloat16/float32",
+    .usage = "IN OUT --to float16|bfloat16|float32 [--regex RE] [options]",
+    .about = "Writes checkpoint OUT with IN's floating-point variables (float32, float64,\n"
+             "float16, bfloat16) converted to the --to dtype, rounding to nearest, ties to\n"
+             "even, straight from each stored value (no double rounding).  Values too large\n"
+             "become +-inf, NaN stays NaN.  Integer, bool, string and variant variables are\n"
+             "copied untouched.\n",
+    .args = cast_args,
+    .groups = {{NULL, cast_opts}, {EDIT_OPTS_TITLE, edit_common_opts}},
+};

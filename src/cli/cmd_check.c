@@ -9,18 +9,15 @@
 #include "tfckpt/graph.h"
 #include "tfckpt/objgraph.h"
 
-static const char kUsage[] =
-    "usage: tfckpt check CHECKPOINT [--graph FILE] [options]\n"
-    "\n"
-    "Compares a checkpoint with the variables a graph will restore from it:\n"
-    "  - variables the graph expects that the checkpoint lacks,\n"
-    "  - dtype or shape mismatches (an unknown graph dimension matches any size),\n"
-    "  - variables the checkpoint has that the graph does not use (harmless).\n"
-    "Exit status 1 when a restore would fail (missing or mismatched variables).\n"
-    "\n"
-    "  --graph FILE  a .meta file, saved_model.pb or SavedModel directory; by\n"
-    "                default CHECKPOINT.meta, or the SavedModel's saved_model.pb\n"
-    "  --quiet       print only the verdict line (and errors)\n";
+static const cli_opt check_args[] = {CLI_ARG_CHECKPOINT, {0}};
+
+static const cli_opt check_opts[] = {
+    {"--graph", NULL, "FILE",
+     "a .meta file, saved_model.pb or SavedModel directory; by default CHECKPOINT.meta, "
+     "or the SavedModel's saved_model.pb", 0},
+    CLI_OPT_QUIET("print only the verdict line (and errors)"),
+    {0},
+};
 
 static int shapes_compatible(const tfckpt_graph_var *g, const tfckpt_var_info *c) {
   if (g->rank < 0) return 1;
@@ -52,27 +49,20 @@ static char *default_graph(const char *ckpt_arg, tfckpt_reader *r) {
   return NULL;
 }
 
-int cmd_check(int argc, char **argv) {
+static int cmd_check(int argc, char **argv) {
   const char *path = NULL, *graph_path = NULL;
   int quiet = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--graph", &val)) {
-      if (!(graph_path = val)) {
-        cli_error("check", "--graph needs a value");
-        return EXIT_USAGE;
-      }
-    } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-      quiet = 1;
-    } else if (cli_take_path("check", argv[i], &path)) {
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_check, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) path = p.value;
+    else if (cli_is(&p, "--graph")) graph_path = p.value;
+    else if (cli_is(&p, "--quiet")) quiet = 1;
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_check);
     return EXIT_USAGE;
   }
   tfckpt_reader *r = cli_open("check", path);
@@ -162,3 +152,17 @@ int cmd_check(int argc, char **argv) {
   tfckpt_reader_close(r);
   return fail ? EXIT_FAIL : EXIT_OK;
 }
+
+const cli_command cli_cmd_check = {
+    .name = "check",
+    .run = cmd_check,
+    .summary = "compare a checkpoint with the graph that will restore it",
+    .usage = "CHECKPOINT [--graph FILE] [options]",
+    .about = "Compares a checkpoint with the variables a graph will restore from it:\n"
+             "  - variables the graph expects that the checkpoint lacks,\n"
+             "  - dtype or shape mismatches (an unknown graph dimension matches any size),\n"
+             "  - variables the checkpoint has that the graph does not use (harmless).\n"
+             "Exit status 1 when a restore would fail (missing or mismatched variables).\n",
+    .args = check_args,
+    .groups = {{NULL, check_opts}},
+};

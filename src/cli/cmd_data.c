@@ -1,80 +1,58 @@
 /* tfckpt data: stream CSV/TXT/LibSVM files; print schema, stats, batches. */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_data_opts.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "tfckpt/numfmt.h"
 #include "tfckpt/data.h"
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: tfckpt data FILE... [options]\n"
-          "\n"
-          "Streams the files (globs and .gz allowed) through the data pipeline and\n"
-          "prints the schema, the row count and per-column min/max/mean/missing.\n"
-          "\n"
-          "input:\n"
-          "  --format F          auto|csv|tsv|txt|libsvm (default auto)\n"
-          "  --delimiter C       field delimiter: one byte, or 'tab'/'\\t'\n"
-          "  --quote C           quote character (default \"); --no-quote disables\n"
-          "  --comment C         skip lines starting with C\n"
-          "  --header H          auto|yes|no|sklearn (default auto)\n"
-          "  --skip N            drop the first N lines of every file\n"
-          "columns:\n"
-          "  --label COLS        label column(s): names or 0-based indices, -1 = last\n"
-          "  --no-label          no label column\n"
-          "  --columns COLS      feature columns (default: all non-label columns)\n"
-          "  --label-type T      auto|int|float (default auto)\n"
-          "  --num-classes N     classes of an int label (default: inferred)\n"
-          "  --na-value [COL=]V  value for empty/NA fields (repeatable)\n"
-          "  --width N           LibSVM width (default: largest index)\n"
-          "  --zero-based, --one-based   LibSVM index base (default: auto)\n"
-          "  --sparse            keep LibSVM rows sparse\n"
-          "pipeline:\n"
-          "  --threads N         parser threads (default 2)\n"
-          "  --batch-size N      rows per batch (default 32)\n"
-          "  --shuffle N         shuffle buffer rows (default 0 = file order)\n"
-          "  --seed N            shuffle seed (default 0)\n"
-          "  --epochs N          passes for --batches (default 1)\n"
-          "  --drop-remainder    drop each epoch's short last batch\n"
-          "  --prefetch N        batches prepared ahead (default 2)\n"
-          "  --queue N           chunks in flight (default 2*threads+2)\n"
-          "  --chunk-size BYTES  bytes per chunk (default 1048576)\n"
-          "  --on-error fail|skip  malformed rows stop the stream or are skipped\n"
-          "output:\n"
-          "  --batches N         print the first N batches as training sees them\n"
-          "  --json              print the summary as one JSON object\n");
-}
+static const cli_opt data_args[] = {
+    {"FILE", NULL, NULL, "a CSV/TSV/TXT/LibSVM file, plain or .gz, or a glob", CLI_OPT_REPEAT},
+    {0},
+};
 
-static int bad_usage(const char *fmt, const char *arg) {
-  fprintf(stderr, "tfckpt data: ");
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\n(see 'tfckpt data --help')\n");
-  return 2;
-}
+static const cli_opt data_input_opts[] = {
+    {"--quote", NULL, "C", "quote character (default \")", 0},
+    {"--no-quote", NULL, NULL, "no quote character: \" is data", 0},
+    {"--comment", NULL, "C", "skip lines starting with C", 0},
+    {0},
+};
 
-static int parse_u64(const char *s, uint64_t *out) {
-  if (!s || !*s || *s == '-') return -1;
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end) return -1;
-  *out = v;
-  return 0;
-}
+static const cli_opt data_column_opts[] = {
+    {"--label", NULL, "COLS", "label column(s): names or 0-based indices, -1 = last", 0},
+    {"--no-label", NULL, NULL, "no label column", 0},
+    {"--label-type", NULL, "T", "auto|int|float (default auto)", 0},
+    {"--num-classes", NULL, "N", "classes of an int label (default: inferred)", 0},
+    {"--width", NULL, "N", "LibSVM width (default: largest index)", 0},
+    {"--zero-based", NULL, NULL, "LibSVM indices start at 0 (default: detected)", 0},
+    {"--one-based", NULL, NULL, "LibSVM indices start at 1 (default: detected)", 0},
+    {"--sparse", NULL, NULL, "keep LibSVM rows sparse", 0},
+    {0},
+};
 
-static int parse_char(const char *s, char *out) {
-  if (!strcmp(s, "tab") || !strcmp(s, "\\t")) { *out = '\t'; return 0; }
-  if (!strcmp(s, "space")) { *out = ' '; return 0; }
-  if (strlen(s) != 1) return -1;
-  *out = s[0];
-  return 0;
-}
+static const cli_opt data_pipeline_opts[] = {
+    {"--batch-size", NULL, "N", "rows per batch (default 32)", 0},
+    {"--shuffle", NULL, "N", "shuffle buffer rows (default 0 = file order)", 0},
+    {"--seed", NULL, "N", "shuffle seed (default 0)", 0},
+    {"--epochs", NULL, "N", "passes for --batches (default 1)", 0},
+    {"--drop-remainder", NULL, NULL, "drop each epoch's short last batch", 0},
+    {"--prefetch", NULL, "N", "batches prepared ahead (default 2)", 0},
+    {"--queue", NULL, "N", "chunks in flight (default 2*threads+2)", 0},
+    {"--chunk-size", NULL, "BYTES", "bytes per chunk (default 1048576)", 0},
+    {"--on-error", NULL, "fail|skip", "malformed rows stop the stream or are skipped", 0},
+    {0},
+};
+
+static const cli_opt data_output_opts[] = {
+    {"--batches", NULL, "N", "print the first N batches as training sees them", 0},
+    CLI_OPT_JSON("print the summary as one JSON object"),
+    {0},
+};
 
 static void json_str(FILE *o, const char *s) { cli_json_string(o, s, strlen(s)); }
 
@@ -243,127 +221,95 @@ static void print_summary_text(tfckpt_dataset *ds, const tfckpt_dataset_stats *s
   }
 }
 
-int cmd_data(int argc, char **argv) {
+static int cmd_data(int argc, char **argv) {
   tfckpt_dataset_options opt;
   tfckpt_dataset_options_init(&opt);
   const char **files = calloc((size_t)argc + 1, sizeof *files);
   char *na = NULL;
-  size_t nfiles = 0, na_len = 0;
+  size_t nfiles = 0;
   uint64_t nbatches = 0;
-  int json = 0, epochs_set = 0;
+  int json = 0;
   int rc = 0;
   if (!files) {
     fprintf(stderr, "tfckpt data: out of memory\n");
     return 1;
   }
-  for (int i = 1; i < argc; i++) {
-    char *a = argv[i];
-    if (a[0] != '-' || a[1] == '\0') {
-      files[nfiles++] = a;
-      continue;
-    }
-    if (!strcmp(a, "--")) {
-      while (++i < argc) files[nfiles++] = argv[i];
-      break;
-    }
-    char *val = NULL;
-    char *eq = strchr(a, '=');
-    char name[64];
-    if (eq && a[1] == '-') {
-      snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-      val = eq + 1;
-    } else {
-      snprintf(name, sizeof name, "%s", a);
-    }
-    static const char *const flags[] = {"--help", "-h", "--no-quote", "--no-label", "--zero-based",
-                                        "--one-based", "--sparse", "--drop-remainder", "--json"};
-    static const char *const valued[] = {
-        "--format", "--delimiter", "--quote", "--comment", "--header", "--skip", "--label",
-        "--columns", "--label-type", "--num-classes", "--na-value", "--width", "--threads",
-        "--batch-size", "--shuffle", "--seed", "--epochs", "--prefetch", "--queue",
-        "--chunk-size", "--on-error", "--batches"};
-    int is_flag = 0, is_valued = 0;
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) is_flag |= !strcmp(name, flags[k]);
-    for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) is_valued |= !strcmp(name, valued[k]);
-    if (!is_flag && !is_valued) { rc = bad_usage("unknown option '%s'", name); goto out; }
-    if (is_flag && val) { rc = bad_usage("option %s takes no value", name); goto out; }
-    if (!is_flag && !val) {
-      if (i + 1 >= argc) { rc = bad_usage("option %s needs a value", name); goto out; }
-      val = argv[++i];
-    }
-    uint64_t u = 0;
-    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
-      usage(stdout);
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_data, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) goto out;
+    if (k == CLI_ERROR) {
+      rc = EXIT_USAGE;
       goto out;
-    } else if (!strcmp(name, "--json")) json = 1;
-    else if (!strcmp(name, "--no-quote")) opt.quote = 0;
-    else if (!strcmp(name, "--no-label")) opt.label_columns = "";
-    else if (!strcmp(name, "--zero-based")) opt.libsvm_zero_based = 1;
-    else if (!strcmp(name, "--one-based")) opt.libsvm_zero_based = 0;
-    else if (!strcmp(name, "--sparse")) opt.sparse = 1;
-    else if (!strcmp(name, "--drop-remainder")) opt.drop_remainder = 1;
-    else if (!strcmp(name, "--format")) {
-      if (!strcmp(val, "auto")) opt.format = TFCKPT_DATA_AUTO;
-      else if (!strcmp(val, "csv")) opt.format = TFCKPT_DATA_CSV;
-      else if (!strcmp(val, "tsv")) opt.format = TFCKPT_DATA_CSV, opt.delimiter = '\t';
-      else if (!strcmp(val, "txt")) opt.format = TFCKPT_DATA_TXT;
-      else if (!strcmp(val, "libsvm") || !strcmp(val, "svmlight")) opt.format = TFCKPT_DATA_LIBSVM;
-      else { rc = bad_usage("unknown format '%s'", val); goto out; }
-    } else if (!strcmp(name, "--delimiter")) {
-      if (parse_char(val, &opt.delimiter)) { rc = bad_usage("delimiter must be one byte: '%s'", val); goto out; }
-    } else if (!strcmp(name, "--quote")) {
-      if (parse_char(val, &opt.quote)) { rc = bad_usage("quote must be one byte: '%s'", val); goto out; }
-    } else if (!strcmp(name, "--comment")) {
-      if (parse_char(val, &opt.comment)) { rc = bad_usage("comment must be one byte: '%s'", val); goto out; }
-    } else if (!strcmp(name, "--header")) {
-      if (!strcmp(val, "auto")) opt.header = TFCKPT_HEADER_AUTO;
-      else if (!strcmp(val, "yes") || !strcmp(val, "names")) opt.header = TFCKPT_HEADER_NAMES;
-      else if (!strcmp(val, "no") || !strcmp(val, "none")) opt.header = TFCKPT_HEADER_NONE;
-      else if (!strcmp(val, "sklearn")) opt.header = TFCKPT_HEADER_SKLEARN;
-      else { rc = bad_usage("unknown header mode '%s'", val); goto out; }
-    } else if (!strcmp(name, "--label")) opt.label_columns = val;
-    else if (!strcmp(name, "--columns")) opt.feature_columns = val;
-    else if (!strcmp(name, "--label-type")) {
-      if (!strcmp(val, "auto")) opt.label_dtype = TFCKPT_INVALID;
-      else if (!strcmp(val, "int") || !strcmp(val, "int32")) opt.label_dtype = TFCKPT_INT32;
-      else if (!strcmp(val, "float") || !strcmp(val, "float32")) opt.label_dtype = TFCKPT_FLOAT;
-      else { rc = bad_usage("unknown label type '%s'", val); goto out; }
-    } else if (!strcmp(name, "--na-value")) {
-      size_t l = strlen(val);
-      char *n2 = realloc(na, na_len + l + 2);
-      if (!n2) { rc = bad_usage("%s", "out of memory"); goto out; }
-      na = n2;
-      if (na_len) na[na_len++] = ',';
-      memcpy(na + na_len, val, l + 1);
-      na_len += l;
-    } else if (!strcmp(name, "--on-error")) {
-      if (!strcmp(val, "fail")) opt.on_error = TFCKPT_ON_ERROR_FAIL;
-      else if (!strcmp(val, "skip")) opt.on_error = TFCKPT_ON_ERROR_SKIP;
-      else { rc = bad_usage("--on-error must be fail or skip, not '%s'", val); goto out; }
+    }
+    const char *val = p.value;
+    long long u = 0;
+    int d = k == CLI_ARG ? 0 : cli_data_format_apply(&p, &opt, &na);
+    if (d < 0) {
+      rc = EXIT_USAGE;
+      goto out;
+    }
+    if (d) continue;
+    if (k == CLI_ARG) files[nfiles++] = val;
+    else if (cli_is(&p, "--json")) json = 1;
+    else if (cli_is(&p, "--no-quote")) opt.quote = 0;
+    else if (cli_is(&p, "--no-label")) opt.label_columns = "";
+    else if (cli_is(&p, "--zero-based")) opt.libsvm_zero_based = 1;
+    else if (cli_is(&p, "--one-based")) opt.libsvm_zero_based = 0;
+    else if (cli_is(&p, "--sparse")) opt.sparse = 1;
+    else if (cli_is(&p, "--drop-remainder")) opt.drop_remainder = 1;
+    else if (cli_is(&p, "--label")) opt.label_columns = val;
+    else if (cli_is(&p, "--quote") || cli_is(&p, "--comment")) {
+      if (cli_data_parse_char(val, cli_is(&p, "--quote") ? &opt.quote : &opt.comment)) {
+        cli_error("data", "%s must be one byte, not \"%s\"", p.given, val);
+        rc = EXIT_USAGE;
+        goto out;
+      }
+    } else if (cli_is(&p, "--label-type")) {
+      static const char *const t[] = {"auto", "int", "int32", "float", "float32", NULL};
+      static const int code[] = {TFCKPT_INVALID, TFCKPT_INT32, TFCKPT_INT32, TFCKPT_FLOAT, TFCKPT_FLOAT};
+      int c = cli_value_choice(&p, t);
+      if (c < 0) {
+        rc = EXIT_USAGE;
+        goto out;
+      }
+      opt.label_dtype = code[c];
+    } else if (cli_is(&p, "--on-error")) {
+      static const char *const e[] = {"fail", "skip", NULL};
+      int c = cli_value_choice(&p, e);
+      if (c < 0) {
+        rc = EXIT_USAGE;
+        goto out;
+      }
+      opt.on_error = c ? TFCKPT_ON_ERROR_SKIP : TFCKPT_ON_ERROR_FAIL;
     } else {
-      if (parse_u64(val, &u)) { rc = bad_usage("'%s' is not a non-negative integer", val); goto out; }
-      if (!strcmp(name, "--skip")) opt.skip_lines = (size_t)u;
-      else if (!strcmp(name, "--num-classes")) opt.num_classes = (int64_t)u;
-      else if (!strcmp(name, "--width")) opt.libsvm_width = (size_t)u;
-      else if (!strcmp(name, "--threads")) opt.num_threads = (size_t)u;
-      else if (!strcmp(name, "--batch-size")) opt.batch_size = (size_t)u;
-      else if (!strcmp(name, "--shuffle")) opt.shuffle_buffer = (size_t)u;
-      else if (!strcmp(name, "--seed")) opt.seed = u;
-      else if (!strcmp(name, "--epochs")) opt.num_epochs = u, epochs_set = 1;
-      else if (!strcmp(name, "--prefetch")) opt.prefetch = (size_t)u;
-      else if (!strcmp(name, "--queue")) opt.queue_chunks = (size_t)u;
-      else if (!strcmp(name, "--chunk-size")) opt.chunk_bytes = (size_t)u;
-      else if (!strcmp(name, "--batches")) nbatches = u;
-      else { rc = bad_usage("unknown option '%s'", name); goto out; }
+      /* the rest are counts */
+      if (cli_value_int(&p, 0, CLI_NO_MAX, &u)) {
+        rc = EXIT_USAGE;
+        goto out;
+      }
+      if (cli_is(&p, "--num-classes")) opt.num_classes = (int64_t)u;
+      else if (cli_is(&p, "--width")) opt.libsvm_width = (size_t)u;
+      else if (cli_is(&p, "--batch-size")) opt.batch_size = (size_t)u;
+      else if (cli_is(&p, "--shuffle")) opt.shuffle_buffer = (size_t)u;
+      else if (cli_is(&p, "--seed")) opt.seed = (uint64_t)u;
+      else if (cli_is(&p, "--epochs")) opt.num_epochs = (uint64_t)u;
+      else if (cli_is(&p, "--prefetch")) opt.prefetch = (size_t)u;
+      else if (cli_is(&p, "--queue")) opt.queue_chunks = (size_t)u;
+      else if (cli_is(&p, "--chunk-size")) opt.chunk_bytes = (size_t)u;
+      else if (cli_is(&p, "--batches")) nbatches = (uint64_t)u;
     }
   }
-  if (!nfiles) { rc = bad_usage("%s", "no input files"); goto out; }
-  (void)epochs_set;
+  if (!nfiles) {
+    cli_error("data", "no input files (see tfckpt data --help)");
+    rc = EXIT_USAGE;
+    goto out;
+  }
   opt.paths = files;
   opt.npaths = nfiles;
   /* The summary counts missing values per column; only batches (what
    * training sees) need a default to fill them with. */
-  opt.na_values = na ? na : nbatches ? NULL : "nan";
+  if (!opt.na_values && !nbatches) opt.na_values = "nan";
 
   tfckpt_dataset *ds;
   int st = tfckpt_dataset_open(&opt, &ds);
@@ -417,3 +363,18 @@ out:
   free(na);
   return rc;
 }
+
+const cli_command cli_cmd_data = {
+    .name = "data",
+    .run = cmd_data,
+    .summary = "stream CSV/TXT/LibSVM files: schema, stats, batches",
+    .usage = "FILE... [options]",
+    .about = "Streams the files (globs and .gz allowed) through the data pipeline and\n"
+             "prints the schema, the row count and per-column min/max/mean/missing.\n",
+    .args = data_args,
+    .groups = {{CLI_DATA_FORMAT_TITLE, cli_data_format_opts},
+               {"input:", data_input_opts},
+               {"columns:", data_column_opts},
+               {"pipeline:", data_pipeline_opts},
+               {"output:", data_output_opts}},
+};

@@ -6,20 +6,18 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 
-static const char kUsage[] =
-    "usage: tfckpt diff A B [options]\n"
-    "\n"
-    "Compares two checkpoints: variables only in A, only in B, dtype or shape\n"
-    "changes, and for common variables whether the values are identical (byte for\n"
-    "byte) and, if not, the largest absolute difference (computed in float64;\n"
-    "complex: modulus of the difference), how many elements differ and how many\n"
-    "positions hold NaN on one side only.  Partitioned variables are compared whole.\n"
-    "\n"
-    "Exit status: 0 identical, 1 different, 2 usage error or unreadable input.\n"
-    "\n"
-    "  --json       one JSON object instead of text\n"
-    "  --verbose    also list identical variables\n"
-    "  --all        also compare the TF2 object graph tensor\n";
+static const cli_opt diff_args[] = {
+    {"A", NULL, NULL, "the first checkpoint", 0},
+    {"B", NULL, NULL, "the second checkpoint", 0},
+    {0},
+};
+
+static const cli_opt diff_opts[] = {
+    CLI_OPT_JSON("one JSON object instead of text"),
+    {"--verbose", "-v", NULL, "also list identical variables", 0},
+    CLI_OPT_ALL("also compare the TF2 object graph tensor"),
+    {0},
+};
 
 #define OBJECT_GRAPH_KEY "_CHECKPOINTABLE_OBJECT_GRAPH"
 
@@ -105,32 +103,22 @@ static void shape_json(int rank, const int64_t *dims) {
   putchar(']');
 }
 
-int cmd_diff(int argc, char **argv) {
+static int cmd_diff(int argc, char **argv) {
   const char *pa = NULL, *pb = NULL;
   int json = 0, verbose = 0, all = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) {
-      json = 1;
-    } else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
-      verbose = 1;
-    } else if (!strcmp(argv[i], "--all")) {
-      all = 1;
-    } else if (cli_unknown_option("diff", argv[i])) {
-      return EXIT_USAGE;
-    } else if (!pa) {
-      pa = argv[i];
-    } else if (!pb) {
-      pb = argv[i];
-    } else {
-      cli_error("diff", "unexpected argument \"%s\"", argv[i]);
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_diff, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG && !pa) pa = p.value;
+    else if (k == CLI_ARG) pb = p.value;
+    else if (cli_is(&p, "--json")) json = 1;
+    else if (cli_is(&p, "--verbose")) verbose = 1;
+    else if (cli_is(&p, "--all")) all = 1;
   }
   if (!pa || !pb) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_diff);
     return EXIT_USAGE;
   }
   tfckpt_reader *ra = cli_open("diff", pa);
@@ -288,3 +276,19 @@ int cmd_diff(int argc, char **argv) {
   tfckpt_reader_close(rb);
   return status;
 }
+
+const cli_command cli_cmd_diff = {
+    .name = "diff",
+    .run = cmd_diff,
+    .summary = "compare two checkpoints (exit 0 identical, 1 different)",
+    .usage = "A B [options]",
+    .about = "Compares two checkpoints: variables only in A, only in B, dtype or shape\n"
+             "changes, and for common variables whether the values are identical (byte for\n"
+             "byte) and, if not, the largest absolute difference (computed in float64;\n"
+             "complex: modulus of the difference), how many elements differ and how many\n"
+             "positions hold NaN on one side only.  Partitioned variables are compared whole.\n"
+             "\n"
+             "Exit status: 0 identical, 1 different, 2 usage error or unreadable input.\n",
+    .args = diff_args,
+    .groups = {{NULL, diff_opts}},
+};

@@ -19,12 +19,12 @@
 #include "tfckpt/internal/atomic_file.h"
 #include "tfckpt/numfmt.h"
 
-static const char kUsage[] =
-    "usage: tfckpt dump CHECKPOINT [-o FILE] [--filter REGEX]\n"
-    "\n"
-    "Writes every tensor's name, dtype, shape and all of its values as text\n"
-    "(format: docs/dump-format.md).  Without -o the text goes to standard output.\n"
-    "The output file is written under a temporary name and renamed when complete.\n";
+static const cli_opt dump_args[] = {CLI_ARG_CHECKPOINT, {0}};
+
+static const cli_opt dump_opts[] = {
+    {"--output", "-o", "FILE", "write to FILE (atomically) instead of standard output", 0},
+    {0},
+};
 
 #define OUTBUF (1u << 20)
 
@@ -222,25 +222,18 @@ static void dump_tensor(out *o, const char *name, const tfckpt_tensor *t) {
   }
 }
 
-int cmd_dump(int argc, char **argv) {
+static int cmd_dump(int argc, char **argv) {
   const char *path = NULL, *outpath = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "-o", &val) ||
-               cli_opt_value(argc, argv, &i, "--output", &val)) {
-      if (!(outpath = val)) {
-        cli_error("dump", "-o needs a file name");
-        return EXIT_USAGE;
-      }
-    } else if (cli_take_path("dump", argv[i], &path)) {
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_dump, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) path = p.value;
+    else if (cli_is(&p, "--output")) outpath = p.value;
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_dump);
     return EXIT_USAGE;
   }
   tfckpt_reader *r = cli_open("dump", path);
@@ -302,3 +295,15 @@ done:
   tfckpt_reader_close(r);
   return status;
 }
+
+const cli_command cli_cmd_dump = {
+    .name = "dump",
+    .run = cmd_dump,
+    .summary = "write every tensor's values to a text file",
+    .usage = "CHECKPOINT [-o FILE]",
+    .about = "Writes every tensor's name, dtype, shape and all of its values as text\n"
+             "(format: docs/dump-format.md).  Without -o the text goes to standard output.\n"
+             "The output file is written under a temporary name and renamed when complete.\n",
+    .args = dump_args,
+    .groups = {{NULL, dump_opts}},
+};

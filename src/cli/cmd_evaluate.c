@@ -9,50 +9,33 @@
 
 static const char *CMD = "evaluate";
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: tfckpt evaluate --model DIR --data FILE [--json] [options]\n"
-          "\n"
-          "Evaluates the model trained into DIR (model.json + latest checkpoint, or a\n"
-          "checkpoint prefix inside it) on labelled data: prints rows, loss and\n"
-          "accuracy (classifiers) or mae (regression).  Standardisation stored with\n"
-          "the model is applied.\n"
-          "\n"
-          "  --model DIR         model directory or checkpoint prefix\n"
-          "  --data FILE         data file or glob (repeatable)\n"
-          "  --label COL         label column (default: the one used in training)\n"
-          "  --batch-size N      rows per forward pass (default 1024)\n"
-          "  --json              one JSON object: {\"rows\", \"loss\", \"accuracy\"|\"mae\", ...}\n");
-  cli_nn_data_usage(out);
-}
+static const cli_opt evaluate_opts[] = {
+    {"--label", NULL, "COL", "label column (default: the one used in training)", 0},
+    CLI_OPT_JSON("one JSON object: {\"rows\", \"loss\", \"accuracy\"|\"mae\", ...}"),
+    {0},
+};
 
-int cmd_evaluate(int argc, char **argv) {
+static int cmd_evaluate(int argc, char **argv) {
   cli_nn_model_args args;
   cli_nn_model_args_init(&args);
   tfckpt_dataset_options *dopt = &args.dopt;
-  const char *label = NULL, *v;
+  const char *label = NULL;
   int json = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int d = cli_nn_model_option(CMD, argc, argv, &i, &args);
-    if (d < 0) return EXIT_USAGE;
-    if (d) continue;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--label", &v)) {
-      if (!v) return cli_error(CMD, "--label needs a value"), EXIT_USAGE;
-      label = v;
-    } else if (!strcmp(a, "--json")) {
-      json = 1;
-    } else {
-      cli_error(CMD, "unknown option \"%s\" (see 'tfckpt evaluate --help')", a);
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_evaluate, argc, argv);
+  int got, rc = EXIT_OK;
+  while (rc == EXIT_OK && (got = cli_next(&p)) != CLI_END) {
+    if (got == CLI_HELP) rc = -1;
+    else if (got == CLI_ERROR || cli_nn_model_apply(&p, &args) < 0) rc = EXIT_USAGE;
+    else if (cli_is(&p, "--label")) label = p.value;
+    else if (cli_is(&p, "--json")) json = 1;
   }
-  tfckpt_model *m;
-  int rc = cli_nn_load_model(CMD, &args, &m);
-  if (rc) return rc;
+  tfckpt_model *m = NULL;
+  if (rc == EXIT_OK) rc = cli_nn_load_model(CMD, &args, &m);
+  if (rc) {
+    cli_nn_model_args_free(&args);
+    return rc < 0 ? EXIT_OK : rc;
+  }
   int loss = tfckpt_model_loss(m);
   dopt->label_columns = label ? label : tfckpt_model_label(m);
   dopt->label_dtype = loss == TFCKPT_LOSS_SOFTMAX_CE ? TFCKPT_INT32 : TFCKPT_FLOAT;
@@ -67,6 +50,7 @@ int cmd_evaluate(int argc, char **argv) {
   tfckpt_dataset_close(ds);
   if (rc) {
     tfckpt_model_free(m);
+    cli_nn_model_args_free(&args);
     return EXIT_FAIL;
   }
   const char *metric = loss == TFCKPT_LOSS_MSE ? "mae" : "accuracy";
@@ -79,5 +63,19 @@ int cmd_evaluate(int argc, char **argv) {
            tfckpt_loss_name(loss), metric, r.metric, (long long)tfckpt_model_global_step(m));
   }
   tfckpt_model_free(m);
+  cli_nn_model_args_free(&args);
   return EXIT_OK;
 }
+
+const cli_command cli_cmd_evaluate = {
+    .name = "evaluate",
+    .run = cmd_evaluate,
+    .summary = "loss and accuracy/MAE of a trained model on a file",
+    .usage = "--model DIR --data FILE [--json] [options]",
+    .about = "Evaluates the model trained into DIR (model.json + latest checkpoint, or a\n"
+             "checkpoint prefix inside it) on labelled data: prints rows, loss and\n"
+             "accuracy (classifiers) or mae (regression).  Standardisation stored with\n"
+             "the model is applied.\n",
+    .groups = {{NULL, cli_nn_model_opts}, {NULL, evaluate_opts},
+               {CLI_DATA_FORMAT_TITLE, cli_data_format_opts}},
+};

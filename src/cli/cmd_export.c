@@ -9,27 +9,27 @@
 #include "cli/commands.h"
 #include "tfckpt/convert.h"
 
-static const char kUsage[] =
-    "usage: tfckpt export CHECKPOINT --format npz|npy|safetensors -o OUT [options]\n"
-    "\n"
-    "Writes every variable's values to OUT:\n"
-    "  npz          one .npz; member \"<name>.npy\" per variable (numpy.load opens it)\n"
-    "  npy          directory OUT with <scope>/<name>.npy per variable (OUT must be new or empty)\n"
-    "  safetensors  one .safetensors file (8-byte header length, JSON header, data)\n"
-    "--format defaults from OUT's extension (.npz, .safetensors, else npy).\n"
-    "The output appears atomically: nothing is left behind on error.\n"
-    "\n"
-    "  --bf16-as float32   write bfloat16 variables as float32 (numpy has no bfloat16;\n"
-    "                      without this they are an error for npy/npz)\n"
-    "  --skip-unsupported  leave out variables the format cannot hold (strings, ...)\n"
-    "                      and list them on stderr, instead of failing\n"
-    "  --filter REGEX      export only variables whose name matches (POSIX extended)\n"
-    "  --compress[=LEVEL]  npz: deflate members (level 1-9, default 6)\n"
-    "  --zip64             npz: always write zip64 records (they are used anyway when\n"
-    "                      a member or the file passes 4 GiB)\n"
-    "  --metadata K=V      safetensors: add a __metadata__ pair (repeatable)\n"
-    "  --all               also export the TF2 object graph tensor\n"
-    "  -q, --quiet         no summary line\n";
+static const cli_opt export_args[] = {CLI_ARG_CHECKPOINT, {0}};
+
+static const cli_opt export_opts[] = {
+    {"--format", NULL, "npz|npy|safetensors", "the output format (default: from OUT's extension)", 0},
+    {"--output", "-o", "OUT", "the file or directory to write (required)", 0},
+    {"--bf16-as", NULL, "float32",
+     "write bfloat16 variables as float32 (numpy has no bfloat16; without this they are "
+     "an error for npy/npz)", 0},
+    {"--skip-unsupported", NULL, NULL,
+     "leave out variables the format cannot hold (strings, ...) and list them on stderr, "
+     "instead of failing", 0},
+    CLI_OPT_FILTER("export only variables whose name matches (POSIX extended)"),
+    {"--compress", NULL, "LEVEL", "npz: deflate members (level 1-9, default 6)", CLI_OPT_OPTIONAL},
+    {"--zip64", NULL, NULL,
+     "npz: always write zip64 records (they are used anyway when a member or the file "
+     "passes 4 GiB)", 0},
+    {"--metadata", NULL, "K=V", "safetensors: add a __metadata__ pair", CLI_OPT_REPEAT},
+    CLI_OPT_ALL("also export the TF2 object graph tensor"),
+    CLI_OPT_QUIET("no summary line"),
+    {0},
+};
 
 #define OBJECT_GRAPH_KEY "_CHECKPOINTABLE_OBJECT_GRAPH"
 #define MAX_META 64
@@ -39,7 +39,7 @@ static int ends_with(const char *s, const char *suf) {
   return a >= b && !strcmp(s + a - b, suf);
 }
 
-int cmd_export(int argc, char **argv) {
+static int cmd_export(int argc, char **argv) {
   const char *path = NULL, *outp = NULL, *fmt = NULL, *filter = NULL;
   const char *meta[2 * MAX_META];
   char *meta_buf[MAX_META];
@@ -48,37 +48,31 @@ int cmd_export(int argc, char **argv) {
   tfckpt_arrays_options_init(&o);
   regex_t fre;
   int have_re = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      status = EXIT_OK;
-      goto out;
-    } else if (cli_opt_value(argc, argv, &i, "--format", &val)) {
-      if (!(fmt = val)) goto missing;
-    } else if (cli_opt_value(argc, argv, &i, "-o", &val) ||
-               cli_opt_value(argc, argv, &i, "--output", &val)) {
-      if (!(outp = val)) goto missing;
-    } else if (cli_opt_value(argc, argv, &i, "--bf16-as", &val)) {
-      if (!val) goto missing;
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_export, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    const char *val = p.value;
+    if (k == CLI_HELP) status = EXIT_OK;
+    if (k == CLI_HELP || k == CLI_ERROR) goto out;
+    if (k == CLI_ARG) {
+      path = val;
+    } else if (cli_is(&p, "--format")) {
+      fmt = val;
+    } else if (cli_is(&p, "--output")) {
+      outp = val;
+    } else if (cli_is(&p, "--bf16-as")) {
       if (strcmp(val, "float32")) {
         cli_error("export", "--bf16-as takes float32, not \"%s\"", val);
         goto out;
       }
       o.bf16_as_float32 = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--filter", &val)) {
-      if (!(filter = val)) goto missing;
-    } else if (!strcmp(argv[i], "--compress")) {
-      o.compress = 6;
-    } else if (!strncmp(argv[i], "--compress=", 11)) {
-      long long lv = cli_parse_count("export", "--compress", argv[i] + 11);
-      if (lv < 1 || lv > 9) {
-        if (lv >= 0) cli_error("export", "--compress level must be 1..9");
-        goto out;
-      }
+    } else if (cli_is(&p, "--filter")) {
+      filter = val;
+    } else if (cli_is(&p, "--compress")) {
+      long long lv = 6;
+      if (val && cli_value_int(&p, 1, 9, &lv)) goto out;
       o.compress = (int)lv;
-    } else if (cli_opt_value(argc, argv, &i, "--metadata", &val)) {
-      if (!val) goto missing;
+    } else if (cli_is(&p, "--metadata")) {
       const char *eq = strchr(val, '=');
       if (!eq || eq == val || nmeta == MAX_META) {
         cli_error("export", "--metadata takes KEY=VALUE (at most %d)", MAX_META);
@@ -88,24 +82,18 @@ int cmd_export(int argc, char **argv) {
       meta[2 * nmeta] = meta_buf[nmeta];
       meta[2 * nmeta + 1] = eq + 1;
       nmeta++;
-    } else if (!strcmp(argv[i], "--zip64")) {
+    } else if (cli_is(&p, "--zip64")) {
       o.force_zip64 = 1;
-    } else if (!strcmp(argv[i], "--skip-unsupported")) {
+    } else if (cli_is(&p, "--skip-unsupported")) {
       skip = 1;
-    } else if (!strcmp(argv[i], "--all")) {
+    } else if (cli_is(&p, "--all")) {
       all = 1;
-    } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+    } else if (cli_is(&p, "--quiet")) {
       quiet = 1;
-    } else if (cli_take_path("export", argv[i], &path)) {
-      goto out;
     }
-    continue;
-  missing:
-    cli_error("export", "%s needs a value", argv[i]);
-    goto out;
   }
   if (!path || !outp) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_export);
     goto out;
   }
   int format;
@@ -234,3 +222,18 @@ out:
   for (int k = 0; k < nmeta; k++) free(meta_buf[k]);
   return status;
 }
+
+const cli_command cli_cmd_export = {
+    .name = "export",
+    .run = cmd_export,
+    .summary = "write variables to .npz, .npy files or .safetensors",
+    .usage = "CHECKPOINT --format npz|npy|safetensors -o OUT [options]",
+    .about = "Writes every variable's values to OUT:\n"
+             "  npz          one .npz; member \"<name>.npy\" per variable (numpy.load opens it)\n"
+             "  npy          directory OUT with <scope>/<name>.npy per variable (OUT must be new or empty)\n"
+             "  safetensors  one .safetensors file (8-byte header length, JSON header, data)\n"
+             "--format defaults from OUT's extension (.npz, .safetensors, else npy).\n"
+             "The output appears atomically: nothing is left behind on error.\n",
+    .args = export_args,
+    .groups = {{NULL, export_opts}},
+};

@@ -7,18 +7,17 @@
 #include "cli/commands.h"
 #include "tfckpt/graph.h"
 
-static const char kUsage[] =
-    "usage: tfckpt graph FILE [options]\n"
-    "\n"
-    "Lists the variables a graph declares (name as saved in checkpoints, dtype,\n"
-    "shape as the graph declares it; ? = unknown) and a histogram of op types.\n"
-    "FILE is a .meta file (MetaGraphDef), a saved_model.pb, or a SavedModel\n"
-    "directory.  Partitioned variables are listed once under their full name and\n"
-    "shape; TF2 SavedModels list object-based checkpoint keys.\n"
-    "\n"
-    "  --json      print the variables as a JSON array (the form of ls --json,\n"
-    "              plus \"op\", \"node\" and \"saved\"; unknown sizes are -1)\n"
-    "  --top N     show the N most frequent op types (default 20; 0: all)\n";
+static const cli_opt graph_args[] = {
+    {"FILE", NULL, NULL, "a .meta file (MetaGraphDef), a saved_model.pb, or a SavedModel directory", 0},
+    {0},
+};
+
+static const cli_opt graph_opts[] = {
+    CLI_OPT_JSON("print the variables as a JSON array (the form of ls --json, plus \"op\", "
+                 "\"node\" and \"saved\"; unknown sizes are -1)"),
+    {"--top", NULL, "N", "show the N most frequent op types (default 20; 0: all)", 0},
+    {0},
+};
 
 static const char *kind_name(const tfckpt_graph_info *g) {
   return g->kind == TFCKPT_GRAPH_SAVED_MODEL ? "SavedModel" : "MetaGraphDef";
@@ -60,29 +59,21 @@ static void print_json(const tfckpt_graph_info *g) {
   fputs(g->nvars ? "\n]\n" : "]\n", stdout);
 }
 
-int cmd_graph(int argc, char **argv) {
+static int cmd_graph(int argc, char **argv) {
   const char *path = NULL;
   int json = 0;
   long long top = 20;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (!strcmp(argv[i], "--json")) {
-      json = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--top", &val)) {
-      if (!val) {
-        cli_error("graph", "--top needs a value");
-        return EXIT_USAGE;
-      }
-      if ((top = cli_parse_count("graph", "--top", val)) < 0) return EXIT_USAGE;
-    } else if (cli_take_path("graph", argv[i], &path)) {
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_graph, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) path = p.value;
+    else if (cli_is(&p, "--json")) json = 1;
+    else if (cli_is(&p, "--top") && cli_value_int(&p, 0, CLI_NO_MAX, &top)) return EXIT_USAGE;
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_graph);
     return EXIT_USAGE;
   }
   tfckpt_graph_info g;
@@ -149,3 +140,16 @@ int cmd_graph(int argc, char **argv) {
   tfckpt_graph_info_free(&g);
   return EXIT_OK;
 }
+
+const cli_command cli_cmd_graph = {
+    .name = "graph",
+    .run = cmd_graph,
+    .summary = "variables and op types of a .meta file or SavedModel",
+    .usage = "FILE [options]",
+    .about = "Lists the variables a graph declares (name as saved in checkpoints, dtype,\n"
+             "shape as the graph declares it; ? = unknown) and a histogram of op types.\n"
+             "Partitioned variables are listed once under their full name and shape; TF2\n"
+             "SavedModels list object-based checkpoint keys.\n",
+    .args = graph_args,
+    .groups = {{NULL, graph_opts}},
+};

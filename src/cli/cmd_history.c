@@ -14,18 +14,19 @@
 #include "tfckpt/internal/file.h"
 #include "tfckpt/state.h"
 
-static const char kUsage[] =
-    "usage: tfckpt history DIR [options]\n"
-    "\n"
-    "Lists every checkpoint DIR/checkpoint records, oldest first: step (from the\n"
-    "name), save time (when recorded), whether it still exists, and which one is\n"
-    "the latest.  DIR may also be the state file itself.\n"
-    "\n"
-    "  --fix-paths  rewrite absolute paths that point outside DIR (a moved or\n"
-    "               copied training directory) to paths relative to DIR, when\n"
-    "               the checkpoint is found in DIR; the file is replaced\n"
-    "               atomically\n"
-    "  --json       print the entries as JSON\n";
+static const cli_opt history_args[] = {
+    {"DIR", NULL, NULL, "a training directory, or its `checkpoint` state file", 0},
+    {0},
+};
+
+static const cli_opt history_opts[] = {
+    {"--fix-paths", NULL, NULL,
+     "rewrite absolute paths that point outside DIR (a moved or copied training directory) "
+     "to paths relative to DIR, when the checkpoint is found in DIR; the file is replaced "
+     "atomically", 0},
+    CLI_OPT_JSON("print the entries as JSON"),
+    {0},
+};
 
 typedef struct entry {
   const char *recorded; /* as in the file */
@@ -173,23 +174,20 @@ static int fix_paths(const char *state_path, tfckpt_state *st, const char *dir) 
   return EXIT_OK;
 }
 
-int cmd_history(int argc, char **argv) {
+static int cmd_history(int argc, char **argv) {
   const char *path = NULL;
   int fix = 0, json = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (!strcmp(argv[i], "--fix-paths")) {
-      fix = 1;
-    } else if (!strcmp(argv[i], "--json")) {
-      json = 1;
-    } else if (cli_take_path("history", argv[i], &path)) {
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_history, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) path = p.value;
+    else if (cli_is(&p, "--fix-paths")) fix = 1;
+    else if (cli_is(&p, "--json")) json = 1;
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_history);
     return EXIT_USAGE;
   }
   char *dir, *state_path;
@@ -324,3 +322,15 @@ int cmd_history(int argc, char **argv) {
   free(state_path);
   return EXIT_OK;
 }
+
+const cli_command cli_cmd_history = {
+    .name = "history",
+    .run = cmd_history,
+    .summary = "checkpoints a `checkpoint` file records (--fix-paths)",
+    .usage = "DIR [options]",
+    .about = "Lists every checkpoint DIR/checkpoint records, oldest first: step (from the\n"
+             "name), save time (when recorded), whether it still exists, and which one is\n"
+             "the latest.\n",
+    .args = history_args,
+    .groups = {{NULL, history_opts}},
+};

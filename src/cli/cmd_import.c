@@ -9,48 +9,36 @@
 #include "tfckpt/convert.h"
 #include "tfckpt/writer.h"
 
-static const char kUsage[] =
-    "usage: tfckpt import FILE.npz|FILE.safetensors|FILE.npy -o PREFIX [options]\n"
-    "\n"
-    "Writes every array in FILE as a variable of a new V2 checkpoint PREFIX\n"
-    "(PREFIX.index + PREFIX.data-00000-of-00001), atomically.  npz members keep\n"
-    "their names without \".npy\"; a single .npy becomes one variable named after\n"
-    "the file (or --name).\n"
-    "\n"
-    "  --name NAME        variable name for a single .npy file\n"
-    "  --force            replace an existing checkpoint PREFIX\n"
-    "  --update-state     also make PREFIX the latest in its directory's `checkpoint` file\n"
-    "  -q, --quiet        no summary line\n";
+static const cli_opt import_args[] = {
+    {"FILE", NULL, NULL, "a .npz, .safetensors or .npy file", 0},
+    {0},
+};
 
-int cmd_import(int argc, char **argv) {
+static const cli_opt import_opts[] = {
+    {"--output", "-o", "PREFIX", "the checkpoint to write (required)", 0},
+    {"--name", NULL, "NAME", "variable name for a single .npy file", 0},
+    EDIT_OPT_FORCE,
+    EDIT_OPT_UPDATE_STATE,
+    EDIT_OPT_QUIET,
+    {0},
+};
+
+static int cmd_import(int argc, char **argv) {
   const char *in = NULL, *prefix = NULL, *name = NULL;
-  int force = 0, state = 0, quiet = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "-o", &val) ||
-               cli_opt_value(argc, argv, &i, "--output", &val)) {
-      if (!(prefix = val)) goto missing;
-    } else if (cli_opt_value(argc, argv, &i, "--name", &val)) {
-      if (!(name = val)) goto missing;
-    } else if (!strcmp(argv[i], "--force")) {
-      force = 1;
-    } else if (!strcmp(argv[i], "--update-state")) {
-      state = 1;
-    } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-      quiet = 1;
-    } else if (cli_take_path("import", argv[i], &in)) {
-      return EXIT_USAGE;
-    }
-    continue;
-  missing:
-    cli_error("import", "%s needs a value", argv[i]);
-    return EXIT_USAGE;
+  edit_opts o = {0};
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_import, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) in = p.value;
+    else if (cli_is(&p, "--output")) prefix = p.value;
+    else if (cli_is(&p, "--name")) name = p.value;
+    else if (edit_apply_common(&p, &o) < 0) return EXIT_USAGE;
   }
+  int force = o.force, state = o.update_state, quiet = o.quiet;
   if (!in || !prefix) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_import);
     return EXIT_USAGE;
   }
   char *index = tfckpt__strdupf("%s.index", prefix);
@@ -116,3 +104,16 @@ done:
   tfckpt_arrays_reader_close(r);
   return status;
 }
+
+const cli_command cli_cmd_import = {
+    .name = "import",
+    .run = cmd_import,
+    .summary = "make a checkpoint from .npz, .npy or .safetensors",
+    .usage = "FILE.npz|FILE.safetensors|FILE.npy -o PREFIX [options]",
+    .about = "Writes every array in FILE as a variable of a new V2 checkpoint PREFIX\n"
+             "(PREFIX.index + PREFIX.data-00000-of-00001), atomically.  npz members keep\n"
+             "their names without \".npy\"; a single .npy becomes one variable named after\n"
+             "the file (or --name).\n",
+    .args = import_args,
+    .groups = {{NULL, import_opts}},
+};

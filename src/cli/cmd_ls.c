@@ -7,18 +7,19 @@
 #include "cli/commands.h"
 #include "cli/objtree_print.h"
 
-static const char kUsage[] =
-    "usage: tfckpt ls CHECKPOINT [options]\n"
-    "\n"
-    "Lists variables: name, dtype, shape, element count, bytes; then a total line.\n"
-    "\n"
-    "  --filter REGEX    list only variables whose name matches (POSIX extended)\n"
-    "  --exclude REGEX   leave matching variables out of the totals (e.g. '/Adam')\n"
-    "  --sort name|size  order (default: name)\n"
-    "  --json            print one JSON array of objects instead\n"
-    "  --all             also list the TF2 object graph tensor\n"
-    "  --friendly        show readable names of TF2 object-based keys beside them\n"
-    "                    (model/dense/kernel, optimizer/m/model/dense/kernel)\n";
+static const cli_opt ls_args[] = {CLI_ARG_CHECKPOINT, {0}};
+
+static const cli_opt ls_opts[] = {
+    CLI_OPT_FILTER("list only variables whose name matches (POSIX extended)"),
+    CLI_OPT_EXCLUDE("leave matching variables out of the totals (e.g. '/Adam')"),
+    {"--sort", NULL, "name|size", "order (default: name)", 0},
+    CLI_OPT_JSON("print one JSON array of objects instead"),
+    CLI_OPT_ALL("also list the TF2 object graph tensor"),
+    {"--friendly", NULL, NULL,
+     "show readable names of TF2 object-based keys beside them (model/dense/kernel, "
+     "optimizer/m/model/dense/kernel)", 0},
+    {0},
+};
 
 #define OBJECT_GRAPH_KEY "_CHECKPOINTABLE_OBJECT_GRAPH"
 
@@ -33,40 +34,29 @@ static int by_size(const void *a, const void *b) {
   return strcmp(x->v.name, y->v.name);
 }
 
-int cmd_ls(int argc, char **argv) {
+static int cmd_ls(int argc, char **argv) {
   const char *path = NULL, *filter = NULL, *exclude = NULL, *sort = "name";
   int json = 0, all = 0, friendly = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--filter", &val)) {
-      if (!(filter = val)) goto missing;
-    } else if (cli_opt_value(argc, argv, &i, "--exclude", &val)) {
-      if (!(exclude = val)) goto missing;
-    } else if (cli_opt_value(argc, argv, &i, "--sort", &val)) {
-      if (!(sort = val)) goto missing;
-      if (strcmp(sort, "name") && strcmp(sort, "size")) {
-        cli_error("ls", "--sort takes name or size, not \"%s\"", sort);
-        return EXIT_USAGE;
-      }
-    } else if (!strcmp(argv[i], "--json")) {
-      json = 1;
-    } else if (!strcmp(argv[i], "--all")) {
-      all = 1;
-    } else if (!strcmp(argv[i], "--friendly")) {
-      friendly = 1;
-    } else if (cli_take_path("ls", argv[i], &path)) {
-      return EXIT_USAGE;
+  static const char *const sorts[] = {"name", "size", NULL};
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_ls, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) path = p.value;
+    else if (cli_is(&p, "--filter")) filter = p.value;
+    else if (cli_is(&p, "--exclude")) exclude = p.value;
+    else if (cli_is(&p, "--json")) json = 1;
+    else if (cli_is(&p, "--all")) all = 1;
+    else if (cli_is(&p, "--friendly")) friendly = 1;
+    else if (cli_is(&p, "--sort")) {
+      int s = cli_value_choice(&p, sorts);
+      if (s < 0) return EXIT_USAGE;
+      sort = sorts[s];
     }
-    continue;
-  missing:
-    cli_error("ls", "%s needs a value", argv[i]);
-    return EXIT_USAGE;
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_ls);
     return EXIT_USAGE;
   }
   regex_t fre, xre;
@@ -176,3 +166,13 @@ done:
   if (exclude) regfree(&xre);
   return status;
 }
+
+const cli_command cli_cmd_ls = {
+    .name = "ls",
+    .run = cmd_ls,
+    .summary = "list variables: name, dtype, shape, elements, bytes",
+    .usage = "CHECKPOINT [options]",
+    .about = "Lists variables: name, dtype, shape, element count, bytes; then a total line.\n",
+    .args = ls_args,
+    .groups = {{NULL, ls_opts}},
+};

@@ -6,19 +6,20 @@
 #include "cli/commands.h"
 #include "cli/edit_util.h"
 
-static const char kUsage[] =
-    "usage: tfckpt merge OUT IN1 IN2 ... [--prefer first|last] [options]\n"
-    "\n"
-    "Writes checkpoint OUT holding every variable of every input, copied as\n"
-    "stored (input order, then each input's data order; each variable keeps its\n"
-    "data-file number modulo OUT's count, which defaults to the largest input's).\n"
-    "A name present in two inputs is an error that lists the clashes, unless\n"
-    "  --prefer first   the earliest input holding the name wins\n"
-    "  --prefer last    the latest input holding the name wins\n"
-    "\n"
-    "options:\n";
+static const cli_opt merge_args[] = {
+    {"OUT", NULL, NULL, "the prefix to write", 0},
+    {"IN", NULL, NULL, "the checkpoints to merge", CLI_OPT_REPEAT},
+    {0},
+};
 
-int cmd_merge(int argc, char **argv) {
+static const cli_opt merge_opts[] = {
+    {"--prefer", NULL, "first|last",
+     "a name present in several inputs is taken from the earliest (first) or the latest "
+     "(last) input holding it, instead of being an error", 0},
+    {0},
+};
+
+static int cmd_merge(int argc, char **argv) {
   const char **pos = calloc((size_t)argc + 1, sizeof *pos);
   int npos = 0, ret = EXIT_USAGE, prefer = 0; /* 1 first, 2 last */
   edit_opts o = {0};
@@ -26,25 +27,24 @@ int cmd_merge(int argc, char **argv) {
   char ***names = NULL;
   int n = 0;
   if (!pos) return EXIT_FAIL;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if (cli_opt_value(argc, argv, &i, "--prefer", &v)) {
-      if (v && !strcmp(v, "first")) prefer = 1;
-      else if (v && !strcmp(v, "last")) prefer = 2;
-      else {
-        cli_error("merge", "--prefer takes \"first\" or \"last\"");
-        goto done;
-      }
-    } else {
-      int k = edit_parse_arg("merge", kUsage, argc, argv, &i, &o);
-      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
-      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
-      if (k == EDIT_ARG_POSITIONAL) pos[npos++] = argv[i];
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_merge, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) ret = EXIT_OK;
+    if (k == CLI_HELP || k == CLI_ERROR) goto done;
+    static const char *const prefs[] = {"first", "last", NULL};
+    if (k == CLI_ARG) {
+      pos[npos++] = p.value;
+    } else if (cli_is(&p, "--prefer")) {
+      int c = cli_value_choice(&p, prefs);
+      if (c < 0) goto done;
+      prefer = c + 1;
+    } else if (edit_apply_common(&p, &o) < 0) {
+      goto done;
     }
   }
-  if (edit_reject_in_place("merge", &o)) goto done;
   if (npos < 2) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_merge);
     goto done;
   }
   ret = EXIT_FAIL;
@@ -114,3 +114,17 @@ done:
   free(pos);
   return ret;
 }
+
+const cli_command cli_cmd_merge = {
+    .name = "merge",
+    .run = cmd_merge,
+    .summary = "union of the variables of several checkpoints",
+    .usage = "OUT IN1 IN2 ... [--prefer first|last] [options]",
+    .about = "Writes checkpoint OUT holding every variable of every input, copied as\n"
+             "stored (input order, then each input's data order; each variable keeps its\n"
+             "data-file number modulo OUT's count, which defaults to the largest input's).\n"
+             "A name present in two inputs is an error that lists the clashes, unless\n"
+             "--prefer says which input wins.\n",
+    .args = merge_args,
+    .groups = {{NULL, merge_opts}, {EDIT_OPTS_TITLE, edit_new_output_opts}},
+};

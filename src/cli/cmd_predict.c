@@ -12,22 +12,10 @@
 
 static const char *CMD = "predict";
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: tfckpt predict --model DIR --data FILE [-o predictions.csv]\n"
-          "\n"
-          "Writes one CSV row per input row.  Classifiers (softmax_ce): class index,\n"
-          "class name (when known), then one probability per class; sigmoid_ce: one\n"
-          "probability and 0/1 decision per output; mse: the predicted values.\n"
-          "The data may or may not contain the label column used in training.\n"
-          "\n"
-          "  --model DIR         model directory or checkpoint prefix\n"
-          "  --data FILE         data file or glob (repeatable)\n"
-          "  -o, --output FILE   output CSV (default: standard output); written\n"
-          "                      atomically\n"
-          "  --batch-size N      rows per forward pass (default 1024)\n");
-  cli_nn_data_usage(out);
-}
+static const cli_opt predict_opts[] = {
+    {"--output", "-o", "FILE", "output CSV (default: standard output); written atomically", 0},
+    {0},
+};
 
 static void header(tfckpt__buf *b, tfckpt_model *m) {
   size_t k = tfckpt_model_output_width(m);
@@ -110,29 +98,24 @@ static int open_data(tfckpt_dataset_options *d, tfckpt_model *m, tfckpt_dataset 
   return TFCKPT_OK;
 }
 
-int cmd_predict(int argc, char **argv) {
+static int cmd_predict(int argc, char **argv) {
   cli_nn_model_args args;
   cli_nn_model_args_init(&args);
-  const char *output = "-", *v;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int d = cli_nn_model_option(CMD, argc, argv, &i, &args);
-    if (d < 0) return EXIT_USAGE;
-    if (d) continue;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--output", &v) || cli_opt_value(argc, argv, &i, "-o", &v)) {
-      if (!v) return cli_error(CMD, "-o needs a value"), EXIT_USAGE;
-      output = v;
-    } else {
-      cli_error(CMD, "unknown option \"%s\" (see 'tfckpt predict --help')", a);
-      return EXIT_USAGE;
-    }
+  const char *output = "-";
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_predict, argc, argv);
+  int got, rc = EXIT_OK;
+  while (rc == EXIT_OK && (got = cli_next(&p)) != CLI_END) {
+    if (got == CLI_HELP) rc = -1;
+    else if (got == CLI_ERROR || cli_nn_model_apply(&p, &args) < 0) rc = EXIT_USAGE;
+    else if (cli_is(&p, "--output")) output = p.value;
   }
-  tfckpt_model *m;
-  int rc = cli_nn_load_model(CMD, &args, &m);
-  if (rc) return rc;
+  tfckpt_model *m = NULL;
+  if (rc == EXIT_OK) rc = cli_nn_load_model(CMD, &args, &m);
+  if (rc) {
+    cli_nn_model_args_free(&args);
+    return rc < 0 ? EXIT_OK : rc;
+  }
   tfckpt_dataset *ds = NULL;
   rc = open_data(&args.dopt, m, &ds);
   int to_stdout = !strcmp(output, "-");
@@ -192,6 +175,20 @@ int cmd_predict(int argc, char **argv) {
   free(pred);
   tfckpt_dataset_close(ds);
   tfckpt_model_free(m);
+  cli_nn_model_args_free(&args);
   if (!rc && !to_stdout) fprintf(stderr, "wrote %zu predictions to %s\n", rows, output);
   return rc ? EXIT_FAIL : EXIT_OK;
 }
+
+const cli_command cli_cmd_predict = {
+    .name = "predict",
+    .run = cmd_predict,
+    .summary = "write a trained model's predictions as CSV",
+    .usage = "--model DIR --data FILE [-o predictions.csv] [options]",
+    .about = "Writes one CSV row per input row.  Classifiers (softmax_ce): class index,\n"
+             "class name (when known), then one probability per class; sigmoid_ce: one\n"
+             "probability and 0/1 decision per output; mse: the predicted values.\n"
+             "The data may or may not contain the label column used in training.\n",
+    .groups = {{NULL, cli_nn_model_opts}, {NULL, predict_opts},
+               {CLI_DATA_FORMAT_TITLE, cli_data_format_opts}},
+};

@@ -8,25 +8,22 @@
 #include "cli/edit_util.h"
 #include "tfckpt/internal/buf.h"
 
-static const char kUsage[] =
-    "usage: tfckpt rename IN OUT --rule 'FROM=>TO'... [--regex 'RE=>REPL'...]\n"
-    "                            [--dry-run] [options]\n"
-    "\n"
-    "Writes checkpoint OUT with IN's variables renamed.  Rules apply in the order\n"
-    "given, each to the result of the previous ones:\n"
-    "  --rule 'FROM=>TO'     literal prefix: a name starting with FROM gets TO instead\n"
-    "                        (e.g. --rule 'encoder/=>model/encoder/')\n"
-    "  --regex 'RE=>REPL'    POSIX extended regular expression, first match replaced;\n"
-    "                        \\0 is the whole match, \\1..\\9 its groups\n"
-    "                        (e.g. --regex '(.*)/weights$=>\\1/kernel')\n"
-    "  --dry-run             print \"old -> new\" for every renamed variable, write\n"
-    "                        nothing\n"
-    "A rule that matches no variable, or two variables ending with one name, is an\n"
-    "error and nothing is written.  Values and the data layout are copied as they\n"
-    "are.  Note: in TF2 object-based checkpoints the object graph\n"
-    "(_CHECKPOINTABLE_OBJECT_GRAPH) still names the old keys.\n"
-    "\n"
-    "options:\n";
+static const cli_opt rename_args[] = {
+    {"IN", NULL, NULL, "the checkpoint to read", 0},
+    {"OUT", NULL, NULL, "the prefix to write (left out with --in-place or --dry-run)", 0},
+    {0},
+};
+
+static const cli_opt rename_opts[] = {
+    {"--rule", NULL, "'FROM=>TO'",
+     "literal prefix: a name starting with FROM gets TO instead (e.g. --rule "
+     "'encoder/=>model/encoder/')", CLI_OPT_REPEAT},
+    {"--regex", NULL, "'RE=>REPL'",
+     "POSIX extended regular expression, first match replaced; \\0 is the whole match, "
+     "\\1..\\9 its groups (e.g. --regex '(.*)/weights$=>\\1/kernel')", CLI_OPT_REPEAT},
+    {"--dry-run", "-n", NULL, "print \"old -> new\" for every renamed variable, write nothing", 0},
+    {0},
+};
 
 typedef struct rule {
   int is_regex;
@@ -113,7 +110,7 @@ static int name_cmp(const void *a, const void *b) {
   return c ? c : strcmp(x[1], y[1]);
 }
 
-int cmd_rename(int argc, char **argv) {
+static int cmd_rename(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL};
   int npos = 0, dry = 0, nrules = 0;
   rule *rules = calloc((size_t)argc, sizeof *rules);
@@ -123,34 +120,25 @@ int cmd_rename(int argc, char **argv) {
   char **names = NULL;
   int64_t nv = 0;
   if (!rules) return EXIT_FAIL;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    int is_regex = 0;
-    if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_rename, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) ret = EXIT_OK;
+    if (k == CLI_HELP || k == CLI_ERROR) goto done;
+    if (k == CLI_ARG) {
+      pos[npos++] = p.value;
+    } else if (cli_is(&p, "--dry-run")) {
       dry = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--rule", &v) ||
-               (is_regex = cli_opt_value(argc, argv, &i, "--regex", &v))) {
-      if (!v) {
-        cli_error("rename", "%s needs a value", argv[i]);
-        goto done;
-      }
-      if (parse_rule(&rules[nrules++], v, is_regex)) goto done;
-    } else {
-      int k = edit_parse_arg("rename", kUsage, argc, argv, &i, &o);
-      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
-      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
-      if (k != EDIT_ARG_POSITIONAL) continue;
-      if (npos == 2) {
-        cli_error("rename", "unexpected argument \"%s\"", argv[i]);
-        goto done;
-      }
-      pos[npos++] = argv[i];
+    } else if (cli_is(&p, "--rule") || cli_is(&p, "--regex")) {
+      if (parse_rule(&rules[nrules++], p.value, cli_is(&p, "--regex"))) goto done;
+    } else if (edit_apply_common(&p, &o) < 0) {
+      goto done;
     }
   }
   if (npos == 1 && (o.in_place || dry)) pos[npos++] = pos[0];
   if (npos != 2 || nrules == 0) {
     if (npos == 2) cli_error("rename", "no --rule or --regex given");
-    else fputs(kUsage, stderr);
+    else cli_print_usage(stderr, &cli_cmd_rename);
     goto done;
   }
   ret = EXIT_FAIL;
@@ -254,3 +242,18 @@ done:
   tfckpt_reader_close(r);
   return ret;
 }
+
+const cli_command cli_cmd_rename = {
+    .name = "rename",
+    .run = cmd_rename,
+    .summary = "rename variables by prefix or regex rules",
+    .usage = "IN OUT --rule 'FROM=>TO'... [--regex 'RE=>REPL'...] [--dry-run] [options]",
+    .about = "Writes checkpoint OUT with IN's variables renamed.  Rules apply in the order\n"
+             "given, each to the result of the previous ones.  A rule that matches no\n"
+             "variable, or two variables ending with one name, is an error and nothing is\n"
+             "written.  Values and the data layout are copied as they are.  Note: in TF2\n"
+             "object-based checkpoints the object graph (_CHECKPOINTABLE_OBJECT_GRAPH)\n"
+             "still names the old keys.\n",
+    .args = rename_args,
+    .groups = {{NULL, rename_opts}, {EDIT_OPTS_TITLE, edit_common_opts}},
+};

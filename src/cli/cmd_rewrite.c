@@ -6,34 +6,27 @@
 #include "cli/commands.h"
 #include "cli/edit_util.h"
 
-static const char kUsage[] =
-    "usage: tfckpt rewrite IN OUT [options]\n"
-    "\n"
-    "Reads every tensor of checkpoint IN (CRC checked) and writes them again as a\n"
-    "V2 checkpoint with prefix OUT, keeping the data-file layout: each tensor goes\n"
-    "to its original data file in its original order.  For a checkpoint written by\n"
-    "TensorFlow's bundle writer the output .index and .data-* files are then\n"
-    "byte-identical to the input (snappy-compressed index blocks, which TF's own\n"
-    "writer never produces, come out uncompressed).  A legacy V1 input is converted\n"
-    "to V2.  Files appear atomically (temporary names, fsync, rename).\n"
-    "\n"
-    "options:\n";
+static const cli_opt rewrite_args[] = {
+    {"IN", NULL, NULL, "the checkpoint to read", 0},
+    {"OUT", NULL, NULL, "the prefix to write (left out with --in-place)", 0},
+    {0},
+};
 
-int cmd_rewrite(int argc, char **argv) {
+static int cmd_rewrite(int argc, char **argv) {
   const char *pos[2] = {NULL, NULL};
   int npos = 0;
   edit_opts o = {0};
-  for (int i = 1; i < argc; i++) {
-    int k = edit_parse_arg("rewrite", kUsage, argc, argv, &i, &o);
-    if (k == EDIT_ARG_HELP) return EXIT_OK;
-    if (k == EDIT_ARG_ERROR) return EXIT_USAGE;
-    if (k != EDIT_ARG_POSITIONAL) continue;
-    if (npos == 2) return cli_error("rewrite", "unexpected argument \"%s\"", argv[i]), EXIT_USAGE;
-    pos[npos++] = argv[i];
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_rewrite, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) pos[npos++] = p.value;
+    else if (edit_apply_common(&p, &o) < 0) return EXIT_USAGE;
   }
   if (npos == 1 && o.in_place) pos[npos++] = pos[0];
   if (npos != 2) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_rewrite);
     return EXIT_USAGE;
   }
   tfckpt_reader *r = cli_open("rewrite", pos[0]);
@@ -66,3 +59,19 @@ int cmd_rewrite(int argc, char **argv) {
   tfckpt_reader_close(r);
   return rc;
 }
+
+const cli_command cli_cmd_rewrite = {
+    .name = "rewrite",
+    .run = cmd_rewrite,
+    .summary = "read a checkpoint and write the same tensors again (byte-exact)",
+    .usage = "IN OUT [options]",
+    .about = "Reads every tensor of checkpoint IN (CRC checked) and writes them again as a\n"
+             "V2 checkpoint with prefix OUT, keeping the data-file layout: each tensor goes\n"
+             "to its original data file in its original order.  For a checkpoint written by\n"
+             "TensorFlow's bundle writer the output .index and .data-* files are then\n"
+             "byte-identical to the input (snappy-compressed index blocks, which TF's own\n"
+             "writer never produces, come out uncompressed).  A legacy V1 input is converted\n"
+             "to V2.  Files appear atomically (temporary names, fsync, rename).\n",
+    .args = rewrite_args,
+    .groups = {{EDIT_OPTS_TITLE, edit_common_opts}},
+};

@@ -7,23 +7,20 @@
 #include "cli/commands.h"
 #include "cli/edit_util.h"
 
-static const char kUsage[] =
-    "usage: tfckpt rm IN OUT [NAME...] [--regex RE...] [options]\n"
-    "       tfckpt rm IN --in-place [NAME...] [--regex RE...]\n"
-    "\n"
-    "Writes checkpoint OUT with every variable of IN except the ones named, and\n"
-    "the ones whose name matches one of the POSIX extended regular expressions\n"
-    "(searched anywhere in the name, like grep -E).  Example: drop every Adam slot\n"
-    "  tfckpt rm model.ckpt-100 shipped/model.ckpt-100 --regex '/Adam(_[0-9]+)?$'\n"
-    "A NAME that does not exist is an error (with close names suggested) and\n"
-    "nothing is written; a regex matching nothing only prints a warning.  The\n"
-    "remaining variables keep their values and data layout.\n"
-    "\n"
-    "  --dry-run    print the names that would be removed, write nothing\n"
-    "\n"
-    "options:\n";
+static const cli_opt rm_args[] = {
+    {"IN", NULL, NULL, "the checkpoint to read", 0},
+    {"OUT", NULL, NULL, "the prefix to write (left out with --in-place)", 0},
+    {"NAME", NULL, NULL, "a variable to remove", CLI_OPT_REPEAT},
+    {0},
+};
 
-int cmd_rm(int argc, char **argv) {
+static const cli_opt rm_opts[] = {
+    {"--regex", NULL, "RE", "remove the variables whose name matches RE", CLI_OPT_REPEAT},
+    {"--dry-run", "-n", NULL, "print the names that would be removed, write nothing", 0},
+    {0},
+};
+
+static int cmd_rm(int argc, char **argv) {
   const char **pos = calloc((size_t)argc + 1, sizeof *pos);
   regex_t *res = calloc((size_t)argc + 1, sizeof *res);
   const char **re_text = calloc((size_t)argc + 1, sizeof *re_text);
@@ -33,15 +30,17 @@ int cmd_rm(int argc, char **argv) {
   char **names = NULL;
   int64_t nv = 0;
   if (!pos || !res || !re_text) goto done;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n")) {
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_rm, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) ret = EXIT_OK;
+    if (k == CLI_HELP || k == CLI_ERROR) goto done;
+    const char *v = p.value;
+    if (k == CLI_ARG) {
+      pos[npos++] = v;
+    } else if (cli_is(&p, "--dry-run")) {
       dry = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--regex", &v)) {
-      if (!v) {
-        cli_error("rm", "--regex needs a value");
-        goto done;
-      }
+    } else if (cli_is(&p, "--regex")) {
       int e = regcomp(&res[nres], v, REG_EXTENDED | REG_NOSUB);
       if (e) {
         char msg[200];
@@ -50,18 +49,15 @@ int cmd_rm(int argc, char **argv) {
         goto done;
       }
       re_text[nres++] = v;
-    } else {
-      int k = edit_parse_arg("rm", kUsage, argc, argv, &i, &o);
-      if (k == EDIT_ARG_HELP) ret = EXIT_OK;
-      if (k == EDIT_ARG_HELP || k == EDIT_ARG_ERROR) goto done;
-      if (k == EDIT_ARG_POSITIONAL) pos[npos++] = argv[i];
+    } else if (edit_apply_common(&p, &o) < 0) {
+      goto done;
     }
   }
   /* with --in-place OUT is the input and is not given */
   int first_name = o.in_place ? 1 : 2;
   const char *out_arg = o.in_place ? NULL : pos[1];
   if (npos < first_name) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_rm);
     goto done;
   }
   if (npos <= first_name && nres == 0) {
@@ -141,3 +137,19 @@ done:
   free(pos);
   return ret;
 }
+
+const cli_command cli_cmd_rm = {
+    .name = "rm",
+    .run = cmd_rm,
+    .summary = "write a copy without some variables (e.g. optimizer slots)",
+    .usage = "IN OUT [NAME...] [--regex RE...] [options]\nIN --in-place [NAME...] [--regex RE...]",
+    .about = "Writes checkpoint OUT with every variable of IN except the ones named, and\n"
+             "the ones whose name matches one of the POSIX extended regular expressions\n"
+             "(searched anywhere in the name, like grep -E).  Example: drop every Adam slot\n"
+             "  tfckpt rm model.ckpt-100 shipped/model.ckpt-100 --regex '/Adam(_[0-9]+)?$'\n"
+             "A NAME that does not exist is an error (with close names suggested) and\n"
+             "nothing is written; a regex matching nothing only prints a warning.  The\n"
+             "remaining variables keep their values and data layout.\n",
+    .args = rm_args,
+    .groups = {{NULL, rm_opts}, {EDIT_OPTS_TITLE, edit_common_opts}},
+};

@@ -10,19 +10,15 @@
 #include "tfckpt/convert.h"
 #include "tfckpt/writer.h"
 
-static const char kUsage[] =
-    "usage: tfckpt set IN OUT NAME FILE.npy\n"
-    "       tfckpt set --in-place CKPT NAME FILE.npy\n"
-    "\n"
-    "Writes checkpoint OUT: every variable of IN, with NAME replaced by (or, if\n"
-    "IN has no NAME, added as) the array in FILE.npy.  Partitioned variables keep\n"
-    "their slices and every variable keeps its data shard.  With --in-place the\n"
-    "V2 checkpoint CKPT itself is rewritten, atomically (new files renamed over\n"
-    "the old ones only once complete).  A dtype or shape change is reported.\n"
-    "\n"
-    "  --in-place    rewrite CKPT instead of writing OUT\n"
-    "  --force       replace an existing OUT\n"
-    "  -q, --quiet   no summary line\n";
+static const cli_opt set_args[] = {
+    {"IN", NULL, NULL, "the input checkpoint (with --in-place: the checkpoint rewritten)", 0},
+    {"OUT", NULL, NULL, "the output prefix (left out with --in-place)", 0},
+    {"NAME", NULL, NULL, "the variable to replace or add", 0},
+    {"FILE.npy", NULL, NULL, "its new value", 0},
+    {0},
+};
+
+static const cli_opt set_opts[] = {EDIT_OPT_IN_PLACE, EDIT_OPT_FORCE, EDIT_OPT_QUIET, {0}};
 
 static int copy_var(tfckpt_reader *r, tfckpt_writer *w, int64_t i, const tfckpt_var_info *v,
                     int v2) {
@@ -59,33 +55,24 @@ static int copy_var(tfckpt_reader *r, tfckpt_writer *w, int64_t i, const tfckpt_
   return 0;
 }
 
-int cmd_set(int argc, char **argv) {
+static int cmd_set(int argc, char **argv) {
   const char *pos[4];
-  int npos = 0, in_place = 0, force = 0, quiet = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (!strcmp(argv[i], "--in-place")) {
-      in_place = 1;
-    } else if (!strcmp(argv[i], "--force")) {
-      force = 1;
-    } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-      quiet = 1;
-    } else if (cli_unknown_option("set", argv[i])) {
-      return EXIT_USAGE;
-    } else if (npos < 4) {
-      pos[npos++] = argv[i];
-    } else {
-      cli_error("set", "unexpected argument \"%s\"", argv[i]);
-      return EXIT_USAGE;
-    }
+  int npos = 0;
+  edit_opts o = {0};
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_set, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) pos[npos++] = p.value;
+    else if (edit_apply_common(&p, &o) < 0) return EXIT_USAGE;
   }
+  int in_place = o.in_place, force = o.force, quiet = o.quiet;
   if (npos != (in_place ? 3 : 4)) {
     if (!in_place && npos == 3)
       cli_error("set", "expected IN OUT NAME FILE.npy (add --in-place to rewrite IN itself)");
     else
-      fputs(kUsage, stderr);
+      cli_print_usage(stderr, &cli_cmd_set);
     return EXIT_USAGE;
   }
   const char *in = pos[0], *outp = in_place ? NULL : pos[1], *name = pos[npos - 2],
@@ -190,3 +177,17 @@ done:
   tfckpt_reader_close(r);
   return status;
 }
+
+const cli_command cli_cmd_set = {
+    .name = "set",
+    .run = cmd_set,
+    .summary = "copy a checkpoint with one tensor replaced or added",
+    .usage = "IN OUT NAME FILE.npy\n--in-place CKPT NAME FILE.npy",
+    .about = "Writes checkpoint OUT: every variable of IN, with NAME replaced by (or, if\n"
+             "IN has no NAME, added as) the array in FILE.npy.  Partitioned variables keep\n"
+             "their slices and every variable keeps its data shard.  With --in-place the\n"
+             "V2 checkpoint CKPT itself is rewritten, atomically (new files renamed over\n"
+             "the old ones only once complete).  A dtype or shape change is reported.\n",
+    .args = set_args,
+    .groups = {{NULL, set_opts}},
+};

@@ -5,16 +5,20 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 
-static const char kUsage[] =
-    "usage: tfckpt show CHECKPOINT NAME... [options]\n"
-    "\n"
-    "Prints each variable's dtype, shape and values the way numpy prints arrays.\n"
-    "\n"
-    "  --full            print every element (no \"...\" summary)\n"
-    "  --precision N     digits after the decimal point for floats (default 8)\n"
-    "  --threshold N     summarise tensors with more than N elements (default 1000)\n";
+static const cli_opt show_args[] = {
+    CLI_ARG_CHECKPOINT,
+    {"NAME", NULL, NULL, "a variable to print", CLI_OPT_REPEAT},
+    {0},
+};
 
-int cmd_show(int argc, char **argv) {
+static const cli_opt show_opts[] = {
+    {"--full", NULL, NULL, "print every element (no \"...\" summary)", 0},
+    {"--precision", NULL, "N", "digits after the decimal point for floats (default 8)", 0},
+    {"--threshold", NULL, "N", "summarise tensors with more than N elements (default 1000)", 0},
+    {0},
+};
+
+static int cmd_show(int argc, char **argv) {
   const char *path = NULL;
   const char **names = calloc((size_t)argc, sizeof *names);
   int nnames = 0, status = EXIT_USAGE;
@@ -25,33 +29,27 @@ int cmd_show(int argc, char **argv) {
     cli_error("show", "out of memory");
     return EXIT_FAIL;
   }
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      status = EXIT_OK;
-      goto done;
-    } else if (!strcmp(argv[i], "--full")) {
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_show, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    long long v;
+    if (k == CLI_HELP) status = EXIT_OK;
+    if (k == CLI_HELP || k == CLI_ERROR) goto done;
+    if (k == CLI_ARG) {
+      if (!path) path = p.value;
+      else names[nnames++] = p.value;
+    } else if (cli_is(&p, "--full")) {
       po.full = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--precision", &val)) {
-      long long v = cli_parse_count("show", "--precision", val);
-      if (v < 0) goto done;
+    } else if (cli_is(&p, "--precision")) {
+      if (cli_value_int(&p, 0, CLI_NO_MAX, &v)) goto done;
       po.precision = v > 30 ? 30 : (int)v;
-    } else if (cli_opt_value(argc, argv, &i, "--threshold", &val)) {
-      long long v = cli_parse_count("show", "--threshold", val);
-      if (v < 0) goto done;
+    } else if (cli_is(&p, "--threshold")) {
+      if (cli_value_int(&p, 0, CLI_NO_MAX, &v)) goto done;
       po.threshold = v;
-    } else if (argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2]) {
-      cli_error("show", "unknown option %s (see tfckpt show --help)", argv[i]);
-      goto done;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      names[nnames++] = argv[i];
     }
   }
   if (!path || !nnames) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_show);
     goto done;
   }
   status = EXIT_FAIL;
@@ -79,3 +77,13 @@ done:
   free(names);
   return status;
 }
+
+const cli_command cli_cmd_show = {
+    .name = "show",
+    .run = cmd_show,
+    .summary = "print tensor values numpy-style",
+    .usage = "CHECKPOINT NAME... [options]",
+    .about = "Prints each variable's dtype, shape and values the way numpy prints arrays.\n",
+    .args = show_args,
+    .groups = {{NULL, show_opts}},
+};

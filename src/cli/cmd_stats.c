@@ -7,13 +7,13 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 
-static const char kUsage[] =
-    "usage: tfckpt stats CHECKPOINT [--filter REGEX] [--json]\n"
-    "\n"
-    "For every numeric variable: min, max, mean, std (population), the number of\n"
-    "zeros, NaNs and Infs.  NaN/Inf values are counted but left out of min, max,\n"
-    "mean and std.  Complex values are summarised by their magnitude; string and\n"
-    "variant tensors are listed without statistics.\n";
+static const cli_opt stats_args[] = {CLI_ARG_CHECKPOINT, {0}};
+
+static const cli_opt stats_opts[] = {
+    CLI_OPT_FILTER("only variables whose name matches (POSIX extended)"),
+    CLI_OPT_JSON("print one JSON array of objects instead"),
+    {0},
+};
 
 typedef struct stats {
   int64_t count, finite, zeros, nans, infs;
@@ -78,27 +78,20 @@ static void json_num(double v) {
   else printf("%.17g", v);
 }
 
-int cmd_stats(int argc, char **argv) {
+static int cmd_stats(int argc, char **argv) {
   const char *path = NULL, *filter = NULL;
   int json = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--filter", &val)) {
-      if (!(filter = val)) {
-        cli_error("stats", "--filter needs a value");
-        return EXIT_USAGE;
-      }
-    } else if (!strcmp(argv[i], "--json")) {
-      json = 1;
-    } else if (cli_take_path("stats", argv[i], &path)) {
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_stats, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) path = p.value;
+    else if (cli_is(&p, "--filter")) filter = p.value;
+    else if (cli_is(&p, "--json")) json = 1;
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_stats);
     return EXIT_USAGE;
   }
   regex_t fre;
@@ -175,3 +168,16 @@ done:
   if (filter) regfree(&fre);
   return status;
 }
+
+const cli_command cli_cmd_stats = {
+    .name = "stats",
+    .run = cmd_stats,
+    .summary = "min/max/mean/std/zeros/NaN/Inf per tensor",
+    .usage = "CHECKPOINT [--filter REGEX] [--json]",
+    .about = "For every numeric variable: min, max, mean, std (population), the number of\n"
+             "zeros, NaNs and Infs.  NaN/Inf values are counted but left out of min, max,\n"
+             "mean and std.  Complex values are summarised by their magnitude; string and\n"
+             "variant tensors are listed without statistics.\n",
+    .args = stats_args,
+    .groups = {{NULL, stats_opts}},
+};

@@ -1,11 +1,11 @@
 /* tfckpt train: train an MLP on CSV/TXT/LibSVM files into TF checkpoints. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli_data_opts.h"
 #include "cli/cli_nn.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -13,73 +13,67 @@
 
 static const char *CMD = "train";
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: tfckpt train --data FILE --out DIR [options]\n"
-          "\n"
-          "Trains a multi-layer perceptron by mini-batch gradient descent and writes\n"
-          "TensorFlow checkpoints (dense/kernel, dense/bias, ..., global_step) and\n"
-          "model.json to DIR.\n"
-          "\n"
-          "data:\n"
-          "  --data FILE         training file or glob (repeatable)\n"
-          "  --label COL         label column: name or index, -1 = last (default:\n"
-          "                      the format's default, e.g. sklearn's last column)\n"
-          "  --validation-split F  hold out fraction F of the rows (random, seeded)\n"
-          "  --validation-data FILE  validation file (repeatable)\n"
-          "  --no-normalize      do not standardise the features\n");
-  cli_nn_data_usage(out);
-  fprintf(out,
-          "model:\n"
-          "  --layers N,N,...    hidden layer widths (default 64,64; 0 or '' = none)\n"
-          "  --activation A      relu|leaky_relu|sigmoid|tanh|softmax|identity (default relu)\n"
-          "  --leaky-alpha A     leaky relu slope (default 0.2)\n"
-          "  --dropout R         dropout rate after each hidden layer (default 0)\n"
-          "  --init I            glorot_uniform|glorot_normal|he_normal|zeros\n"
-          "  --no-bias           dense layers without bias\n"
-          "  --loss L            softmax_ce|sigmoid_ce|mse (default softmax_ce)\n"
-          "  --l2 X              L2 weight decay: X * sum(kernel^2) (default 0)\n"
-          "optimizer:\n"
-          "  --optimizer O       sgd|momentum|adam (default adam)\n"
-          "  --lr X              learning rate (default 0.001 adam, 0.01 otherwise)\n"
-          "  --momentum X        momentum (default 0.9); --nesterov for Nesterov\n"
-          "  --beta1 X --beta2 X --epsilon X   Adam (defaults 0.9, 0.999, 1e-8)\n"
-          "  --lr-schedule S     constant|exponential|step (default constant)\n"
-          "  --decay-rate X      exponential/step: lr * X^(step/decay_steps) (0.96)\n"
-          "  --decay-steps N     (default 1000); --staircase floors the exponent\n"
-          "  --boundaries B,...  step: piecewise constant boundaries (steps)\n"
-          "  --values V,...      step: one more value than boundaries\n"
-          "training:\n"
-          "  --epochs N          passes over the training data (default 10)\n"
-          "  --batch-size N      rows per iteration (default 32)\n"
-          "  --shuffle-buffer N  rows in the shuffle buffer (default 10000; 0 = none)\n"
-          "  --seed N            initialisation/shuffling/dropout seed (default 42)\n"
-          "  --patience N        early stopping: stop after N epochs without\n"
-          "                      improvement of val loss, restore the best weights\n"
-          "  --min-delta X       improvement needed (default 0)\n"
-          "output:\n"
-          "  --out DIR           model directory (required)\n"
-          "  --save-every N      checkpoint every N iterations (default: at the end)\n"
-          "  --keep K            checkpoints kept (default 5)\n"
-          "  --resume            continue from DIR's latest checkpoint\n"
-          "  --logdir DIR        TensorBoard event files (scalars per step)\n"
-          "  --quiet             no per-epoch lines\n");
-}
+static const cli_opt train_data_opts[] = {
+    {"--data", NULL, "FILE", "training file or glob", CLI_OPT_REPEAT},
+    {"--label", NULL, "COL",
+     "label column: name or index, -1 = last (default: the format's default, e.g. "
+     "sklearn's last column)", 0},
+    {"--validation-split", NULL, "F", "hold out fraction F of the rows (random, seeded)", 0},
+    {"--validation-data", NULL, "FILE", "validation file", CLI_OPT_REPEAT},
+    {"--no-normalize", NULL, NULL, "do not standardise the features", 0},
+    {0},
+};
 
-static int parse_double(const char *opt, const char *v, double *out) {
-  char *end;
-  if (!v) {
-    cli_error(CMD, "%s needs a value", opt);
-    return -1;
-  }
-  double d = strtod(v, &end);
-  if (end == v || *end || !isfinite(d)) {
-    cli_error(CMD, "%s: \"%s\" is not a number", opt, v);
-    return -1;
-  }
-  *out = d;
-  return 0;
-}
+static const cli_opt train_model_opts[] = {
+    {"--layers", NULL, "N,N,...", "hidden layer widths (default 64,64; 0 or '' = none)", 0},
+    {"--activation", NULL, "A", "relu|leaky_relu|sigmoid|tanh|softmax|identity (default relu)", 0},
+    {"--leaky-alpha", NULL, "A", "leaky relu slope (default 0.2)", 0},
+    {"--dropout", NULL, "R", "dropout rate after each hidden layer (default 0)", 0},
+    {"--init", NULL, "I", "glorot_uniform|glorot_normal|he_normal|zeros", 0},
+    {"--no-bias", NULL, NULL, "dense layers without bias", 0},
+    {"--loss", NULL, "L", "softmax_ce|sigmoid_ce|mse (default softmax_ce)", 0},
+    {"--l2", NULL, "X", "L2 weight decay: X * sum(kernel^2) (default 0)", 0},
+    {0},
+};
+
+static const cli_opt train_optimizer_opts[] = {
+    {"--optimizer", NULL, "O", "sgd|momentum|adam (default adam)", 0},
+    {"--lr", "--learning-rate", "X", "learning rate (default 0.001 adam, 0.01 otherwise)", 0},
+    {"--momentum", NULL, "X", "momentum (default 0.9)", 0},
+    {"--nesterov", NULL, NULL, "Nesterov momentum", 0},
+    {"--beta1", NULL, "X", "Adam beta1 (default 0.9)", 0},
+    {"--beta2", NULL, "X", "Adam beta2 (default 0.999)", 0},
+    {"--epsilon", NULL, "X", "Adam epsilon (default 1e-8)", 0},
+    {"--lr-schedule", NULL, "S", "constant|exponential|step (default constant)", 0},
+    {"--decay-rate", NULL, "X", "exponential/step: lr * X^(step/decay_steps) (default 0.96)", 0},
+    {"--decay-steps", NULL, "N", "decay steps (default 1000)", 0},
+    {"--staircase", NULL, NULL, "floor the decay exponent", 0},
+    {"--boundaries", NULL, "B,...", "step: piecewise constant boundaries (steps)", 0},
+    {"--values", NULL, "V,...", "step: one more value than boundaries", 0},
+    {0},
+};
+
+static const cli_opt train_training_opts[] = {
+    {"--epochs", NULL, "N", "passes over the training data (default 10)", 0},
+    {"--batch-size", NULL, "N", "rows per iteration (default 32)", 0},
+    {"--shuffle-buffer", NULL, "N", "rows in the shuffle buffer (default 10000; 0 = none)", 0},
+    {"--seed", NULL, "N", "initialisation/shuffling/dropout seed (default 42)", 0},
+    {"--patience", NULL, "N",
+     "early stopping: stop after N epochs without improvement of val loss, restore the "
+     "best weights", 0},
+    {"--min-delta", NULL, "X", "improvement needed (default 0)", 0},
+    {0},
+};
+
+static const cli_opt train_output_opts[] = {
+    {"--out", "-o", "DIR", "model directory (required)", 0},
+    {"--save-every", NULL, "N", "checkpoint every N iterations (default: at the end)", 0},
+    {"--keep", NULL, "K", "checkpoints kept (default 5)", 0},
+    {"--resume", NULL, NULL, "continue from DIR's latest checkpoint", 0},
+    {"--logdir", NULL, "DIR", "TensorBoard event files (scalars per step)", 0},
+    CLI_OPT_QUIET("no per-epoch lines"),
+    {0},
+};
 
 typedef struct {
   int quiet;
@@ -130,7 +124,7 @@ static int on_progress(const tfckpt_train_progress *p, void *user) {
   return 0;
 }
 
-int cmd_train(int argc, char **argv) {
+static int train(int argc, char **argv, char **na) {
   tfckpt_train_options to;
   tfckpt_train_options_init(&to);
   tfckpt_mlp_spec spec;
@@ -141,92 +135,65 @@ int cmd_train(int argc, char **argv) {
   size_t hidden[64] = {64, 64};
   int nhidden = 2;
   int opt_kind = TFCKPT_OPT_ADAM, have_lr = 0;
-  double lr = 0, momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, decay_rate = 0.96;
+  double min_delta = 0, lr = 0, momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, decay_rate = 0.96;
   long long decay_steps = 1000;
   int schedule = TFCKPT_LR_CONSTANT, staircase = 0, nesterov = 0, nb = -1, nv = -1;
   int64_t boundaries[TFCKPT_LR_MAX_BOUNDARIES];
   double values[TFCKPT_LR_MAX_BOUNDARIES + 2];
   view vw = {0, 0, 0};
-  const char *v;
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int d = cli_nn_data_option(CMD, argc, argv, &i, &dopt);
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_train, argc, argv);
+  for (int got; (got = cli_next(&p)) != CLI_END;) {
+    if (got == CLI_HELP) return EXIT_OK;
+    if (got == CLI_ERROR) return EXIT_USAGE;
+    int d = cli_data_format_apply(&p, &dopt, na);
     if (d < 0) return EXIT_USAGE;
     if (d) continue;
-    double x;
+    const char *v = p.value;
     long long n;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--data", &v) ||
-               cli_opt_value(argc, argv, &i, "--validation-data", &v)) {
-      cli_nn_paths *p = strncmp(a, "--data", 6) ? &val : &data;
-      if (!v) return cli_error(CMD, "%s needs a value", a), EXIT_USAGE;
-      if (p->n == 64) return cli_error(CMD, "too many files"), EXIT_USAGE;
-      p->v[p->n++] = v;
-    } else if (cli_opt_value(argc, argv, &i, "--label", &v)) {
-      if (!v) return cli_error(CMD, "--label needs a value"), EXIT_USAGE;
+    if (cli_is(&p, "--data") || cli_is(&p, "--validation-data")) {
+      if (cli_nn_add_path(&p, cli_is(&p, "--data") ? &data : &val)) return EXIT_USAGE;
+    } else if (cli_is(&p, "--label")) {
       to.label = v;
-    } else if (cli_opt_value(argc, argv, &i, "--validation-split", &v)) {
-      if (parse_double(a, v, &to.validation_split)) return EXIT_USAGE;
+    } else if (cli_is(&p, "--validation-split")) {
+      if (cli_value_double(&p, &to.validation_split)) return EXIT_USAGE;
       if (!(to.validation_split >= 0 && to.validation_split < 1))
         return cli_error(CMD, "--validation-split must be in [0, 1)"), EXIT_USAGE;
-    } else if (!strcmp(a, "--no-normalize")) {
+    } else if (cli_is(&p, "--no-normalize")) {
       to.normalize = 0;
-    } else if (cli_opt_value(argc, argv, &i, "--layers", &v)) {
-      nhidden = v && (!strcmp(v, "0") || !*v) ? 0 : cli_nn_parse_sizes(v, hidden, 64);
+    } else if (cli_is(&p, "--layers")) {
+      nhidden = !strcmp(v, "0") || !*v ? 0 : cli_nn_parse_sizes(v, hidden, 64);
       if (nhidden < 0) return cli_error(CMD, "--layers: expected widths like 64,64"), EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--activation", &v)) {
+    } else if (cli_is(&p, "--activation")) {
       spec.activation = tfckpt_activation_from_name(v);
-      if (spec.activation < 0) return cli_error(CMD, "unknown activation \"%s\"", v ? v : ""), EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--leaky-alpha", &v)) {
-      if (parse_double(a, v, &spec.leaky_alpha)) return EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--dropout", &v)) {
-      if (parse_double(a, v, &spec.dropout)) return EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--init", &v)) {
+      if (spec.activation < 0) return cli_error(CMD, "unknown activation \"%s\"", v), EXIT_USAGE;
+    } else if (cli_is(&p, "--init")) {
       spec.init = tfckpt_init_from_name(v);
-      if (spec.init < 0) return cli_error(CMD, "unknown initializer \"%s\"", v ? v : ""), EXIT_USAGE;
-    } else if (!strcmp(a, "--no-bias")) {
+      if (spec.init < 0) return cli_error(CMD, "unknown initializer \"%s\"", v), EXIT_USAGE;
+    } else if (cli_is(&p, "--no-bias")) {
       spec.use_bias = 0;
-    } else if (cli_opt_value(argc, argv, &i, "--loss", &v)) {
+    } else if (cli_is(&p, "--loss")) {
       spec.loss = tfckpt_loss_from_name(v);
-      if (spec.loss < 0) return cli_error(CMD, "unknown loss \"%s\"", v ? v : ""), EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--l2", &v)) {
-      if (parse_double(a, v, &spec.l2)) return EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--optimizer", &v)) {
+      if (spec.loss < 0) return cli_error(CMD, "unknown loss \"%s\"", v), EXIT_USAGE;
+    } else if (cli_is(&p, "--optimizer")) {
       opt_kind = tfckpt_optimizer_from_name(v);
-      if (opt_kind < 0) return cli_error(CMD, "unknown optimizer \"%s\"", v ? v : ""), EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--lr", &v) ||
-               cli_opt_value(argc, argv, &i, "--learning-rate", &v)) {
-      if (parse_double(a, v, &lr)) return EXIT_USAGE;
-      have_lr = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--momentum", &v)) {
-      if (parse_double(a, v, &momentum)) return EXIT_USAGE;
-    } else if (!strcmp(a, "--nesterov")) {
+      if (opt_kind < 0) return cli_error(CMD, "unknown optimizer \"%s\"", v), EXIT_USAGE;
+    } else if (cli_is(&p, "--nesterov")) {
       nesterov = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--beta1", &v)) {
-      if (parse_double(a, v, &beta1)) return EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--beta2", &v)) {
-      if (parse_double(a, v, &beta2)) return EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--epsilon", &v)) {
-      if (parse_double(a, v, &eps)) return EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--lr-schedule", &v)) {
+    } else if (cli_is(&p, "--lr-schedule")) {
       schedule = tfckpt_schedule_from_name(v);
-      if (schedule < 0) return cli_error(CMD, "unknown schedule \"%s\"", v ? v : ""), EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--decay-rate", &v)) {
-      if (parse_double(a, v, &decay_rate)) return EXIT_USAGE;
-    } else if (cli_opt_value(argc, argv, &i, "--decay-steps", &v)) {
-      if ((decay_steps = cli_parse_count(CMD, a, v)) <= 0)
-        return decay_steps == 0 ? (cli_error(CMD, "--decay-steps must be > 0"), EXIT_USAGE) : EXIT_USAGE;
-    } else if (!strcmp(a, "--staircase")) {
+      if (schedule < 0) return cli_error(CMD, "unknown schedule \"%s\"", v), EXIT_USAGE;
+    } else if (cli_is(&p, "--decay-steps")) {
+      if (cli_value_int(&p, 1, CLI_NO_MAX, &decay_steps)) return EXIT_USAGE;
+    } else if (cli_is(&p, "--staircase")) {
       staircase = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--boundaries", &v)) {
+    } else if (cli_is(&p, "--boundaries")) {
       size_t tmp[TFCKPT_LR_MAX_BOUNDARIES];
       nb = cli_nn_parse_sizes(v, tmp, TFCKPT_LR_MAX_BOUNDARIES);
       if (nb <= 0) return cli_error(CMD, "--boundaries: expected steps like 1000,2000"), EXIT_USAGE;
       for (int k = 0; k < nb; k++) boundaries[k] = (int64_t)tmp[k];
-    } else if (cli_opt_value(argc, argv, &i, "--values", &v)) {
+    } else if (cli_is(&p, "--values")) {
       nv = 0;
       char *s = (char *)v, *end;
       while (s && *s && nv < TFCKPT_LR_MAX_BOUNDARIES + 2) {
@@ -235,44 +202,42 @@ int cmd_train(int argc, char **argv) {
         s = *end == ',' ? end + 1 : end;
         if (*end && *end != ',') return cli_error(CMD, "--values: expected numbers like 0.1,0.01"), EXIT_USAGE;
       }
-    } else if (cli_opt_value(argc, argv, &i, "--epochs", &v)) {
-      if ((n = cli_parse_count(CMD, a, v)) < 0) return EXIT_USAGE;
-      to.epochs = (uint64_t)n;
-    } else if (cli_opt_value(argc, argv, &i, "--batch-size", &v)) {
-      if ((n = cli_parse_count(CMD, a, v)) <= 0)
-        return n == 0 ? (cli_error(CMD, "--batch-size must be > 0"), EXIT_USAGE) : EXIT_USAGE;
+    } else if (cli_is(&p, "--batch-size")) {
+      if (cli_value_int(&p, 1, CLI_NO_MAX, &n)) return EXIT_USAGE;
       to.batch_size = (size_t)n;
-    } else if (cli_opt_value(argc, argv, &i, "--shuffle-buffer", &v)) {
-      if ((n = cli_parse_count(CMD, a, v)) < 0) return EXIT_USAGE;
-      to.shuffle_buffer = (size_t)n;
-    } else if (cli_opt_value(argc, argv, &i, "--seed", &v)) {
-      if ((n = cli_parse_count(CMD, a, v)) < 0) return EXIT_USAGE;
-      to.seed = (uint64_t)n;
-    } else if (cli_opt_value(argc, argv, &i, "--patience", &v)) {
-      if ((n = cli_parse_count(CMD, a, v)) < 0) return EXIT_USAGE;
-      to.patience = (int)n;
-    } else if (cli_opt_value(argc, argv, &i, "--min-delta", &v)) {
-      if (parse_double(a, v, &x)) return EXIT_USAGE;
-      to.min_delta = x;
-    } else if (cli_opt_value(argc, argv, &i, "--out", &v) || cli_opt_value(argc, argv, &i, "-o", &v)) {
-      if (!v) return cli_error(CMD, "--out needs a value"), EXIT_USAGE;
+    } else if (cli_is(&p, "--out")) {
       to.out_dir = v;
-    } else if (cli_opt_value(argc, argv, &i, "--save-every", &v)) {
-      if ((n = cli_parse_count(CMD, a, v)) < 0) return EXIT_USAGE;
-      to.save_every = n;
-    } else if (cli_opt_value(argc, argv, &i, "--keep", &v)) {
-      if ((n = cli_parse_count(CMD, a, v)) < 0) return EXIT_USAGE;
-      to.keep = (int)n;
-    } else if (!strcmp(a, "--resume")) {
+    } else if (cli_is(&p, "--resume")) {
       to.resume = 1;
-    } else if (cli_opt_value(argc, argv, &i, "--logdir", &v)) {
-      if (!v) return cli_error(CMD, "--logdir needs a value"), EXIT_USAGE;
+    } else if (cli_is(&p, "--logdir")) {
       to.logdir = v;
-    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+    } else if (cli_is(&p, "--quiet")) {
       vw.quiet = 1;
+    } else if (cli_is(&p, "--epochs") || cli_is(&p, "--shuffle-buffer") || cli_is(&p, "--seed") ||
+               cli_is(&p, "--patience") || cli_is(&p, "--save-every") || cli_is(&p, "--keep")) {
+      if (cli_value_int(&p, 0, cli_is(&p, "--patience") || cli_is(&p, "--keep") ? INT_MAX : CLI_NO_MAX, &n))
+        return EXIT_USAGE;
+      if (cli_is(&p, "--epochs")) to.epochs = (uint64_t)n;
+      else if (cli_is(&p, "--shuffle-buffer")) to.shuffle_buffer = (size_t)n;
+      else if (cli_is(&p, "--seed")) to.seed = (uint64_t)n;
+      else if (cli_is(&p, "--patience")) to.patience = (int)n;
+      else if (cli_is(&p, "--save-every")) to.save_every = n;
+      else to.keep = (int)n;
     } else {
-      cli_error(CMD, "unknown option \"%s\" (see 'tfckpt train --help')", a);
-      return EXIT_USAGE;
+      /* the remaining numbers */
+      double *x = cli_is(&p, "--leaky-alpha") ? &spec.leaky_alpha
+                  : cli_is(&p, "--dropout")   ? &spec.dropout
+                  : cli_is(&p, "--l2")        ? &spec.l2
+                  : cli_is(&p, "--lr")        ? &lr
+                  : cli_is(&p, "--momentum")  ? &momentum
+                  : cli_is(&p, "--beta1")     ? &beta1
+                  : cli_is(&p, "--beta2")     ? &beta2
+                  : cli_is(&p, "--epsilon")   ? &eps
+                  : cli_is(&p, "--decay-rate") ? &decay_rate
+                  : cli_is(&p, "--min-delta") ? &min_delta
+                                              : NULL;
+      if (!x || cli_value_double(&p, x)) return EXIT_USAGE;
+      if (x == &lr) have_lr = 1;
     }
   }
   if (!data.n) return cli_error(CMD, "--data is required"), EXIT_USAGE;
@@ -282,6 +247,7 @@ int cmd_train(int argc, char **argv) {
   if (nb > 0 && nv != nb + 1)
     return cli_error(CMD, "--values needs one more value than --boundaries (%d)", nb), EXIT_USAGE;
 
+  to.min_delta = min_delta;
   tfckpt_optimizer_config_init(&spec.opt, opt_kind);
   if (have_lr) spec.opt.lr = lr;
   spec.opt.momentum = momentum;
@@ -324,3 +290,27 @@ int cmd_train(int argc, char **argv) {
   tfckpt_trainer_close(t);
   return EXIT_OK;
 }
+
+/* The --na-value buffer outlives every early return of train(). */
+static int cmd_train(int argc, char **argv) {
+  char *na = NULL;
+  int rc = train(argc, argv, &na);
+  free(na);
+  return rc;
+}
+
+const cli_command cli_cmd_train = {
+    .name = "train",
+    .run = cmd_train,
+    .summary = "train an MLP on CSV/TXT/LibSVM data into TF checkpoints",
+    .usage = "--data FILE --out DIR [options]",
+    .about = "Trains a multi-layer perceptron by mini-batch gradient descent and writes\n"
+             "TensorFlow checkpoints (dense/kernel, dense/bias, ..., global_step) and\n"
+             "model.json to DIR.\n",
+    .groups = {{"data:", train_data_opts},
+               {CLI_DATA_FORMAT_TITLE, cli_data_format_opts},
+               {"model:", train_model_opts},
+               {"optimizer:", train_optimizer_opts},
+               {"training:", train_training_opts},
+               {"output:", train_output_opts}},
+};

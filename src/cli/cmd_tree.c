@@ -9,20 +9,18 @@
 #include "cli/commands.h"
 #include "cli/objtree_print.h"
 
-static const char kUsage[] =
-    "usage: tfckpt tree CHECKPOINT [options]\n"
-    "\n"
-    "Shows the variables as a tree of scopes with parameter counts, bytes and the\n"
-    "share of all parameters.\n"
-    "\n"
-    "  --depth N        show N levels of scopes; deeper ones are folded into their\n"
-    "                   parent's totals\n"
-    "  --exclude REGEX  leave matching variables out (e.g. '/(Adam|Adam_1)$')\n"
-    "  --sort name|size order of siblings (default: name, numbers compared as numbers)\n"
-    "  --ascii          draw the tree with ASCII characters\n"
-    "  --objects        TF2 checkpoints: the object graph (root -> model -> layers ->\n"
-    "                   variables, optimizer slots attached to their variables) with\n"
-    "                   each checkpoint key\n";
+static const cli_opt tree_args[] = {CLI_ARG_CHECKPOINT, {0}};
+
+static const cli_opt tree_opts[] = {
+    {"--depth", NULL, "N", "show N levels of scopes; deeper ones are folded into their parent's totals", 0},
+    CLI_OPT_EXCLUDE("leave matching variables out (e.g. '/(Adam|Adam_1)$')"),
+    {"--sort", NULL, "name|size", "order of siblings (default: name, numbers compared as numbers)", 0},
+    {"--ascii", NULL, NULL, "draw the tree with ASCII characters", 0},
+    {"--objects", NULL, NULL,
+     "TF2 checkpoints: the object graph (root -> model -> layers -> variables, optimizer "
+     "slots attached to their variables) with each checkpoint key", 0},
+    {0},
+};
 
 typedef struct node {
   char *name;
@@ -189,39 +187,35 @@ static void print_kids(tree_ctx *c, const node *n, int depth) {
   }
 }
 
-int cmd_tree(int argc, char **argv) {
+static int cmd_tree(int argc, char **argv) {
   const char *path = NULL, *exclude = NULL, *sort = "name";
   int depth = -1, ascii = 0, objects = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *val;
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (cli_opt_value(argc, argv, &i, "--depth", &val)) {
-      long long d = cli_parse_count("tree", "--depth", val);
-      if (d < 0) return EXIT_USAGE;
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_tree, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    long long d;
+    static const char *const sorts[] = {"name", "size", NULL};
+    if (k == CLI_ARG) {
+      path = p.value;
+    } else if (cli_is(&p, "--depth")) {
+      if (cli_value_int(&p, 0, CLI_NO_MAX, &d)) return EXIT_USAGE;
       depth = d > 1000 ? 1000 : (int)d;
-    } else if (cli_opt_value(argc, argv, &i, "--exclude", &val)) {
-      if (!(exclude = val)) {
-        cli_error("tree", "--exclude needs a value");
-        return EXIT_USAGE;
-      }
-    } else if (cli_opt_value(argc, argv, &i, "--sort", &val)) {
-      if (!val || (strcmp(val, "name") && strcmp(val, "size"))) {
-        cli_error("tree", "--sort takes name or size");
-        return EXIT_USAGE;
-      }
-      sort = val;
-    } else if (!strcmp(argv[i], "--ascii")) {
+    } else if (cli_is(&p, "--exclude")) {
+      exclude = p.value;
+    } else if (cli_is(&p, "--sort")) {
+      int s = cli_value_choice(&p, sorts);
+      if (s < 0) return EXIT_USAGE;
+      sort = sorts[s];
+    } else if (cli_is(&p, "--ascii")) {
       ascii = 1;
-    } else if (!strcmp(argv[i], "--objects")) {
+    } else if (cli_is(&p, "--objects")) {
       objects = 1;
-    } else if (cli_take_path("tree", argv[i], &path)) {
-      return EXIT_USAGE;
     }
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_tree);
     return EXIT_USAGE;
   }
   regex_t xre;
@@ -283,3 +277,14 @@ done:
   if (exclude) regfree(&xre);
   return status;
 }
+
+const cli_command cli_cmd_tree = {
+    .name = "tree",
+    .run = cmd_tree,
+    .summary = "scope tree with parameter counts",
+    .usage = "CHECKPOINT [options]",
+    .about = "Shows the variables as a tree of scopes with parameter counts, bytes and the\n"
+             "share of all parameters.\n",
+    .args = tree_args,
+    .groups = {{NULL, tree_opts}},
+};

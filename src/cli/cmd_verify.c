@@ -7,17 +7,16 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 
-static const char kUsage[] =
-    "usage: tfckpt verify CHECKPOINT [--hash] [--quiet]\n"
-    "\n"
-    "Reads every tensor and checks its CRC32C (V2 bundles; for legacy V1 files the\n"
-    "table block checksums and the decoding of every slice).  Prints a line per\n"
-    "failure and a summary; exits 1 if anything fails, 0 otherwise.\n"
-    "\n"
-    "  --hash    print \"<sha256>  <name>\" per tensor, like sha256sum; the hash is\n"
-    "            over the values in little-endian row-major order (string tensors:\n"
-    "            each element as an 8-byte little-endian length and its bytes)\n"
-    "  --quiet   print only failures\n";
+static const cli_opt verify_args[] = {CLI_ARG_CHECKPOINT, {0}};
+
+static const cli_opt verify_opts[] = {
+    {"--hash", NULL, NULL,
+     "print \"<sha256>  <name>\" per tensor, like sha256sum; the hash is over the values "
+     "in little-endian row-major order (string tensors: each element as an 8-byte "
+     "little-endian length and its bytes)", 0},
+    CLI_OPT_QUIET("print only failures"),
+    {0},
+};
 
 static void hash_tensor(const tfckpt_tensor *t, char hex[65]) {
   struct sha256_ctx ctx;
@@ -42,23 +41,20 @@ static void hash_tensor(const tfckpt_tensor *t, char hex[65]) {
   for (int i = 0; i < SHA256_DIGEST_SIZE; i++) sprintf(hex + 2 * i, "%02x", digest[i]);
 }
 
-int cmd_verify(int argc, char **argv) {
+static int cmd_verify(int argc, char **argv) {
   const char *path = NULL;
   int hash = 0, quiet = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      fputs(kUsage, stdout);
-      return EXIT_OK;
-    } else if (!strcmp(argv[i], "--hash")) {
-      hash = 1;
-    } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-      quiet = 1;
-    } else if (cli_take_path("verify", argv[i], &path)) {
-      return EXIT_USAGE;
-    }
+  cli_parser p;
+  cli_parser_init(&p, &cli_cmd_verify, argc, argv);
+  for (int k; (k = cli_next(&p)) != CLI_END;) {
+    if (k == CLI_HELP) return EXIT_OK;
+    if (k == CLI_ERROR) return EXIT_USAGE;
+    if (k == CLI_ARG) path = p.value;
+    else if (cli_is(&p, "--hash")) hash = 1;
+    else if (cli_is(&p, "--quiet")) quiet = 1;
   }
   if (!path) {
-    fputs(kUsage, stderr);
+    cli_print_usage(stderr, &cli_cmd_verify);
     return EXIT_USAGE;
   }
   tfckpt_reader *r = cli_open("verify", path);
@@ -107,3 +103,15 @@ int cmd_verify(int argc, char **argv) {
   tfckpt_reader_close(r);
   return failed ? EXIT_FAIL : EXIT_OK;
 }
+
+const cli_command cli_cmd_verify = {
+    .name = "verify",
+    .run = cmd_verify,
+    .summary = "check every tensor's CRC32C (or print sha256s)",
+    .usage = "CHECKPOINT [--hash] [--quiet]",
+    .about = "Reads every tensor and checks its CRC32C (V2 bundles; for legacy V1 files the\n"
+             "table block checksums and the decoding of every slice).  Prints a line per\n"
+             "failure and a summary; exits 1 if anything fails, 0 otherwise.\n",
+    .args = verify_args,
+    .groups = {{NULL, verify_opts}},
+};

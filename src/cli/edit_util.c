@@ -9,57 +9,36 @@
 #include "tfckpt/internal/file.h"
 #include "tfckpt/objgraph.h"
 
-const char edit_common_help[] =
-    "  --in-place        replace the input checkpoint itself (OUT must then be the\n"
-    "                    input; written under temporary names, then renamed)\n"
-    "  --force           replace an existing checkpoint at OUT\n"
-    "  --shards N        number of data files (default: the input's)\n"
-    "  --update-state    make OUT the latest checkpoint in its directory's\n"
-    "                    `checkpoint` file\n"
-    "  --max-to-keep N   with --update-state: keep N checkpoints, delete older ones\n"
-    "  --quiet           no summary line\n";
+#define EDIT_OPT_SHARDS {"--shards", NULL, "N", "number of data files (default: the input's)", 0}
+#define EDIT_OPT_MAX_TO_KEEP \
+  {"--max-to-keep", NULL, "N", "with --update-state: keep N checkpoints, delete older ones", 0}
 
-int edit_parse_common(const char *cmd, int argc, char **argv, int *i, edit_opts *o) {
-  const char *a = argv[*i], *v;
-  if (!strcmp(a, "--in-place")) return o->in_place = 1;
-  if (!strcmp(a, "--force")) return o->force = 1;
-  if (!strcmp(a, "--update-state")) return o->update_state = 1;
-  if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) return o->quiet = 1;
-  if (cli_opt_value(argc, argv, i, "--shards", &v)) {
-    long long n = cli_parse_count(cmd, "--shards", v);
-    if (n < 1 || n > 100000) {
-      if (n >= 0) cli_error(cmd, "--shards must be between 1 and 100000");
-      return -1;
-    }
+const cli_opt edit_common_opts[] = {
+    EDIT_OPT_IN_PLACE, EDIT_OPT_FORCE, EDIT_OPT_SHARDS, EDIT_OPT_UPDATE_STATE,
+    EDIT_OPT_MAX_TO_KEEP, EDIT_OPT_QUIET, {0},
+};
+
+const cli_opt edit_new_output_opts[] = {
+    EDIT_OPT_FORCE, EDIT_OPT_SHARDS, EDIT_OPT_UPDATE_STATE, EDIT_OPT_MAX_TO_KEEP, EDIT_OPT_QUIET, {0},
+};
+
+int edit_apply_common(cli_parser *p, edit_opts *o) {
+  long long n;
+  if (cli_is(p, "--in-place")) return o->in_place = 1;
+  if (cli_is(p, "--force")) return o->force = 1;
+  if (cli_is(p, "--update-state")) return o->update_state = 1;
+  if (cli_is(p, "--quiet")) return o->quiet = 1;
+  if (cli_is(p, "--shards")) {
+    if (cli_value_int(p, 1, 100000, &n)) return -1;
     o->shards = (int)n;
     return 1;
   }
-  if (cli_opt_value(argc, argv, i, "--max-to-keep", &v)) {
-    long long n = cli_parse_count(cmd, "--max-to-keep", v);
-    if (n < 0 || n > 1000000) return -1;
+  if (cli_is(p, "--max-to-keep")) {
+    if (cli_value_int(p, 0, 1000000, &n)) return -1;
     o->max_to_keep = (int)n;
     return 1;
   }
   return 0;
-}
-
-int edit_parse_arg(const char *cmd, const char *usage, int argc, char **argv, int *i,
-                   edit_opts *o) {
-  const char *a = argv[*i];
-  if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-    fputs(usage, stdout);
-    fputs(edit_common_help, stdout);
-    return EDIT_ARG_HELP;
-  }
-  int k = edit_parse_common(cmd, argc, argv, i, o);
-  if (k) return k < 0 ? EDIT_ARG_ERROR : EDIT_ARG_USED;
-  return cli_unknown_option(cmd, a) ? EDIT_ARG_ERROR : EDIT_ARG_POSITIONAL;
-}
-
-int edit_reject_in_place(const char *cmd, const edit_opts *o) {
-  if (!o->in_place) return 0;
-  cli_error(cmd, "--in-place does not apply: OUT is a new checkpoint");
-  return 1;
 }
 
 /* Strips a trailing ".index" or ".data-NNNNN-of-NNNNN" so that OUT may be

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/cli_opts.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/writer.h"
 
@@ -21,31 +22,28 @@ typedef struct edit_opts {
   int quiet;         /* --quiet: no summary line */
 } edit_opts;
 
-/* If argv[*i] is one of the common options, consumes it (and its value) and
- * returns 1; returns -1 after printing an error for a bad value; else 0. */
-int edit_parse_common(const char *cmd, int argc, char **argv, int *i, edit_opts *o);
+/* Entries of the common options, for commands that take only some of them
+ * (set, import); the edit commands include the whole edit_common_opts. */
+#define EDIT_OPT_IN_PLACE                                                               \
+  {"--in-place", NULL, NULL,                                                           \
+   "replace the input checkpoint itself (OUT is then left out, or must be the input; " \
+   "written under temporary names, then renamed)", 0}
+#define EDIT_OPT_FORCE {"--force", NULL, NULL, "replace an existing checkpoint at the output prefix", 0}
+#define EDIT_OPT_UPDATE_STATE \
+  {"--update-state", NULL, NULL, "make the written checkpoint the latest in its directory's `checkpoint` file", 0}
+#define EDIT_OPT_QUIET CLI_OPT_QUIET("no summary line")
 
-/* Help text lines for the common options. */
-extern const char edit_common_help[];
+/* --in-place, --force, --shards, --update-state, --max-to-keep, --quiet. */
+extern const cli_opt edit_common_opts[];
+/* The same without --in-place, for commands whose OUT is always a new
+ * checkpoint (average, merge). */
+extern const cli_opt edit_new_output_opts[];
+#define EDIT_OPTS_TITLE "output options:"
 
-/* What edit_parse_arg made of argv[*i]. */
-enum {
-  EDIT_ARG_USED = 0,       /* a common option, consumed */
-  EDIT_ARG_POSITIONAL = 1, /* not an option: a positional argument */
-  EDIT_ARG_HELP = 2,       /* -h/--help: usage printed, exit EXIT_OK */
-  EDIT_ARG_ERROR = 3       /* unknown option or bad value: error printed */
-};
-
-/* The part of the argument loop every writing command shares, for an
- * argument that is none of the command's own options: --help (prints
- * `usage` and edit_common_help to stdout), the common options, and the
- * "unknown option" error. */
-int edit_parse_arg(const char *cmd, const char *usage, int argc, char **argv, int *i,
-                   edit_opts *o);
-
-/* For commands whose OUT is always a new checkpoint (average, merge):
- * prints the error and returns 1 when --in-place was given, else 0. */
-int edit_reject_in_place(const char *cmd, const edit_opts *o);
+/* Applies the option p just returned if it is one of the common ones:
+ * returns 1, or -1 after printing an error for a bad value; 0 if it is not
+ * a common option. */
+int edit_apply_common(cli_parser *p, edit_opts *o);
 
 /* Checks that `out` may be written: not the input (unless in_place), no
  * existing checkpoint there (unless force or in_place).  Prints the error. */

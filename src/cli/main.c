@@ -6,35 +6,6 @@
 #include "cli/commands.h"
 #include "tfckpt/tfckpt.h"
 
-static const cli_command commands[] = {
-    {"ls", cmd_ls, "list variables: name, dtype, shape, elements, bytes"},
-    {"show", cmd_show, "print tensor values numpy-style"},
-    {"dump", cmd_dump, "write every tensor's values to a text file"},
-    {"tree", cmd_tree, "scope tree with parameter counts"},
-    {"stats", cmd_stats, "min/max/mean/std/zeros/NaN/Inf per tensor"},
-    {"verify", cmd_verify, "check every tensor's CRC32C (or print sha256s)"},
-    {"data", cmd_data, "stream CSV/TXT/LibSVM files: schema, stats, batches"},
-    {"rewrite", cmd_rewrite, "read a checkpoint and write the same tensors again (byte-exact)"},
-    {"rename", cmd_rename, "rename variables by prefix or regex rules"},
-    {"rm", cmd_rm, "write a copy without some variables (e.g. optimizer slots)"},
-    {"cast", cmd_cast, "convert float variables to float16/bfloat16/float32"},
-    {"average", cmd_average, "element-wise mean of several checkpoints"},
-    {"merge", cmd_merge, "union of the variables of several checkpoints"},
-    {"graph", cmd_graph, "variables and op types of a .meta file or SavedModel"},
-    {"check", cmd_check, "compare a checkpoint with the graph that will restore it"},
-    {"history", cmd_history, "checkpoints a `checkpoint` file records (--fix-paths)"},
-    {"export", cmd_export, "write variables to .npz, .npy files or .safetensors"},
-    {"import", cmd_import, "make a checkpoint from .npz, .npy or .safetensors"},
-    {"diff", cmd_diff, "compare two checkpoints (exit 0 identical, 1 different)"},
-    {"set", cmd_set, "copy a checkpoint with one tensor replaced or added"},
-#if TFCKPT_WITH_NN /* the optional training layer (CMake TFCKPT_WITH_NN) */
-    {"train", cmd_train, "train an MLP on CSV/TXT/LibSVM data into TF checkpoints"},
-    {"evaluate", cmd_evaluate, "loss and accuracy/MAE of a trained model on a file"},
-    {"predict", cmd_predict, "write a trained model's predictions as CSV"},
-#endif
-    /* new commands go above this line */
-};
-
 static void usage(FILE *out) {
   fprintf(out,
           "usage: tfckpt <command> [options] ...\n"
@@ -44,8 +15,8 @@ static void usage(FILE *out) {
           "directory, or a legacy V1 checkpoint file.\n"
           "\n"
           "commands:\n");
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  for (int i = 0; i < cli_num_commands; i++)
+    fprintf(out, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
   fprintf(out, "\n'tfckpt <command> --help' describes a command's options.\n");
 }
 
@@ -76,8 +47,9 @@ int main(int argc, char **argv) {
     printf("tfckpt %s\n", TFCKPT_VERSION_STRING);
     return finish_stdout("version", 0);
   }
-  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (!strcmp(name, commands[i].name)) return finish_stdout(name, commands[i].run(argc - 1, argv + 1));
+  for (int i = 0; i < cli_num_commands; i++)
+    if (!strcmp(name, cli_commands[i]->name))
+      return finish_stdout(name, cli_commands[i]->run(argc - 1, argv + 1));
 #if !TFCKPT_WITH_NN
   if (!strcmp(name, "train") || !strcmp(name, "evaluate") || !strcmp(name, "predict")) {
     fprintf(stderr, "tfckpt %s: this build has no training layer (configure with -DTFCKPT_WITH_NN=ON)\n",
