@@ -678,7 +678,7 @@ void tfckpt__json_write(tfckpt__buf *b, const tfckpt__json *v) {
     case TFCKPT__JSON_NUMBER: {
       int64_t i;
       if (v->num.flags & TFCKPT__JSON_U64) tfckpt__json_put_u64(b, v->num.u);
-      else if (v->num.u == 0 && signbit(v->num.d)) tfckpt__buf_append(b, "-0", 2);
+      else if ((v->num.flags & TFCKPT__JSON_I64) && v->num.u == 0) tfckpt__buf_append(b, "-0", 2);
       else if (tfckpt__json_i64(v, &i)) tfckpt__json_put_i64(b, i);
       else tfckpt__json_put_f64(b, v->num.d);
       break;
