@@ -476,7 +476,7 @@ int tfckpt__json_parse(const char *text, size_t len, const char *what, size_t ba
       v = &p->items[p->n++];
       memset(v, 0, sizeof *v);
       v->key = key, v->klen = klen;
-      key = NULL;
+      key = NULL, klen = 0; /* array elements that follow have no key */
     }
     v->type = t.type;
     v->off = t.off;
