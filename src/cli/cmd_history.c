@@ -3,6 +3,7 @@
  * a moved directory. */
 #include <dirent.h>
 #include <glob.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -261,7 +262,8 @@ int cmd_history(int argc, char **argv) {
       tfckpt__json_fput_str(stdout, es[i].resolved ? es[i].resolved : "", es[i].resolved ? strlen(es[i].resolved) : 0);
       if (es[i].step >= 0) printf(", \"step\": %lld", es[i].step);
       else printf(", \"step\": null");
-      if (es[i].has_ts) printf(", \"timestamp\": %.6f", es[i].ts);
+      /* a state file may say "inf", which JSON cannot hold */
+      if (es[i].has_ts && isfinite(es[i].ts)) printf(", \"timestamp\": %.6f", es[i].ts);
       else printf(", \"timestamp\": null");
       printf(", \"exists\": %s, \"latest\": %s", es[i].exists ? "true" : "false",
              es[i].latest ? "true" : "false");
