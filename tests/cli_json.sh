@@ -70,4 +70,17 @@ assert bad in raw_after(read(t + "/dumpbad.txt"), b"\ntensor "), read(t + "/dump
 assert json.loads(read(t + "/lsbad.json").decode("utf-8"))[0]["name"] == "bad\ufffd\ufffd"
 PYEOF
 
+# dump's string values stay binary-exact (one code point per byte), also for
+# an element larger than the slices dump escapes it in
+PYTHONPATH=$BUILD/python $PY - "$T/sv" "$BIN" <<'PYEOF' || fail "dump string values"
+import json, subprocess, sys, numpy, tfckpt
+vals = [bytes(range(256)) * 1000 + b"xyz", b"", b'a"b\\', "caf\u00e9".encode()]
+tfckpt.save({"s": numpy.array(vals, dtype=object)}, sys.argv[1])
+lines = subprocess.run([sys.argv[2], "dump", sys.argv[1]], check=True,
+                       capture_output=True).stdout.decode("utf-8").split("\n")
+got = [bytes(ord(c) for c in json.loads(l)) for l in lines[4:8]]
+assert got == vals, [len(g) for g in got]
+assert lines[7] == '"caf\\u00c3\\u00a9"', lines[7]
+PYEOF
+
 [ "$fails" = 0 ] && echo "cli_json: all passed" || exit 1

@@ -71,17 +71,32 @@ static void out_str(out *o, const char *s, size_t n) {
 
 /* Names follow the one JSON string rule of every command (so dump and
  * ls --json print a name alike); string values are binary, one code point
- * per byte (docs/dump-format.md). */
-static void out_json(out *o, const uint8_t *s, size_t n, int bytes) {
+ * per byte (docs/dump-format.md).  A value is escaped in slices (each
+ * without its own quotes) so a huge element needs no huge scratch buffer;
+ * byte-wise escaping makes any cut safe. */
+#define JSON_SLICE (1u << 16)
+static int escape(out *o, const uint8_t *s, size_t n, int bytes) {
   o->scratch.len = 0;
   if (bytes) tfckpt__json_put_bytes(&o->scratch, s, n);
   else tfckpt__json_put_str(&o->scratch, (const char *)s, n);
-  if (o->scratch.oom) {
-    tfckpt__seterr(&o->err, TFCKPT_ENOMEM, "out of memory");
-    o->failed = 1;
+  if (!o->scratch.oom) return 1;
+  tfckpt__seterr(&o->err, TFCKPT_ENOMEM, "out of memory");
+  o->failed = 1;
+  return 0;
+}
+
+static void out_json(out *o, const uint8_t *s, size_t n, int bytes) {
+  if (!bytes || n <= JSON_SLICE) {
+    if (escape(o, s, n, bytes)) out_str(o, (const char *)o->scratch.data, o->scratch.len);
     return;
   }
-  out_str(o, (const char *)o->scratch.data, o->scratch.len);
+  out_str(o, "\"", 1);
+  for (size_t at = 0; at < n && !o->failed; at += JSON_SLICE) {
+    size_t k = n - at < JSON_SLICE ? n - at : JSON_SLICE;
+    if (escape(o, s + at, k, 1)) /* without the slice's own quotes */
+      out_str(o, (const char *)o->scratch.data + 1, o->scratch.len - 2);
+  }
+  out_str(o, "\"", 1);
 }
 
 static size_t fmt_value(const tfckpt_tensor *t, int64_t i, char *b) {
