@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "format/v1.h"
 #include "tfckpt/convert.h"
 #include "tfckpt/data.h"
+#include "tfckpt/internal/json.h"
 #include "tfckpt/objgraph.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/tensor.h"
@@ -486,6 +488,106 @@ static inline int fz_arrays(const uint8_t *data, size_t size) {
   }
   (void)tfckpt_arrays_reader_errmsg(r);
   tfckpt_arrays_reader_close(r);
+  return 0;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+/* Same values: integers exactly (when the first was one), doubles bit for bit
+ * up to the sign of zero, strings and keys byte for byte. */
+static inline int fz_json_same(const tfckpt__json *a, const tfckpt__json *b) {
+  if (a->klen != b->klen || (a->klen && memcmp(a->key, b->key, a->klen))) return 0;
+  if (a->type != b->type) return 0;
+  switch (a->type) {
+  case TFCKPT__JSON_STRING:
+    return a->len == b->len && !memcmp(a->str, b->str, a->len);
+  case TFCKPT__JSON_NUMBER:
+    if (a->num.flags && (a->num.flags != b->num.flags || a->num.u != b->num.u)) return 0;
+    return a->num.d == b->num.d && !signbit(a->num.d) == !signbit(b->num.d);
+  case TFCKPT__JSON_OBJECT_BEGIN:
+  case TFCKPT__JSON_ARRAY_BEGIN:
+    if (a->n != b->n) return 0;
+    for (size_t i = 0; i < a->n; i++)
+      if (!fz_json_same(&a->items[i], &b->items[i])) return 0;
+    return 1;
+  default:
+    return 1;
+  }
+}
+
+/* Byte 0 picks the check, the rest is the input.
+ *   even: parse; on success what the writer makes of the tree must parse
+ *         back to the same tree, and writing that gives the same bytes;
+ *         the pull reader (skipping every container) must agree on success;
+ *   odd:  the string writers on raw bytes: their output always parses, as
+ *         the input itself when it was valid UTF-8 (text) and as one code
+ *         point per byte (bytes). */
+static inline int fz_json(const uint8_t *data, size_t size) {
+  if (size < 1) return 0;
+  uint8_t sel = data[0];
+  const char *text = (const char *)data + 1;
+  size_t n = size - 1;
+  tfckpt__err err;
+  tfckpt__err_clear(&err);
+  if (!(sel & 1)) {
+    tfckpt__json *v = NULL;
+    int rc = tfckpt__json_parse(text, n, "fuzz", 8, 0, &v, &err);
+    tfckpt__json_reader r;
+    tfckpt__json_token t;
+    tfckpt__json_reader_init(&r, text, n, "fuzz", 8, &err);
+    int prc;
+    while (!(prc = tfckpt__json_next(&r, &t)) && t.type != TFCKPT__JSON_END)
+      if ((sel & 2) && (prc = tfckpt__json_skip(&r, &t))) break;
+    tfckpt__json_reader_free(&r);
+    /* the tree may also refuse duplicate keys, which the pull reader passes */
+    if (!rc && prc) abort();
+    if (rc == TFCKPT_ECORRUPT && !prc && !strstr(err.msg, "duplicate key")) abort();
+    if (rc) return 0;
+    tfckpt__buf b1, b2;
+    memset(&b1, 0, sizeof b1);
+    memset(&b2, 0, sizeof b2);
+    tfckpt__json_write(&b1, v);
+    if (b1.oom) abort();
+    tfckpt__json *w = NULL;
+    if (tfckpt__json_parse((const char *)b1.data, b1.len, "fuzz", 0, 0, &w, &err)) {
+      fprintf(stderr, "re-parse failed: %s\n", err.msg);
+      abort();
+    }
+    if (!fz_json_same(v, w)) abort();
+    tfckpt__json_write(&b2, w);
+    if (b1.len != b2.len || memcmp(b1.data, b2.data, b1.len)) abort();
+    tfckpt__buf_free(&b1);
+    tfckpt__buf_free(&b2);
+    tfckpt__json_free(w);
+    tfckpt__json_free(v);
+    return 0;
+  }
+  tfckpt__buf b;
+  memset(&b, 0, sizeof b);
+  int bytes = (sel & 2) != 0;
+  if (bytes) tfckpt__json_put_bytes(&b, (const uint8_t *)text, n);
+  else tfckpt__json_put_str(&b, text, n);
+  tfckpt__json *v = NULL;
+  if (b.oom || tfckpt__json_parse((const char *)b.data, b.len, "fuzz", 0, 0, &v, &err)) abort();
+  if (v->type != TFCKPT__JSON_STRING) abort();
+  if (bytes) {
+    /* decode the code points back to bytes: each is below U+0100 */
+    size_t k = 0;
+    const uint8_t *s = (const uint8_t *)v->str;
+    for (size_t i = 0; i < v->len; k++) {
+      uint8_t c = s[i] < 0x80 ? s[i] : (uint8_t)((s[i] & 0x03) << 6 | (s[i + 1] & 0x3f));
+      if (s[i] >= 0x80 && (s[i] & 0xfc) != 0xc0) abort();
+      if (k >= n || c != data[1 + k]) abort();
+      i += s[i] < 0x80 ? 1 : 2;
+    }
+    if (k != n) abort();
+  } else if (tfckpt__utf8_valid(text, n)) {
+    if (v->len != n || memcmp(v->str, text, n)) abort();
+  } else if (!tfckpt__utf8_valid(v->str, v->len)) {
+    abort();
+  }
+  tfckpt__json_free(v);
+  tfckpt__buf_free(&b);
   return 0;
 }
 

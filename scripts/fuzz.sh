@@ -20,7 +20,7 @@ shift || true
 BUILD=${BUILD:-$SRC/build-fuzz}
 FIXTURES=${FIXTURES:-$SRC/../shared/fixtures}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(table bundle reader v1 v1_file objgraph metagraph state data arrays)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(table bundle reader v1 v1_file objgraph metagraph state data arrays json)
 
 if ! command -v "${CC:-clang}" >/dev/null; then
   echo "fuzz.sh: clang not found (apt-get install clang)" >&2

@@ -238,6 +238,20 @@ def generated(c):
     hj = json.dumps(hdr).encode()
     hj += b" " * (-len(hj) % 8)
     c.add("arrays", b"\x02" + struct.pack("<Q", len(hj)) + hj + bytes(range(30)), "st")
+    # JSON: byte 0 even = parse + round trip (bit 1: skip containers), odd =
+    # the string writers on raw bytes (bit 1: binary mode)
+    c.add("json", b"\x00" + hj.rstrip(b" "), "st")
+    c.add("json", b"\x02" + json.dumps({
+        "format": "tfckpt-model", "version": 1, "input_width": 4, "l2": 1e-4, "seed": 18446744073709551615,
+        "label": "caf\u00e9", "class_names": ["a", None, "\ud83d\ude00"],
+        "layers": [{"type": "dense", "units": 3, "use_bias": True}],
+        "optimizer": {"boundaries": [-9223372036854775808, 0], "values": [0.1, -0.0, 2.5e-308]}},
+        indent=1).encode(), "model")
+    c.add("json", b"\x00" + b'[0,-0,1.5e300,4.9e-324,18446744073709551616,"\\u0000\\"\\\\\\/\\b\\f\\n\\r\\t",'
+          b'true,false,null,{},[],{"a":{"a":[[[]]]}}]', "edge")
+    c.add("json", b"\x00" + b"[" * 64 + b"]" * 64, "deep")
+    c.add("json", b"\x01" + "caf\u00e9/k\"\\\x01\x7f".encode() + b"\xff\xc3\xed\xa0\x80", "name")
+    c.add("json", b"\x03" + bytes(range(256)), "bytes")
     # bundle: a hand-made entry with slices and a variant tensor
     slice_ = b"\x0a\x04\x08\x00\x10\x02" + b"\x0a\x00"
     entry = b"\x08\x01" + b"\x12\x06\x12\x02\x08\x04\x12\x00" + b"\x20\x00\x28\x10" + \

@@ -20,7 +20,7 @@ static const target targets[] = {
     {"table", fz_table},         {"bundle", fz_bundle},     {"reader", fz_reader},
     {"v1", fz_v1},               {"v1_file", fz_v1_file},   {"objgraph", fz_objgraph},
     {"metagraph", fz_metagraph}, {"state", fz_state},       {"data", fz_data},
-    {"arrays", fz_arrays},
+    {"arrays", fz_arrays},       {"json", fz_json},
 };
 
 static int cmp_str(const void *a, const void *b) {

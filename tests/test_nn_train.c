@@ -621,7 +621,7 @@ static void test_json_errors(void) {
   const char *trunc = "{\"format\": \"tfckpt-model\", \"input_width\": 4, \"layers\": [";
   tu_write_file(p, trunc, strlen(trunc));
   CHECK(tfckpt_model_from_json(p, &m) == TFCKPT_ECORRUPT);
-  CHECK_CONTAINS(tfckpt_model_errmsg(m), "JSON: unexpected end at offset");
+  CHECK_CONTAINS(tfckpt_model_errmsg(m), "JSON: unexpected end at byte");
   tfckpt_model_free(m);
   free(p);
 }

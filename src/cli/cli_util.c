@@ -71,24 +71,6 @@ char *cli_bytes_str(char *buf, size_t cap, double bytes) {
   return buf;
 }
 
-void cli_json_string(FILE *out, const char *s, size_t len) {
-  fputc('"', out);
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    switch (c) {
-      case '"': fputs("\\\"", out); break;
-      case '\\': fputs("\\\\", out); break;
-      case '\n': fputs("\\n", out); break;
-      case '\r': fputs("\\r", out); break;
-      case '\t': fputs("\\t", out); break;
-      default:
-        if (c < 0x20 || c == 0x7f) fprintf(out, "\\u%04x", c);
-        else fputc(c, out); /* UTF-8 passes through */
-    }
-  }
-  fputc('"', out);
-}
-
 void cli_progress_start(cli_progress *p, const char *label, double total) {
   p->active = isatty(STDERR_FILENO) && total > 0;
   p->total = total;

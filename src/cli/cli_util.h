@@ -1,11 +1,12 @@
 /* Helpers shared by the subcommands: opening checkpoints with error
- * reporting, shapes, JSON strings, progress bars. */
+ * reporting, shapes, progress bars. */
 #ifndef TFCKPT_CLI_UTIL_H
 #define TFCKPT_CLI_UTIL_H
 
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tfckpt/internal/json.h" /* JSON strings and numbers: tfckpt__json_fput_* */
 #include "tfckpt/reader.h"
 
 /* Exit statuses used by every command. */
@@ -29,8 +30,6 @@ char *cli_commas(char *buf, size_t cap, long long v);
 /* Human-readable byte count: "1.5 MiB". */
 char *cli_bytes_str(char *buf, size_t cap, double bytes);
 
-/* Writes s (len bytes) as a JSON string literal, with quotes. */
-void cli_json_string(FILE *out, const char *s, size_t len);
 
 /* A progress bar on stderr, only when stderr is a terminal. */
 typedef struct cli_progress {

@@ -54,7 +54,8 @@ static const cli_opt data_output_opts[] = {
     {0},
 };
 
-static void json_str(FILE *o, const char *s) { cli_json_string(o, s, strlen(s)); }
+static void json_str(FILE *o, const char *s) { tfckpt__json_fput_str(o, s, strlen(s)); }
+static void json_num(FILE *o, double v) { tfckpt__json_fput_f64(o, v); }
 
 /* Shortest text that reads back as the same float32. */
 static void put_float(FILE *o, float v) {
@@ -64,12 +65,6 @@ static void put_float(FILE *o, float v) {
     if ((float)strtod(buf, NULL) == v) break;
   }
   fputs(buf, o);
-}
-
-static void json_num(FILE *o, double v) {
-  char buf[TFCKPT_NUMFMT_MAX];
-  if (isfinite(v)) fputs(tfckpt_fmt_f64(v, buf) ? buf : "null", o);
-  else fputs("null", o);
 }
 
 static const char *fmt_name(int f) {

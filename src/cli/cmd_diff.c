@@ -92,9 +92,11 @@ static void compare(const tfckpt_tensor *a, const tfckpt_tensor *b, cmp *c) {
   }
 }
 
+/* An infinite difference (inf against a finite value, or NaN) is the
+ * string "inf", as diff has always printed it; JSON has no infinity. */
 static void json_num(double v) {
   if (isinf(v)) fputs("\"inf\"", stdout);
-  else printf("%.17g", v);
+  else tfckpt__json_fput_f64(stdout, v);
 }
 
 static void shape_json(int rank, const int64_t *dims) {
@@ -139,9 +141,9 @@ static int cmd_diff(int argc, char **argv) {
       static const char *keys[] = {"only_in_a", "only_in_b", "changed", "tensors"};
       printf(pass ? "],\n \"%s\": [" : "{\"a\": ", keys[pass]);
       if (!pass) {
-        cli_json_string(stdout, pa, strlen(pa));
+        tfckpt__json_fput_str(stdout, pa, strlen(pa));
         fputs(", \"b\": ", stdout);
-        cli_json_string(stdout, pb, strlen(pb));
+        tfckpt__json_fput_str(stdout, pb, strlen(pb));
         printf(",\n \"%s\": [", keys[0]);
       }
     }
@@ -172,7 +174,7 @@ static int cmd_diff(int argc, char **argv) {
         char sh[256];
         if (json) {
           fputs(k++ ? ",\n  {\"name\": " : "\n  {\"name\": ", stdout);
-          cli_json_string(stdout, v->name, strlen(v->name));
+          tfckpt__json_fput_str(stdout, v->name, strlen(v->name));
           printf(", \"dtype\": \"%s\", \"shape\": ", tfckpt_dtype_name(v->dtype));
           shape_json(v->rank, v->dims);
           putchar('}');
@@ -192,7 +194,7 @@ static int cmd_diff(int argc, char **argv) {
         cli_shape_str(s2, sizeof s2, vb.rank, vb.dims);
         if (json) {
           fputs(k++ ? ",\n  {\"name\": " : "\n  {\"name\": ", stdout);
-          cli_json_string(stdout, va.name, strlen(va.name));
+          tfckpt__json_fput_str(stdout, va.name, strlen(va.name));
           printf(", \"dtype_a\": \"%s\", \"dtype_b\": \"%s\", \"shape_a\": ",
                  tfckpt_dtype_name(va.dtype), tfckpt_dtype_name(vb.dtype));
           shape_json(va.rank, va.dims);
@@ -231,7 +233,7 @@ static int cmd_diff(int argc, char **argv) {
       int numeric = tfckpt_dtype_size(va.dtype) != 0;
       if (json) {
         fputs(k++ ? ",\n  {\"name\": " : "\n  {\"name\": ", stdout);
-        cli_json_string(stdout, va.name, strlen(va.name));
+        tfckpt__json_fput_str(stdout, va.name, strlen(va.name));
         printf(", \"dtype\": \"%s\", \"identical\": %s, \"differing_elements\": %lld",
                tfckpt_dtype_name(va.dtype), r.identical ? "true" : "false",
                (long long)r.differing);

@@ -17,6 +17,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "tfckpt/internal/atomic_file.h"
+#include "tfckpt/internal/json.h"
 #include "tfckpt/numfmt.h"
 
 static const cli_opt dump_args[] = {CLI_ARG_CHECKPOINT, {0}};
@@ -35,6 +36,7 @@ typedef struct out {
   size_t len;
   int failed;
   tfckpt__err err;
+  tfckpt__buf scratch; /* one JSON string at a time */
 } out;
 
 /* Writes n bytes straight to the output (the file or standard output). */
@@ -68,24 +70,34 @@ static void out_str(out *o, const char *s, size_t n) {
   o->len += n;
 }
 
-static void out_json_string(out *o, const uint8_t *s, size_t n) {
-  out_need(o, 2);
-  o->buf[o->len++] = '"';
-  for (size_t i = 0; i < n; i++) {
-    out_need(o, 8);
-    uint8_t c = s[i];
-    if (c == '"' || c == '\\') {
-      o->buf[o->len++] = '\\';
-      o->buf[o->len++] = (char)c;
-    } else if (c < 0x20 || c >= 0x7f) {
-      /* bytes outside printable ASCII as \u00XX: one code point per byte */
-      o->len += (size_t)sprintf(o->buf + o->len, "\\u%04x", c);
-    } else {
-      o->buf[o->len++] = (char)c;
-    }
+/* Names follow the one JSON string rule of every command (so dump and
+ * ls --json print a name alike); string values are binary, one code point
+ * per byte (docs/dump-format.md).  A value is escaped in slices (each
+ * without its own quotes) so a huge element needs no huge scratch buffer;
+ * byte-wise escaping makes any cut safe. */
+#define JSON_SLICE (1u << 16)
+static int escape(out *o, const uint8_t *s, size_t n, int bytes) {
+  o->scratch.len = 0;
+  if (bytes) tfckpt__json_put_bytes(&o->scratch, s, n);
+  else tfckpt__json_put_str(&o->scratch, (const char *)s, n);
+  if (!o->scratch.oom) return 1;
+  tfckpt__seterr(&o->err, TFCKPT_ENOMEM, "out of memory");
+  o->failed = 1;
+  return 0;
+}
+
+static void out_json(out *o, const uint8_t *s, size_t n, int bytes) {
+  if (!bytes || n <= JSON_SLICE) {
+    if (escape(o, s, n, bytes)) out_str(o, (const char *)o->scratch.data, o->scratch.len);
+    return;
   }
-  out_need(o, 1);
-  o->buf[o->len++] = '"';
+  out_str(o, "\"", 1);
+  for (size_t at = 0; at < n && !o->failed; at += JSON_SLICE) {
+    size_t k = n - at < JSON_SLICE ? n - at : JSON_SLICE;
+    if (escape(o, s + at, k, 1)) /* without the slice's own quotes */
+      out_str(o, (const char *)o->scratch.data + 1, o->scratch.len - 2);
+  }
+  out_str(o, "\"", 1);
 }
 
 static size_t fmt_value(const tfckpt_tensor *t, int64_t i, char *b) {
@@ -192,7 +204,7 @@ static void dump_tensor(out *o, const char *name, const tfckpt_tensor *t) {
   const int64_t *dims = tfckpt_tensor_dims(t);
   int64_t n = tfckpt_tensor_num_elements(t);
   out_str(o, "tensor ", 7);
-  out_json_string(o, (const uint8_t *)name, strlen(name));
+  out_json(o, (const uint8_t *)name, strlen(name), 0);
   int k = snprintf(head, sizeof head, " %s [", tfckpt_dtype_name(tfckpt_tensor_dtype(t)));
   out_str(o, head, (size_t)k);
   for (int d = 0; d < rank; d++) {
@@ -207,7 +219,7 @@ static void dump_tensor(out *o, const char *name, const tfckpt_tensor *t) {
       const uint8_t *s;
       size_t len;
       tfckpt_tensor_get_string(t, i, &s, &len);
-      out_json_string(o, s, len);
+      out_json(o, s, len, 1);
       out_str(o, "\n", 1);
     }
     return;
@@ -292,6 +304,7 @@ static int cmd_dump(int argc, char **argv) {
 done:
   if (outpath) tfckpt__atomic_release(&o.file);
   free(o.buf);
+  tfckpt__buf_free(&o.scratch);
   tfckpt_reader_close(r);
   return status;
 }

@@ -1,4 +1,5 @@
 /* tfckpt evaluate: loss and accuracy (or MAE) of a trained model on a file. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,9 +56,12 @@ static int cmd_evaluate(int argc, char **argv) {
   }
   const char *metric = loss == TFCKPT_LOSS_MSE ? "mae" : "accuracy";
   if (json) {
-    printf("{\"rows\": %zu, \"loss\": %.9g, \"%s\": %.9g, \"loss_name\": \"%s\", \"global_step\": %lld}\n",
-           r.rows, r.loss, metric, r.metric, tfckpt_loss_name(loss),
-           (long long)tfckpt_model_global_step(m));
+    /* 9 digits as before; a diverged model's NaN loss is null, not "nan" */
+    char lb[32] = "null", mb[32] = "null";
+    if (isfinite(r.loss)) snprintf(lb, sizeof lb, "%.9g", r.loss);
+    if (isfinite(r.metric)) snprintf(mb, sizeof mb, "%.9g", r.metric);
+    printf("{\"rows\": %zu, \"loss\": %s, \"%s\": %s, \"loss_name\": \"%s\", \"global_step\": %lld}\n",
+           r.rows, lb, metric, mb, tfckpt_loss_name(loss), (long long)tfckpt_model_global_step(m));
   } else {
     printf("rows      %zu\nloss      %.6f (%s)\n%-9s %.6f\nstep      %lld\n", r.rows, r.loss,
            tfckpt_loss_name(loss), metric, r.metric, (long long)tfckpt_model_global_step(m));

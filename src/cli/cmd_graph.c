@@ -39,7 +39,7 @@ static void print_json(const tfckpt_graph_info *g) {
   for (size_t i = 0; i < g->nvars; i++) {
     const tfckpt_graph_var *v = &g->vars[i];
     fputs(i ? ",\n {\"name\": " : "\n {\"name\": ", stdout);
-    cli_json_string(stdout, v->name, strlen(v->name));
+    tfckpt__json_fput_str(stdout, v->name, strlen(v->name));
     printf(", \"dtype\": \"%s\", \"shape\": ", v->dtype ? tfckpt_dtype_name(v->dtype) : "unknown");
     if (v->rank < 0) {
       fputs("null", stdout);
@@ -51,9 +51,12 @@ static void print_json(const tfckpt_graph_info *g) {
     int64_t n = graph_elements(v);
     size_t es = v->dtype ? tfckpt_dtype_size(v->dtype) : 0;
     long long bytes = n >= 0 && es && (uint64_t)n <= INT64_MAX / es ? (long long)(n * (int64_t)es) : -1;
-    printf(", \"elements\": %lld, \"bytes\": %lld, \"slices\": %d, \"op\": \"%s\", \"node\": ",
-           (long long)n, bytes, v->nparts, v->op);
-    cli_json_string(stdout, v->node, strlen(v->node));
+    printf(", \"elements\": %lld, \"bytes\": %lld, \"slices\": %d, \"op\": ", (long long)n, bytes,
+           v->nparts);
+    /* op names come from the graph file: escaped like every other string */
+    tfckpt__json_fput_str(stdout, v->op, strlen(v->op));
+    fputs(", \"node\": ", stdout);
+    tfckpt__json_fput_str(stdout, v->node, strlen(v->node));
     printf(", \"saved\": %s}", v->saved ? "true" : "false");
   }
   fputs(g->nvars ? "\n]\n" : "]\n", stdout);

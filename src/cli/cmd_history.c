@@ -257,22 +257,23 @@ static int cmd_history(int argc, char **argv) {
   char tb[64];
   if (json) {
     printf("{\"state_file\": ");
-    cli_json_string(stdout, state_path, strlen(state_path));
+    tfckpt__json_fput_str(stdout, state_path, strlen(state_path));
     printf(", \"checkpoints\": [");
     for (size_t i = 0; i < n; i++) {
       printf("%s\n {\"path\": ", i ? "," : "");
-      cli_json_string(stdout, es[i].recorded, strlen(es[i].recorded));
+      tfckpt__json_fput_str(stdout, es[i].recorded, strlen(es[i].recorded));
       printf(", \"resolved\": ");
-      cli_json_string(stdout, es[i].resolved ? es[i].resolved : "", es[i].resolved ? strlen(es[i].resolved) : 0);
+      tfckpt__json_fput_str(stdout, es[i].resolved ? es[i].resolved : "", es[i].resolved ? strlen(es[i].resolved) : 0);
       if (es[i].step >= 0) printf(", \"step\": %lld", es[i].step);
       else printf(", \"step\": null");
+      /* a state file may say "inf", which JSON cannot hold */
       if (es[i].has_ts && isfinite(es[i].ts)) printf(", \"timestamp\": %.6f", es[i].ts);
       else printf(", \"timestamp\": null");
       printf(", \"exists\": %s, \"latest\": %s", es[i].exists ? "true" : "false",
              es[i].latest ? "true" : "false");
       if (es[i].found_in_dir) {
         printf(", \"found_in_dir\": ");
-        cli_json_string(stdout, es[i].found_in_dir, strlen(es[i].found_in_dir));
+        tfckpt__json_fput_str(stdout, es[i].found_in_dir, strlen(es[i].found_in_dir));
       }
       putchar('}');
     }

@@ -104,11 +104,11 @@ static int cmd_ls(int argc, char **argv) {
     for (int64_t i = 0; i < m; i++) {
       const tfckpt_var_info *v = &rows[i].v;
       fputs(i ? ",\n {\"name\": " : "\n {\"name\": ", stdout);
-      cli_json_string(stdout, v->name, strlen(v->name));
+      tfckpt__json_fput_str(stdout, v->name, strlen(v->name));
       if (friendly) {
         char *fn = cli_friendly_name(v->name);
         fputs(", \"friendly\": ", stdout);
-        cli_json_string(stdout, fn ? fn : v->name, strlen(fn ? fn : v->name));
+        tfckpt__json_fput_str(stdout, fn ? fn : v->name, strlen(fn ? fn : v->name));
         free(fn);
       }
       printf(", \"dtype\": \"%s\", \"shape\": [", tfckpt_dtype_name(v->dtype));

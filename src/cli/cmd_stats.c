@@ -73,10 +73,7 @@ static void compute(const tfckpt_tensor *t, stats *s) {
   }
 }
 
-static void json_num(double v) {
-  if (isnan(v) || isinf(v)) fputs("null", stdout);
-  else printf("%.17g", v);
-}
+static void json_num(double v) { tfckpt__json_fput_f64(stdout, v); }
 
 static int cmd_stats(int argc, char **argv) {
   const char *path = NULL, *filter = NULL;
@@ -135,7 +132,7 @@ static int cmd_stats(int argc, char **argv) {
     if (json) {
       fputs(first ? "\n {\"name\": " : ",\n {\"name\": ", stdout);
       first = 0;
-      cli_json_string(stdout, v.name, strlen(v.name));
+      tfckpt__json_fput_str(stdout, v.name, strlen(v.name));
       printf(", \"dtype\": \"%s\", \"elements\": %lld", tfckpt_dtype_name(v.dtype),
              (long long)v.num_elements);
       if (numeric) {

@@ -13,6 +13,7 @@
 
 #include "convert/internal.h"
 #include "tfckpt/internal/file.h"
+#include "tfckpt/internal/json.h"
 #include "tensor/tensor_impl.h"
 
 /* Zip constants (PKWARE APPNOTE 6.3). */
@@ -238,7 +239,7 @@ int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, tfck
     return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED, "%s: rank %d", name, rank);
   if (!strcmp(name, "__metadata__"))
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "a tensor cannot be called __metadata__");
-  if (!cv_utf8_valid(name, strlen(name)))
+  if (!tfckpt__utf8_valid(name, strlen(name)))
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: name is not valid UTF-8", name);
   if ((rc = add_name(w, name))) return rc;
   uint64_t n = 1;
@@ -354,7 +355,7 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   int utf8 = 0;
   for (size_t i = 0; i < nlen; i++)
     if ((uint8_t)e->name[i] >= 0x80) utf8 = 1;
-  if (utf8 && !cv_utf8_valid(e->name, nlen)) utf8 = 0;
+  if (utf8 && !tfckpt__utf8_valid(e->name, nlen)) utf8 = 0;
   uint8_t lh[30 + 20];
   cv_put32(lh, ZIP_LOCAL_SIG);
   cv_put16(lh + 4, e->zip64_local ? 45 : 20);
@@ -443,7 +444,7 @@ static int npz_finish(tfckpt_arrays_writer *w) {
     int utf8 = 0;
     for (size_t k = 0; k < nlen; k++)
       if ((uint8_t)e->name[k] >= 0x80) utf8 = 1;
-    if (utf8 && !cv_utf8_valid(e->name, nlen)) utf8 = 0;
+    if (utf8 && !tfckpt__utf8_valid(e->name, nlen)) utf8 = 0;
     uint8_t c[46];
     cv_put32(c, ZIP_CENTRAL_SIG);
     cv_put16(c + 4, (3u << 8) | 45); /* made by: unix */

@@ -86,8 +86,6 @@ void cv_st_free(cv_st_entry *e, size_t count, char **meta, size_t nmeta);
 char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta, size_t nmeta,
                           size_t *len, tfckpt__err *err);
 
-/* 1 when s[0..n) is valid UTF-8. */
-int cv_utf8_valid(const char *s, size_t n);
 
 /* The zip CRC-32 (zlib's crc32; ISA-L's identical crc32_gzip_refl, ~3x
  * faster, when available).  Chain by passing the previous value; start at 0. */

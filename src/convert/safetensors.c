@@ -4,10 +4,12 @@
  * checked here are the reference implementation's: the header starts with
  * '{', may be padded with spaces, names are unique, and the byte ranges tile
  * the data block exactly (no holes, no overlaps). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert/internal.h"
+#include "tfckpt/internal/json.h"
 
 static const struct {
   const char *name;
@@ -32,86 +34,22 @@ int cv_st_dtype_from_name(const char *s, size_t n) {
   return TFCKPT_INVALID;
 }
 
-int cv_utf8_valid(const char *str, size_t n) {
-  const uint8_t *s = (const uint8_t *)str;
-  for (size_t i = 0; i < n;) {
-    uint8_t c = s[i];
-    size_t k;
-    uint32_t cp;
-    if (c < 0x80) { i++; continue; }
-    if ((c & 0xe0) == 0xc0) k = 1, cp = c & 0x1f;
-    else if ((c & 0xf0) == 0xe0) k = 2, cp = c & 0x0f;
-    else if ((c & 0xf8) == 0xf0) k = 3, cp = c & 0x07;
-    else return 0;
-    if (n - i <= k) return 0;
-    for (size_t j = 1; j <= k; j++) {
-      if ((s[i + j] & 0xc0) != 0x80) return 0;
-      cp = cp << 6 | (s[i + j] & 0x3f);
-    }
-    if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return 0;
-    i += k + 1;
-  }
-  return 1;
-}
-
 /* ---- writing ------------------------------------------------------------- */
 
-typedef struct sbuf {
-  char *p;
-  size_t n, cap;
-  int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *q = realloc(b->p, cap);
-    if (!q) {
-      b->oom = 1;
-      return;
-    }
-    b->p = q;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
-}
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-static void sb_json(sbuf *b, const char *s) {
-  sb_put(b, "\"", 1);
-  for (const char *p = s; *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    char esc[8];
-    if (c == '"' || c == '\\') {
-      esc[0] = '\\';
-      esc[1] = (char)c;
-      sb_put(b, esc, 2);
-    } else if (c < 0x20) {
-      snprintf(esc, sizeof esc, "\\u%04x", c);
-      sb_put(b, esc, 6);
-    } else {
-      sb_put(b, (const char *)p, 1);
-    }
-  }
-  sb_put(b, "\"", 1);
-}
+static void sb_str(tfckpt__buf *b, const char *s) { tfckpt__buf_append(b, s, strlen(s)); }
+static void sb_json(tfckpt__buf *b, const char *s) { tfckpt__json_put_str(b, s, strlen(s)); }
 
 char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta, size_t nmeta,
                           size_t *len, tfckpt__err *err) {
-  sbuf b = {0};
+  tfckpt__buf b = {0};
   sb_str(&b, "{");
   int first = 1;
   if (nmeta) {
     sb_str(&b, "\"__metadata__\":{");
     for (size_t i = 0; i < nmeta; i++) {
       for (int k = 0; k < 2; k++)
-        if (!cv_utf8_valid(meta[2 * i + k], strlen(meta[2 * i + k]))) {
-          free(b.p);
+        if (!tfckpt__utf8_valid(meta[2 * i + k], strlen(meta[2 * i + k]))) {
+          tfckpt__buf_free(&b);
           tfckpt__seterr(err, TFCKPT_EINVAL, "metadata \"%s\" is not valid UTF-8", meta[2 * i]);
           return NULL;
         }
@@ -140,242 +78,103 @@ char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta,
     sb_str(&b, num);
   }
   sb_str(&b, "}");
-  while (!b.oom && b.n % 8) sb_str(&b, " "); /* 8-aligned data, as the reference writer does */
+  while (!b.oom && b.len % 8) sb_str(&b, " "); /* 8-aligned data, as the reference writer does */
   if (b.oom) {
-    free(b.p);
+    tfckpt__buf_free(&b);
     tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     return NULL;
   }
-  if (b.n > CV_ST_MAX_HEADER) {
-    free(b.p);
+  if (b.len > CV_ST_MAX_HEADER) {
+    tfckpt__buf_free(&b);
     tfckpt__seterr(err, TFCKPT_ERANGE, "safetensors header of %zu bytes exceeds the %u-byte limit",
-                  b.n, CV_ST_MAX_HEADER);
+                  b.len, CV_ST_MAX_HEADER);
     return NULL;
   }
-  *len = b.n;
-  return b.p;
+  *len = b.len;
+  return (char *)b.data;
 }
 
 /* ---- parsing --------------------------------------------------------------- */
 
-typedef struct jp {
-  const char *p, *end, *start;
-  tfckpt__err *err;
-} jp;
+/* Byte offsets in messages count from the start of the file: the JSON
+ * follows the 8-byte length. */
+#define ST_BASE 8
 
-static int jfail(jp *j, const char *what) {
-  return tfckpt__seterr(j->err, TFCKPT_ECORRUPT, "safetensors header: %s at byte %zu", what,
-                       (size_t)(j->p - j->start) + 8);
+static int st_fail(tfckpt__json_reader *j, const tfckpt__json_token *t, const char *what) {
+  return tfckpt__json_fail(j, t->off, what);
 }
-static void jws(jp *j) {
-  while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
-}
-static int jeat(jp *j, char c) {
-  jws(j);
-  if (j->p < j->end && *j->p == c) {
-    j->p++;
-    return 1;
-  }
-  return 0;
-}
-static int hex4(const char *p, uint32_t *v) {
-  *v = 0;
-  for (int i = 0; i < 4; i++) {
-    char c = p[i];
-    *v <<= 4;
-    if (c >= '0' && c <= '9') *v |= (uint32_t)(c - '0');
-    else if (c >= 'a' && c <= 'f') *v |= (uint32_t)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') *v |= (uint32_t)(c - 'A' + 10);
-    else return -1;
-  }
-  return 0;
-}
-/* A JSON string, decoded to UTF-8 in a malloc'd buffer. */
-static int jstr(jp *j, char **out) {
-  *out = NULL;
-  jws(j);
-  if (j->p >= j->end || *j->p != '"') return jfail(j, "expected a string");
-  j->p++;
-  sbuf b = {0};
-  sb_put(&b, "", 0);
-  while (j->p < j->end && *j->p != '"') {
-    unsigned char c = (unsigned char)*j->p;
-    if (c < 0x20) {
-      free(b.p);
-      return jfail(j, "control character in string");
-    }
-    if (c != '\\') {
-      const char *s = j->p;
-      while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20) j->p++;
-      sb_put(&b, s, (size_t)(j->p - s));
-      continue;
-    }
-    if (j->end - j->p < 2) break;
-    char e = j->p[1];
-    j->p += 2;
-    char ch;
-    switch (e) {
-      case '"': ch = '"'; break;
-      case '\\': ch = '\\'; break;
-      case '/': ch = '/'; break;
-      case 'b': ch = '\b'; break;
-      case 'f': ch = '\f'; break;
-      case 'n': ch = '\n'; break;
-      case 'r': ch = '\r'; break;
-      case 't': ch = '\t'; break;
-      case 'u': {
-        uint32_t cp, lo;
-        if (j->end - j->p < 4 || hex4(j->p, &cp)) goto bad_escape;
-        j->p += 4;
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-          if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' || hex4(j->p + 2, &lo) ||
-              lo < 0xdc00 || lo > 0xdfff)
-            goto bad_escape;
-          j->p += 6;
-          cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-        } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-          goto bad_escape;
-        }
-        char u[4];
-        size_t k;
-        if (cp < 0x80) u[0] = (char)cp, k = 1;
-        else if (cp < 0x800) u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 63)), k = 2;
-        else if (cp < 0x10000)
-          u[0] = (char)(0xe0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 63)),
-          u[2] = (char)(0x80 | (cp & 63)), k = 3;
-        else
-          u[0] = (char)(0xf0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 63)),
-          u[2] = (char)(0x80 | ((cp >> 6) & 63)), u[3] = (char)(0x80 | (cp & 63)), k = 4;
-        sb_put(&b, u, k);
-        continue;
-      }
-      default:
-        goto bad_escape;
-    }
-    sb_put(&b, &ch, 1);
-  }
-  if (j->p >= j->end) {
-    free(b.p);
-    return jfail(j, "unterminated string");
-  }
-  j->p++;
-  if (b.oom) {
-    free(b.p);
-    return tfckpt__seterr(j->err, TFCKPT_ENOMEM, "out of memory");
-  }
-  if (!cv_utf8_valid(b.p, b.n) || strlen(b.p) != b.n) {
-    free(b.p);
-    return jfail(j, "string is not valid UTF-8 (or holds NUL)");
-  }
-  *out = b.p;
-  return TFCKPT_OK;
-bad_escape:
-  free(b.p);
-  return jfail(j, "bad escape in string");
-}
-static int juint(jp *j, uint64_t *v) {
-  jws(j);
-  if (j->p >= j->end || *j->p < '0' || *j->p > '9') return jfail(j, "expected a non-negative integer");
-  *v = 0;
-  while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-    if (*v > ((uint64_t)INT64_MAX - 9) / 10) return jfail(j, "integer too large");
-    *v = *v * 10 + (uint64_t)(*j->p++ - '0');
-  }
-  if (j->p < j->end && (*j->p == '.' || *j->p == 'e' || *j->p == 'E'))
-    return jfail(j, "expected an integer");
-  return TFCKPT_OK;
-}
-/* Skips any JSON value (unknown keys), with a depth limit. */
-static int jskip(jp *j, int depth) {
-  jws(j);
-  if (depth > 64) return jfail(j, "nesting too deep");
-  if (j->p >= j->end) return jfail(j, "unexpected end");
-  char c = *j->p;
-  if (c == '"') {
-    char *s;
-    int rc = jstr(j, &s);
-    free(s);
-    return rc;
-  }
-  if (c == '{' || c == '[') {
-    char close = c == '{' ? '}' : ']';
-    j->p++;
-    if (jeat(j, close)) return TFCKPT_OK;
-    for (;;) {
-      if (c == '{') {
-        char *k;
-        int rc = jstr(j, &k);
-        free(k);
-        if (rc) return rc;
-        if (!jeat(j, ':')) return jfail(j, "expected ':'");
-      }
-      int rc = jskip(j, depth + 1);
-      if (rc) return rc;
-      if (jeat(j, close)) return TFCKPT_OK;
-      if (!jeat(j, ',')) return jfail(j, "expected ','");
-    }
-  }
-  const char *s = j->p;
-  while (j->p < j->end && (strchr("+-.eE", *j->p) || (*j->p >= '0' && *j->p <= '9') ||
-                           (*j->p >= 'a' && *j->p <= 'z')))
-    j->p++;
-  if (j->p == s) return jfail(j, "unexpected character");
+
+/* A string token as a malloc'd C string; names and metadata may not hold NUL. */
+static int st_strdup(tfckpt__json_reader *j, const tfckpt__json_token *t, char **out) {
+  if (strlen(t->str) != t->len) return st_fail(j, t, "string holds NUL");
+  if (!(*out = strdup(t->str))) return tfckpt__seterr(j->err, TFCKPT_ENOMEM, "out of memory");
   return TFCKPT_OK;
 }
 
-static int parse_tensor(jp *j, cv_st_entry *e) {
-  int have_dtype = 0, have_shape = 0, have_off = 0;
-  if (!jeat(j, '{')) return jfail(j, "expected a tensor object");
-  if (jeat(j, '}')) goto check;
+/* Offsets and dimensions: exact integers up to INT64_MAX. */
+static int st_uint(tfckpt__json_reader *j, const tfckpt__json_token *t, uint64_t *v) {
+  if (t->type != TFCKPT__JSON_NUMBER || t->num.d < 0 || signbit(t->num.d))
+    return st_fail(j, t, "expected a non-negative integer");
+  if (!(t->num.flags & TFCKPT__JSON_U64))
+    return st_fail(j, t, t->num.d >= 9.2e18 ? "integer too large" : "expected an integer");
+  if (t->num.u > (uint64_t)INT64_MAX) return st_fail(j, t, "integer too large");
+  *v = t->num.u;
+  return TFCKPT_OK;
+}
+
+static int key_is(const tfckpt__json_token *t, const char *k) {
+  return t->len == strlen(k) && !memcmp(t->str, k, t->len);
+}
+
+static int parse_tensor(tfckpt__json_reader *j, cv_st_entry *e) {
+  int have_dtype = 0, have_shape = 0, have_off = 0, rc;
+  tfckpt__json_token t;
+  if ((rc = tfckpt__json_next(j, &t))) return rc;
+  if (t.type != TFCKPT__JSON_OBJECT_BEGIN) return st_fail(j, &t, "expected a tensor object");
   for (;;) {
-    char *key;
-    int rc = jstr(j, &key);
-    if (rc) return rc;
-    if (!jeat(j, ':')) {
-      free(key);
-      return jfail(j, "expected ':'");
-    }
-    if (!strcmp(key, "dtype")) {
-      char *d;
-      free(key);
-      if ((rc = jstr(j, &d))) return rc;
-      e->dtype = cv_st_dtype_from_name(d, strlen(d));
-      if (e->dtype == TFCKPT_INVALID) {
-        rc = tfckpt__seterr(j->err, TFCKPT_EUNSUPPORTED,
-                           "safetensors header: tensor \"%s\": unknown dtype \"%s\"", e->name, d);
-        free(d);
-        return rc;
-      }
-      free(d);
+    if ((rc = tfckpt__json_next(j, &t))) return rc;
+    if (t.type == TFCKPT__JSON_OBJECT_END) break;
+    /* the reader only yields keys here */
+    if (key_is(&t, "dtype")) {
+      if (have_dtype) return st_fail(j, &t, "duplicate \"dtype\"");
+      if ((rc = tfckpt__json_next(j, &t))) return rc;
+      if (t.type != TFCKPT__JSON_STRING) return st_fail(j, &t, "expected a string");
+      e->dtype = cv_st_dtype_from_name(t.str, t.len);
+      if (e->dtype == TFCKPT_INVALID)
+        return tfckpt__seterr(j->err, TFCKPT_EUNSUPPORTED,
+                              "safetensors header: tensor \"%s\": unknown dtype \"%s\"", e->name, t.str);
       have_dtype = 1;
-    } else if (!strcmp(key, "shape")) {
-      free(key);
-      if (!jeat(j, '[')) return jfail(j, "expected a shape array");
+    } else if (key_is(&t, "shape")) {
+      if (have_shape) return st_fail(j, &t, "duplicate \"shape\"");
+      if ((rc = tfckpt__json_next(j, &t))) return rc;
+      if (t.type != TFCKPT__JSON_ARRAY_BEGIN) return st_fail(j, &t, "expected a shape array");
       e->rank = 0;
-      if (!jeat(j, ']'))
-        for (;;) {
-          uint64_t v;
-          if ((rc = juint(j, &v))) return rc;
-          if (e->rank >= TFCKPT_MAX_RANK) return jfail(j, "shape has too many dimensions");
-          e->dims[e->rank++] = (int64_t)v;
-          if (jeat(j, ']')) break;
-          if (!jeat(j, ',')) return jfail(j, "expected ',' in shape");
-        }
+      for (;;) {
+        uint64_t v;
+        if ((rc = tfckpt__json_next(j, &t))) return rc;
+        if (t.type == TFCKPT__JSON_ARRAY_END) break;
+        if ((rc = st_uint(j, &t, &v))) return rc;
+        if (e->rank >= TFCKPT_MAX_RANK) return st_fail(j, &t, "shape has too many dimensions");
+        e->dims[e->rank++] = (int64_t)v;
+      }
       have_shape = 1;
-    } else if (!strcmp(key, "data_offsets")) {
-      free(key);
-      if (!jeat(j, '[') || (rc = juint(j, &e->begin)) || !jeat(j, ',') ||
-          (rc = juint(j, &e->end)) || !jeat(j, ']'))
-        return rc ? rc : jfail(j, "data_offsets must be [begin, end]");
+    } else if (key_is(&t, "data_offsets")) {
+      if (have_off) return st_fail(j, &t, "duplicate \"data_offsets\"");
+      tfckpt__json_token a;
+      if ((rc = tfckpt__json_next(j, &a))) return rc;
+      if (a.type != TFCKPT__JSON_ARRAY_BEGIN) return st_fail(j, &a, "data_offsets must be [begin, end]");
+      for (int k = 0; k < 2; k++) {
+        if ((rc = tfckpt__json_next(j, &a))) return rc;
+        if (a.type == TFCKPT__JSON_ARRAY_END) return st_fail(j, &a, "data_offsets must be [begin, end]");
+        if ((rc = st_uint(j, &a, k ? &e->end : &e->begin))) return rc;
+      }
+      if ((rc = tfckpt__json_next(j, &a))) return rc;
+      if (a.type != TFCKPT__JSON_ARRAY_END) return st_fail(j, &a, "data_offsets must be [begin, end]");
       have_off = 1;
     } else {
-      free(key);
-      if ((rc = jskip(j, 1))) return rc;
+      if ((rc = tfckpt__json_next(j, &t)) || (rc = tfckpt__json_skip(j, &t))) return rc;
     }
-    if (jeat(j, '}')) break;
-    if (!jeat(j, ',')) return jfail(j, "expected ',' in tensor object");
   }
-check:
   if (!have_dtype || !have_shape || !have_off)
     return tfckpt__seterr(j->err, TFCKPT_ECORRUPT,
                          "safetensors header: tensor \"%s\" lacks dtype, shape or data_offsets",
@@ -401,7 +200,8 @@ void cv_st_free(cv_st_entry *e, size_t count, char **meta, size_t nmeta) {
 
 int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_entry **entries,
                        size_t *count, char ***meta, size_t *nmeta, tfckpt__err *err) {
-  jp j = {(const char *)json, (const char *)json + n, (const char *)json, err};
+  tfckpt__json_reader j;
+  tfckpt__json_token t;
   cv_st_entry *e = NULL;
   size_t ne = 0, cap = 0, nm = 0, mcap = 0;
   char **m = NULL;
@@ -410,65 +210,59 @@ int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_e
   *count = 0;
   *meta = NULL;
   *nmeta = 0;
-  if (n == 0 || json[0] != '{') return jfail(&j, "must start with '{'");
-  j.p++;
-  if (jeat(&j, '}')) goto done_obj;
+  /* The reference format allows only spaces after the object; JSON would
+   * also allow tabs and newlines, so the reader sees the text without the
+   * padding and must end exactly at the closing brace. */
+  size_t len = n;
+  while (len && json[len - 1] == ' ') len--;
+  tfckpt__json_reader_init(&j, (const char *)json, len, "safetensors header", ST_BASE, err);
+  if (n == 0 || json[0] != '{') {
+    rc = tfckpt__json_fail(&j, 0, "must start with '{'");
+    goto fail;
+  }
+  if ((rc = tfckpt__json_next(&j, &t))) goto fail;
   for (;;) {
-    char *key;
-    if ((rc = jstr(&j, &key))) goto fail;
-    if (!jeat(&j, ':')) {
-      free(key);
-      rc = jfail(&j, "expected ':'");
-      goto fail;
-    }
-    if (!strcmp(key, "__metadata__")) {
-      free(key);
+    if ((rc = tfckpt__json_next(&j, &t))) goto fail;
+    if (t.type == TFCKPT__JSON_OBJECT_END) break;
+    if (key_is(&t, "__metadata__")) {
       if (have_meta) {
-        rc = jfail(&j, "duplicate __metadata__");
+        rc = st_fail(&j, &t, "duplicate __metadata__");
         goto fail;
       }
       have_meta = 1;
-      if (!jeat(&j, '{')) {
-        rc = jfail(&j, "__metadata__ must be an object of strings");
+      if ((rc = tfckpt__json_next(&j, &t))) goto fail;
+      if (t.type != TFCKPT__JSON_OBJECT_BEGIN) {
+        rc = st_fail(&j, &t, "__metadata__ must be an object of strings");
         goto fail;
       }
-      if (!jeat(&j, '}'))
-        for (;;) {
-          if (nm * 2 + 2 > mcap) {
-            size_t nc = mcap ? mcap * 2 : 8;
-            char **q = realloc(m, nc * sizeof *q);
-            if (!q) {
-              rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
-              goto fail;
-            }
-            m = q;
-            mcap = nc;
-          }
-          m[2 * nm] = m[2 * nm + 1] = NULL;
-          nm++;
-          if ((rc = jstr(&j, &m[2 * nm - 2]))) goto fail;
-          if (!jeat(&j, ':')) {
-            rc = jfail(&j, "expected ':'");
+      for (;;) {
+        if ((rc = tfckpt__json_next(&j, &t))) goto fail;
+        if (t.type == TFCKPT__JSON_OBJECT_END) break;
+        if (nm * 2 + 2 > mcap) {
+          size_t nc = mcap ? mcap * 2 : 8;
+          char **q = realloc(m, nc * sizeof *q);
+          if (!q) {
+            rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
             goto fail;
           }
-          jws(&j);
-          if (j.p < j.end && *j.p != '"') {
-            rc = jfail(&j, "__metadata__ values must be strings");
-            goto fail;
-          }
-          if ((rc = jstr(&j, &m[2 * nm - 1]))) goto fail;
-          if (jeat(&j, '}')) break;
-          if (!jeat(&j, ',')) {
-            rc = jfail(&j, "expected ','");
-            goto fail;
-          }
+          m = q;
+          mcap = nc;
         }
+        m[2 * nm] = m[2 * nm + 1] = NULL;
+        nm++;
+        if ((rc = st_strdup(&j, &t, &m[2 * nm - 2]))) goto fail;
+        if ((rc = tfckpt__json_next(&j, &t))) goto fail;
+        if (t.type != TFCKPT__JSON_STRING) {
+          rc = st_fail(&j, &t, "__metadata__ values must be strings");
+          goto fail;
+        }
+        if ((rc = st_strdup(&j, &t, &m[2 * nm - 1]))) goto fail;
+      }
     } else {
       if (ne == cap) {
         size_t nc = cap ? cap * 2 : 16;
         cv_st_entry *q = realloc(e, nc * sizeof *q);
         if (!q) {
-          free(key);
           rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
           goto fail;
         }
@@ -476,20 +270,14 @@ int cv_st_parse_header(const uint8_t *json, size_t n, uint64_t data_len, cv_st_e
         cap = nc;
       }
       memset(&e[ne], 0, sizeof e[ne]);
-      e[ne].name = key;
+      if ((rc = st_strdup(&j, &t, &e[ne].name))) goto fail;
       ne++;
       if ((rc = parse_tensor(&j, &e[ne - 1]))) goto fail;
     }
-    if (jeat(&j, '}')) break;
-    if (!jeat(&j, ',')) {
-      rc = jfail(&j, "expected ',' or '}'");
-      goto fail;
-    }
   }
-done_obj:
-  while (j.p < j.end && *j.p == ' ') j.p++;
   if (j.p != j.end) {
-    rc = jfail(&j, "trailing bytes after the JSON object (only space padding is allowed)");
+    rc = tfckpt__json_fail(&j, (size_t)(j.p - j.start),
+                           "trailing bytes after the JSON object (only space padding is allowed)");
     goto fail;
   }
   /* names unique */
@@ -557,12 +345,14 @@ done_obj:
                        (unsigned long long)at, (unsigned long long)data_len);
     goto fail;
   }
+  tfckpt__json_reader_free(&j);
   *entries = e;
   *count = ne;
   *meta = m;
   *nmeta = nm;
   return TFCKPT_OK;
 fail:
+  tfckpt__json_reader_free(&j);
   cv_st_free(e, ne, m, nm);
   return rc;
 }

@@ -8,8 +8,10 @@
 
 #include "tfckpt/internal/atomic_file.h"
 #include "tfckpt/internal/file.h"
+#include "tfckpt/internal/json.h"
 #include "format/proto.h"
 #include "nn/nn.h"
+#include "tfckpt/numfmt.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/writer.h"
 
@@ -110,15 +112,19 @@ static void put(tfckpt__buf *b, const char *fmt, ...) {
   if (n > 0) tfckpt__buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static void put_str(tfckpt__buf *b, const char *s) {
-  tfckpt__buf_append(b, "\"", 1);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') put(b, "\\%c", c);
-    else if (c < 0x20) put(b, "\\u%04x", c);
-    else tfckpt__buf_append(b, s, 1);
-  }
-  tfckpt__buf_append(b, "\"", 1);
+static void put_str(tfckpt__buf *b, const char *s) { tfckpt__json_put_str(b, s, strlen(s)); }
+
+/* Formats for put's "%s": JSON has no NaN or infinity, so those become null
+ * (and read back as the default). */
+static const char *f64s(char *buf, double v) {
+  if (!isfinite(v)) return "null";
+  tfckpt_fmt_f64(v, buf);
+  return buf;
+}
+static const char *f32s(char *buf, float v) {
+  if (!isfinite(v)) return "null";
+  tfckpt_fmt_f32(v, buf);
+  return buf;
 }
 
 int tfckpt_model_write_json(tfckpt_model *m, const char *path) {
@@ -126,8 +132,9 @@ int tfckpt_model_write_json(tfckpt_model *m, const char *path) {
   const tfckpt_optimizer_config *o = &m->opt;
   put(&b, "{\n  \"format\": \"tfckpt-model\",\n  \"version\": 1,\n");
   put(&b, "  \"input_width\": %zu,\n  \"normalize\": %s,\n", m->in_width, m->has_norm ? "true" : "false");
-  put(&b, "  \"loss\": \"%s\",\n  \"l2\": %.17g,\n  \"leaky_alpha\": %.9g,\n  \"seed\": %llu,\n",
-      tfckpt_loss_name(m->loss), m->l2, (double)m->leaky_alpha, (unsigned long long)m->seed);
+  char n1[TFCKPT_NUMFMT_MAX], n2[TFCKPT_NUMFMT_MAX], n3[TFCKPT_NUMFMT_MAX], n4[TFCKPT_NUMFMT_MAX];
+  put(&b, "  \"loss\": \"%s\",\n  \"l2\": %s,\n  \"leaky_alpha\": %s,\n  \"seed\": %llu,\n",
+      tfckpt_loss_name(m->loss), f64s(n1, m->l2), f32s(n2, m->leaky_alpha), (unsigned long long)m->seed);
   put(&b, "  \"label\": ");
   if (m->label) put_str(&b, m->label);
   else put(&b, "null");
@@ -140,33 +147,33 @@ int tfckpt_model_write_json(tfckpt_model *m, const char *path) {
   put(&b, "],\n");
   if (m->has_train_info)
     put(&b, "  \"training\": {\"batch_size\": %llu, \"shuffle_buffer\": %llu, \"seed\": %llu, "
-            "\"validation_split\": %.17g},\n",
+            "\"validation_split\": %s},\n",
         (unsigned long long)m->ti_batch_size, (unsigned long long)m->ti_shuffle_buffer,
-        (unsigned long long)m->ti_seed, m->ti_validation_split);
+        (unsigned long long)m->ti_seed, f64s(n1, m->ti_validation_split));
   put(&b, "  \"layers\": [\n");
   for (size_t i = 0; i < m->nlayers; i++) {
     const nn_layer *l = &m->layers[i];
+    put(&b, "    {\"type\": \"%s\", \"name\": ", l->type == NN_DENSE ? "dense" : "dropout");
+    put_str(&b, l->name);
     if (l->type == NN_DENSE)
-      put(&b,
-          "    {\"type\": \"dense\", \"name\": \"%s\", \"units\": %zu, \"activation\": \"%s\", "
-          "\"use_bias\": %s, \"initializer\": \"%s\"}",
-          l->name, l->out, tfckpt_activation_name(l->act), l->use_bias ? "true" : "false",
+      put(&b, ", \"units\": %zu, \"activation\": \"%s\", \"use_bias\": %s, \"initializer\": \"%s\"}",
+          l->out, tfckpt_activation_name(l->act), l->use_bias ? "true" : "false",
           tfckpt_init_name(l->init));
     else
-      put(&b, "    {\"type\": \"dropout\", \"name\": \"%s\", \"rate\": %.9g}", l->name, (double)l->rate);
+      put(&b, ", \"rate\": %s}", f32s(n1, l->rate));
     put(&b, i + 1 < m->nlayers ? ",\n" : "\n");
   }
-  put(&b, "  ],\n  \"optimizer\": {\"name\": \"%s\", \"learning_rate\": %.17g, \"momentum\": %.17g, "
-          "\"nesterov\": %s, \"beta1\": %.17g, \"beta2\": %.17g, \"epsilon\": %.17g,\n",
-      tfckpt_optimizer_name(o->kind), o->lr, o->momentum, o->nesterov ? "true" : "false", o->beta1,
-      o->beta2, o->epsilon);
-  put(&b, "    \"schedule\": \"%s\", \"decay_rate\": %.17g, \"decay_steps\": %lld, \"staircase\": %s, "
+  put(&b, "  ],\n  \"optimizer\": {\"name\": \"%s\", \"learning_rate\": %s, \"momentum\": %s, ",
+      tfckpt_optimizer_name(o->kind), f64s(n1, o->lr), f64s(n2, o->momentum));
+  put(&b, "\"nesterov\": %s, \"beta1\": %s, \"beta2\": %s, \"epsilon\": %s,\n",
+      o->nesterov ? "true" : "false", f64s(n1, o->beta1), f64s(n2, o->beta2), f64s(n3, o->epsilon));
+  put(&b, "    \"schedule\": \"%s\", \"decay_rate\": %s, \"decay_steps\": %lld, \"staircase\": %s, "
           "\"boundaries\": [",
-      tfckpt_schedule_name(o->schedule), o->decay_rate, (long long)o->decay_steps,
+      tfckpt_schedule_name(o->schedule), f64s(n4, o->decay_rate), (long long)o->decay_steps,
       o->staircase ? "true" : "false");
   for (int i = 0; i < o->nboundaries; i++) put(&b, "%s%lld", i ? ", " : "", (long long)o->boundaries[i]);
   put(&b, "], \"values\": [");
-  for (int i = 0; o->nboundaries && i <= o->nboundaries; i++) put(&b, "%s%.17g", i ? ", " : "", o->values[i]);
+  for (int i = 0; o->nboundaries && i <= o->nboundaries; i++) put(&b, "%s%s", i ? ", " : "", f64s(n1, o->values[i]));
   put(&b, "]}\n}\n");
   if (b.oom) {
     tfckpt__buf_free(&b);
@@ -177,23 +184,46 @@ int tfckpt_model_write_json(tfckpt_model *m, const char *path) {
   return rc;
 }
 
-static double num(const nn_json *o, const char *key, double def) {
-  const nn_json *v = nn_json_get(o, key);
-  return v && (v->type == NNJ_NUM || v->type == NNJ_BOOL) ? v->num : def;
+/* Numbers (and booleans as 0/1); anything else or a missing key is `def`. */
+static double numv(const tfckpt__json *v, double def) {
+  if (!v) return def;
+  if (v->type == TFCKPT__JSON_NUMBER) return v->num.d;
+  if (v->type == TFCKPT__JSON_TRUE) return 1;
+  if (v->type == TFCKPT__JSON_FALSE) return 0;
+  return def;
+}
+static double num(const tfckpt__json *o, const char *key, double def) {
+  return numv(tfckpt__json_get(o, key), def);
 }
 
-static const char *str(const nn_json *o, const char *key) {
-  const nn_json *v = nn_json_get(o, key);
-  return v && v->type == NNJ_STR ? v->str : NULL;
+/* Seeds and counts exactly when written as integers (a seed above 2^53
+ * would not survive a double). */
+static uint64_t u64(const tfckpt__json *o, const char *key, uint64_t def) {
+  const tfckpt__json *v = tfckpt__json_get(o, key);
+  uint64_t u;
+  if (tfckpt__json_u64(v, &u)) return u;
+  double d = numv(v, (double)def);
+  return d >= 0 && d < 18446744073709551616.0 ? (uint64_t)d : def;
+}
+static int64_t i64v(const tfckpt__json *v, int64_t def) {
+  int64_t i;
+  if (tfckpt__json_i64(v, &i)) return i;
+  double d = numv(v, (double)def);
+  return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? (int64_t)d : def;
 }
 
-static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, tfckpt__err *err) {
+static const char *str(const tfckpt__json *o, const char *key) {
+  const tfckpt__json *v = tfckpt__json_get(o, key);
+  return v && v->type == TFCKPT__JSON_STRING ? v->str : NULL;
+}
+
+static int build_from_json(const tfckpt__json *j, const char *path, tfckpt_model *m, tfckpt__err *err) {
   int rc;
 #define BAD(...) return tfckpt__seterr(err, TFCKPT_ECORRUPT, __VA_ARGS__)
-  const nn_json *layers = nn_json_get(j, "layers");
-  if (!layers || layers->type != NNJ_ARR || !layers->n) BAD("%s: no \"layers\" array", path);
+  const tfckpt__json *layers = tfckpt__json_get(j, "layers");
+  if (!layers || layers->type != TFCKPT__JSON_ARRAY_BEGIN || !layers->n) BAD("%s: no \"layers\" array", path);
   for (size_t i = 0; i < layers->n; i++) {
-    const nn_json *l = layers->items[i];
+    const tfckpt__json *l = &layers->items[i];
     const char *type = str(l, "type");
     if (type && !strcmp(type, "dense")) {
       double units = num(l, "units", 0);
@@ -214,7 +244,7 @@ static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, 
   if ((rc = tfckpt_model_set_loss(m, loss, num(j, "l2", 0))) ||
       (rc = tfckpt_model_set_leaky_alpha(m, num(j, "leaky_alpha", 0.2))))
     return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
-  const nn_json *oj = nn_json_get(j, "optimizer");
+  const tfckpt__json *oj = tfckpt__json_get(j, "optimizer");
   int kind = tfckpt_optimizer_from_name(str(oj, "name"));
   if (kind < 0) BAD("%s: unknown optimizer", path);
   tfckpt_optimizer_config oc;
@@ -229,15 +259,15 @@ static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, 
   oc.schedule = sched ? tfckpt_schedule_from_name(sched) : TFCKPT_LR_CONSTANT;
   if (oc.schedule < 0) BAD("%s: unknown learning-rate schedule", path);
   oc.decay_rate = num(oj, "decay_rate", oc.decay_rate);
-  oc.decay_steps = (int64_t)num(oj, "decay_steps", (double)oc.decay_steps);
+  oc.decay_steps = i64v(tfckpt__json_get(oj, "decay_steps"), oc.decay_steps);
   oc.staircase = num(oj, "staircase", 0) != 0;
-  const nn_json *bj = nn_json_get(oj, "boundaries"), *vj = nn_json_get(oj, "values");
-  if (bj && bj->type == NNJ_ARR && bj->n) {
-    if (bj->n > TFCKPT_LR_MAX_BOUNDARIES || !vj || vj->type != NNJ_ARR || vj->n != bj->n + 1)
+  const tfckpt__json *bj = tfckpt__json_get(oj, "boundaries"), *vj = tfckpt__json_get(oj, "values");
+  if (bj && bj->type == TFCKPT__JSON_ARRAY_BEGIN && bj->n) {
+    if (bj->n > TFCKPT_LR_MAX_BOUNDARIES || !vj || vj->type != TFCKPT__JSON_ARRAY_BEGIN || vj->n != bj->n + 1)
       BAD("%s: learning-rate boundaries/values do not match", path);
     oc.nboundaries = (int)bj->n;
-    for (size_t i = 0; i < bj->n; i++) oc.boundaries[i] = (int64_t)bj->items[i]->num;
-    for (size_t i = 0; i < vj->n; i++) oc.values[i] = vj->items[i]->num;
+    for (size_t i = 0; i < bj->n; i++) oc.boundaries[i] = i64v(&bj->items[i], 0);
+    for (size_t i = 0; i < vj->n; i++) oc.values[i] = numv(&vj->items[i], 0);
   }
   if ((rc = tfckpt_model_set_optimizer(m, &oc)))
     return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
@@ -254,24 +284,26 @@ static int build_from_json(const nn_json *j, const char *path, tfckpt_model *m, 
     free(z), free(one);
     if (rc) return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
   }
-  if ((rc = tfckpt_model_build(m, (uint64_t)num(j, "seed", 0))))
+  if ((rc = tfckpt_model_build(m, u64(j, "seed", 0))))
     return tfckpt__seterr(err, rc, "%s: %s", path, tfckpt_model_errmsg(m));
   const char *label = str(j, "label");
-  tfckpt_model_set_label(m, label, (int64_t)num(j, "num_classes", 0));
-  const nn_json *ti = nn_json_get(j, "training");
-  if (ti && ti->type == NNJ_OBJ) {
+  tfckpt_model_set_label(m, label, i64v(tfckpt__json_get(j, "num_classes"), 0));
+  const tfckpt__json *ti = tfckpt__json_get(j, "training");
+  if (ti && ti->type == TFCKPT__JSON_OBJECT_BEGIN) {
     double bs = num(ti, "batch_size", 0), sb = num(ti, "shuffle_buffer", 0), sd = num(ti, "seed", 0);
     double vs = num(ti, "validation_split", 0);
-    if (!(bs >= 1 && bs <= (1 << 20) && sb >= 0 && sb <= 1e12 && sd >= 0 && sd < 1.8e19 && vs >= 0 && vs < 1))
+    if (!(bs >= 1 && bs <= (1 << 20) && sb >= 0 && sb <= 1e12 && sd >= 0 && sd < 18446744073709551616.0 &&
+          vs >= 0 && vs < 1))
       BAD("%s: bad \"training\" settings", path);
     m->has_train_info = 1;
-    m->ti_batch_size = (uint64_t)bs, m->ti_shuffle_buffer = (uint64_t)sb, m->ti_seed = (uint64_t)sd;
+    m->ti_batch_size = u64(ti, "batch_size", 0), m->ti_shuffle_buffer = u64(ti, "shuffle_buffer", 0);
+    m->ti_seed = u64(ti, "seed", 0);
     m->ti_validation_split = vs;
   }
-  const nn_json *cn = nn_json_get(j, "class_names");
-  if (cn && cn->type == NNJ_ARR)
+  const tfckpt__json *cn = tfckpt__json_get(j, "class_names");
+  if (cn && cn->type == TFCKPT__JSON_ARRAY_BEGIN)
     for (size_t i = 0; i < cn->n && i < (1u << 20); i++)
-      if (cn->items[i]->type == NNJ_STR) tfckpt_model_set_class_name(m, (int64_t)i, cn->items[i]->str);
+      if (cn->items[i].type == TFCKPT__JSON_STRING) tfckpt_model_set_class_name(m, (int64_t)i, cn->items[i].str);
   return TFCKPT_OK;
 #undef BAD
 }
@@ -280,11 +312,12 @@ int tfckpt_model_from_json(const char *path, tfckpt_model **out) {
   tfckpt__err err = {0};
   char *text = NULL;
   size_t len = 0;
-  nn_json *j = NULL;
+  tfckpt__json *j = NULL;
   tfckpt_model *m = NULL;
   int rc = tfckpt__read_file(path, 1 << 24, &text, &len, &err);
   if (!rc) {
-    rc = nn_json_parse(text, len, &j, &err);
+    /* a model.json holds a few hundred values; the cap bounds a hostile file's tree */
+    rc = tfckpt__json_parse(text, len, "JSON", 0, 1u << 20, &j, &err);
     if (rc) tfckpt__err_prefix(&err, "%s", path);
   }
   if (!rc) {
@@ -297,7 +330,7 @@ int tfckpt_model_from_json(const char *path, tfckpt_model **out) {
     else if ((rc = tfckpt_model_new((size_t)w, &m)) == 0)
       rc = build_from_json(j, path, m, &err);
   }
-  nn_json_free(j);
+  tfckpt__json_free(j);
   free(text);
   if (!m) tfckpt_model_new(1, &m);
   if (m && rc) m->err = err;

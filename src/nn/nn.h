@@ -135,19 +135,4 @@ int nn_reserve_rows(tfckpt_model *m, size_t rows);
 /* Checks a batch's width and labels against the model (evaluate.c). */
 int nn_check_labels(tfckpt_model *m, const tfckpt_batch *b);
 
-/* Tiny JSON (json.c). */
-typedef struct nn_json nn_json;
-enum { NNJ_NULL, NNJ_BOOL, NNJ_NUM, NNJ_STR, NNJ_ARR, NNJ_OBJ };
-struct nn_json {
-  int type;
-  double num;
-  char *str;       /* NNJ_STR */
-  char **keys;     /* NNJ_OBJ */
-  nn_json **items; /* NNJ_ARR / NNJ_OBJ values */
-  size_t n;
-};
-int nn_json_parse(const char *text, size_t len, nn_json **out, tfckpt__err *err);
-void nn_json_free(nn_json *j);
-const nn_json *nn_json_get(const nn_json *obj, const char *key);
-
 #endif
