@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/rng.h"
 #include "format/tfrecord.h"
 #include "nn/nn.h"
 #include "testutil.h"
@@ -104,6 +105,33 @@ static void write_part(const char *path, const table *t, const size_t *idx, size
   fclose(f);
 }
 
+/* The split is a frozen fixture: the permutation xoshiro256** (seeded
+ * through splitmix64 with 20240601) gives, the one the accuracy table of
+ * docs/training.md was measured on.  It is not the library's generator
+ * (core/rng.h) on purpose: a test set of 30 iris rows moves by 0.033 per
+ * row, so drawing the split from the library's stream would change what
+ * the accuracies are measured on, not just how the model was trained. */
+typedef struct {
+  uint64_t s[4];
+} fixture_rng;
+
+static uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static void fixture_seed(fixture_rng *r, uint64_t seed) {
+  for (int i = 0; i < 4; i++) r->s[i] = tfckpt__splitmix64(&seed);
+}
+
+static uint64_t fixture_next(fixture_rng *r) {
+  uint64_t *s = r->s, out = rotl64(s[1] * 5, 7) * 9, t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl64(s[3], 45);
+  return out;
+}
+
 /* Shuffles with a fixed seed; the first 20 % is the test set. */
 static int split(const char *name, const char *file, char **train, char **test) {
   char src[512];
@@ -115,14 +143,14 @@ static int split(const char *name, const char *file, char **train, char **test) 
    * the class proportions whatever the seed. */
   size_t *idx = malloc(t.rows * sizeof *idx), ntest = 0, ntrain = 0;
   size_t *tr = malloc(t.rows * sizeof *tr);
-  nn_rng r;
-  nn_rng_seed(&r, 20240601);
+  fixture_rng r;
+  fixture_seed(&r, 20240601);
   for (int64_t c = 0; c < t.nclasses; c++) {
     size_t n = 0, *cls = malloc(t.rows * sizeof *cls);
     for (size_t i = 0; i < t.rows; i++)
       if (t.y[i] == c) cls[n++] = i;
     for (size_t i = n; i-- > 1;) {
-      size_t j = (size_t)(nn_rng_next(&r) % (i + 1)), s2 = cls[i];
+      size_t j = (size_t)(fixture_next(&r) % (i + 1)), s2 = cls[i];
       cls[i] = cls[j];
       cls[j] = s2;
     }

@@ -137,7 +137,34 @@ typedef struct tfckpt_dataset_options {
   size_t queue_chunks;   /* chunks in flight between threads; 0 = 2*threads+2 */
   size_t chunk_bytes;    /* bytes per chunk; default 1 MiB */
   int on_error;          /* TFCKPT_ON_ERROR_*; default FAIL */
+
+  /* First pass number (default 0).  Pass p of the stream is epoch
+   * start_epoch + p: its shuffle is seeded from (seed, start_epoch + p) and
+   * its batches report that epoch, so a stream opened at start_epoch = e
+   * gives exactly the batches that epoch e of a stream opened at 0 gives
+   * (resuming a training run).  num_epochs still counts passes. */
+  uint64_t start_epoch;
+
+  /* Hold-out split, decided per row before the shuffle: row i of a pass
+   * (0-based, file order, malformed skipped rows not counted) is held out
+   * when tfckpt_dataset_holdout_row(holdout_seed, holdout_fraction, i), so
+   * the split is the same in every pass, with any seed, thread count or
+   * chunk size.  holdout_fraction 0 (default) disables it. */
+  double holdout_fraction; /* in [0, 1) */
+  uint64_t holdout_seed;
+  int holdout_select;      /* TFCKPT_HOLDOUT_*; default EXCLUDE */
 } tfckpt_dataset_options;
+
+/* Which rows a dataset with a hold-out split delivers. */
+enum {
+  TFCKPT_HOLDOUT_EXCLUDE = 0, /* the rows not held out (training rows) */
+  TFCKPT_HOLDOUT_ONLY = 1     /* only the held-out rows (validation rows) */
+};
+
+/* 1 if row `row` is held out by a split of `fraction` with `seed`: a hash of
+ * (seed, row) below `fraction`, the rule the pipeline applies.  For callers
+ * that read every row once and need both sides of the split. */
+TFCKPT_API int tfckpt_dataset_holdout_row(uint64_t seed, double fraction, uint64_t row);
 
 /* Fills `opt` with the defaults listed above. */
 TFCKPT_API void tfckpt_dataset_options_init(tfckpt_dataset_options *opt);
@@ -226,7 +253,8 @@ TFCKPT_API int tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, size_t col)
 TFCKPT_API size_t tfckpt_dataset_nfiles(const tfckpt_dataset *ds);
 TFCKPT_API const char *tfckpt_dataset_file(const tfckpt_dataset *ds, size_t i);
 
-/* ---- Statistics of the first epoch (complete once it has been read) ---- */
+/* ---- Statistics of the first epoch (complete once it has been read) ----
+ * They cover every row read, on both sides of a hold-out split. */
 
 typedef struct tfckpt_column_stats {
   double min, max, mean; /* over non-missing values; NaN when none */
@@ -236,7 +264,7 @@ typedef struct tfckpt_column_stats {
 } tfckpt_column_stats;
 
 typedef struct tfckpt_dataset_stats {
-  uint64_t rows;      /* rows delivered in the first epoch (before drop) */
+  uint64_t rows;      /* rows read in the first epoch (before drop and hold-out) */
   uint64_t skipped;   /* malformed rows skipped (on_error = SKIP) */
   uint64_t bytes;     /* uncompressed bytes read in the first epoch */
   int complete;       /* 1 once the whole first epoch has been read */
