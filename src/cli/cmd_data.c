@@ -42,6 +42,10 @@ static void usage(FILE *out) {
           "  --seed N            shuffle seed (default 0)\n"
           "  --epochs N          passes for --batches (default 1)\n"
           "  --drop-remainder    drop each epoch's short last batch\n"
+          "  --start-epoch N     number of the first pass (its shuffle and batches)\n"
+          "  --holdout F         hold out fraction F of the rows (hash of row, seed)\n"
+          "  --holdout-seed N    seed of the hold-out split (default 0)\n"
+          "  --holdout-only      deliver the held-out rows instead of the others\n"
           "  --prefetch N        batches prepared ahead (default 2)\n"
           "  --queue N           chunks in flight (default 2*threads+2)\n"
           "  --chunk-size BYTES  bytes per chunk (default 1048576)\n"
@@ -276,12 +280,14 @@ int cmd_data(int argc, char **argv) {
       snprintf(name, sizeof name, "%s", a);
     }
     static const char *const flags[] = {"--help", "-h", "--no-quote", "--no-label", "--zero-based",
-                                        "--one-based", "--sparse", "--drop-remainder", "--json"};
+                                        "--one-based", "--sparse", "--drop-remainder", "--json",
+                                        "--holdout-only"};
     static const char *const valued[] = {
         "--format", "--delimiter", "--quote", "--comment", "--header", "--skip", "--label",
         "--columns", "--label-type", "--num-classes", "--na-value", "--width", "--threads",
         "--batch-size", "--shuffle", "--seed", "--epochs", "--prefetch", "--queue",
-        "--chunk-size", "--on-error", "--batches"};
+        "--chunk-size", "--on-error", "--batches", "--start-epoch", "--holdout",
+        "--holdout-seed"};
     int is_flag = 0, is_valued = 0;
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) is_flag |= !strcmp(name, flags[k]);
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) is_valued |= !strcmp(name, valued[k]);
@@ -302,6 +308,16 @@ int cmd_data(int argc, char **argv) {
     else if (!strcmp(name, "--one-based")) opt.libsvm_zero_based = 0;
     else if (!strcmp(name, "--sparse")) opt.sparse = 1;
     else if (!strcmp(name, "--drop-remainder")) opt.drop_remainder = 1;
+    else if (!strcmp(name, "--holdout-only")) opt.holdout_select = TFCKPT_HOLDOUT_ONLY;
+    else if (!strcmp(name, "--holdout")) {
+      char *end;
+      double f = strtod(val, &end);
+      if (end == val || *end || !(f >= 0 && f < 1)) {
+        rc = bad_usage("--holdout must be a fraction in [0, 1), not '%s'", val);
+        goto out;
+      }
+      opt.holdout_fraction = f;
+    }
     else if (!strcmp(name, "--format")) {
       if (!strcmp(val, "auto")) opt.format = TFCKPT_FORMAT_AUTO;
       else if (!strcmp(val, "csv")) opt.format = TFCKPT_FORMAT_CSV;
@@ -354,6 +370,8 @@ int cmd_data(int argc, char **argv) {
       else if (!strcmp(name, "--queue")) opt.queue_chunks = (size_t)u;
       else if (!strcmp(name, "--chunk-size")) opt.chunk_bytes = (size_t)u;
       else if (!strcmp(name, "--batches")) nbatches = u;
+      else if (!strcmp(name, "--start-epoch")) opt.start_epoch = u;
+      else if (!strcmp(name, "--holdout-seed")) opt.holdout_seed = u;
       else { rc = bad_usage("unknown option '%s'", name); goto out; }
     }
   }
