@@ -40,8 +40,9 @@
  * Pipeline: one I/O thread reads the files in large blocks (gzip through
  * zlib), cuts each block at the last complete record (quote-aware), and hands
  * the blocks to num_threads parser threads through a bounded pool of chunks.
- * Parsed chunks are put back in file order, go through a shuffle buffer and
- * are cut into batches that a batcher thread prefetches.  Memory is bounded
+ * Parsed chunks are put back in file order, lose the rows of an optional
+ * hold-out split, go through a shuffle buffer and are cut into batches that
+ * a batcher thread prefetches.  Memory is bounded
  * by (chunk pool + shuffle buffer + prefetched batches), whatever the file
  * size.  The order of batches depends only on the files, the options and the
  * seed: never on thread timing or the number of threads.

@@ -3,8 +3,9 @@
  * A fixed pool of chunks bounds memory: the reader blocks when every chunk
  * is in use.  Chunks carry sequence numbers; the batcher consumes them in
  * sequence order from reorder slots (seq % nchunks — at most nchunks are
- * alive, so slots never collide), which makes the row order, the shuffle and
- * the reported error independent of thread timing.  One mutex guards all
+ * alive, so slots never collide), which makes the row order (and so the
+ * hold-out split), the shuffle and the reported error independent of thread
+ * timing.  One mutex guards all
  * queues: with 1 MiB chunks it is taken a few hundred times per second. */
 #include <stdio.h>
 #include <stdlib.h>
