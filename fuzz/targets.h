@@ -438,6 +438,10 @@ static inline int fz_data(const uint8_t *data, size_t size) {
   o.num_threads = 1;
   o.batch_size = 7;
   o.shuffle_buffer = (sel & 0x40) ? 5 : 0;
+  if ((sel & 0x41) == 0x41) { /* a hold-out split on top of the shuffle */
+    o.holdout_fraction = 0.3;
+    o.holdout_select = (sel >> 7) & 1;
+  }
   o.chunk_bytes = 4096;
   tfckpt_dataset *ds = NULL;
   if (tfckpt_dataset_open(&o, &ds) == TFCKPT_OK) {

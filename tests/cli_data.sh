@@ -73,6 +73,25 @@ if [ -r "$SKL/iris.csv" ]; then
   "$BIN" data "$SKL/iris.csv" --batches 3 --shuffle 50 --seed 8 >"$T/s3"
   cmp -s "$T/s1" "$T/s2" || fail "seed reproducibility across threads/chunks"
   cmp -s "$T/s1" "$T/s3" && fail "different seeds give different batches"
+  # hold-out split: the two sides partition the rows; --start-epoch 1 is epoch 1
+  for side in "" --holdout-only; do
+    expect 0 "$BIN" data "$SKL/iris.csv" --json --batches 1 --batch-size 200 --holdout 0.3 --holdout-seed 4 $side
+    cp "$T/out" "$T/h$side"
+  done
+  expect 0 "$BIN" data "$SKL/iris.csv" --json --batches 1 --batch-size 200
+  $PY - "$T/h" "$T/h--holdout-only" "$T/out" <<'PYEOF' || fail "hold-out partition"
+import json, sys
+a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
+a, b, c = (d["batches"][0]["features"] for d in (a, b, c))
+assert 20 < len(b) < 70 and len(a) + len(b) == 150, (len(a), len(b))
+assert sorted(a + b) == sorted(c)
+PYEOF
+  "$BIN" data "$SKL/iris.csv" --batches 10 --shuffle 50 --seed 7 --epochs 2 --batch-size 50 >"$T/e01"
+  "$BIN" data "$SKL/iris.csv" --batches 10 --shuffle 50 --seed 7 --start-epoch 1 --batch-size 50 >"$T/e1"
+  [ "$(grep '^  \[' "$T/e01" | sed -n '151,300p')" = "$(grep '^  \[' "$T/e1")" ] \
+    || fail "--start-epoch 1 gives epoch 1"
+  grep -q '^batch 0 (epoch 1, iteration in epoch 0)' "$T/e1" || fail "--start-epoch numbering"
+  expect 2 "$BIN" data "$SKL/iris.csv" --holdout 1
   expect 0 "$BIN" data "$SKL/iris.csv" --json --batches 200 --batch-size 32 --epochs 2 --shuffle 150 --seed 1
   $PY - "$T/out" "$SKL/iris.csv" <<'PYEOF' || fail "iris json + batches"
 import json, sys

@@ -66,6 +66,16 @@ check "resume start" contains "$out" "resuming: .* (global_step 95)"
 check "resume one epoch" test "$(grep -c '^epoch' <<<"$out")" -eq 1
 check "resume saved" contains "$out" "model.ckpt-114 (global_step 114)"
 
+# same seed, 1 or 2 parser (and BLAS) threads: bit-identical checkpoints
+for th in 1 2; do
+  "$BIN" train --data "$SK/breast_cancer.csv" --layers 16,8 --dropout 0.2 --epochs 3 --batch-size 16 \
+    --shuffle-buffer 100 --validation-split 0.15 --threads $th --out "$T/th$th" --quiet
+  check "train --threads $th" test $? -eq 0
+done
+for f in "$T"/th1/model.ckpt-*.index "$T"/th1/model.ckpt-*.data-*; do
+  check "threads: $(basename "$f") identical" cmp -s "$f" "$T/th2/$(basename "$f")"
+done
+
 # regression: mse + mae on breast cancer's first feature... use wine label as target
 "$BIN" train --data "$SK/wine_data.csv" --loss mse --layers 8 --epochs 3 --optimizer momentum --nesterov \
   --lr-schedule exponential --decay-steps 10 --decay-rate 0.5 --out "$T/r" --quiet

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/rng.h"
 #include "testutil.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/tensor.h"
@@ -75,12 +76,9 @@ typedef struct run_stats {
 
 /* ---- deterministic pseudo-random numbers ------------------------------- */
 
-static uint64_t rng_next(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+/* the library's splitmix64 step, so the corruptions of a file stay the
+ * ones earlier runs tested */
+static uint64_t rng_next(uint64_t *s) { return tfckpt__splitmix64(s); }
 static uint64_t rng_seed(const char *s) {
   uint64_t h = 1469598103934665603ull;
   for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;

@@ -320,6 +320,88 @@ static void test_shuffle_epochs(void) {
   tfckpt_dataset_close(ds); /* before any next() */
 }
 
+/* The hold-out split and start_epoch, the two options the trainer's stream
+ * is made of: EXCLUDE and ONLY partition every pass the same way (with any
+ * thread count or chunk size, shuffled or not), and a stream opened at
+ * start_epoch e gives exactly epoch e of a stream opened at 0. */
+static void test_holdout_start_epoch(void) {
+  size_t n = 1000;
+  char *text = malloc(n * 16 + 16);
+  size_t len = (size_t)sprintf(text, "id,y\n");
+  for (size_t i = 0; i < n; i++) len += (size_t)sprintf(text + len, "%zu,%zu\n", i, i % 3);
+  const char *p = dt_write("holdout.csv", text);
+  free(text);
+  tfckpt_dataset_options o = base(&p, 1);
+  o.label_columns = "y";
+  o.batch_size = 32;
+  o.chunk_bytes = 300;
+  o.holdout_fraction = 0.2;
+  o.holdout_seed = 99;
+  dt_rows tr, va, all;
+  CHECK_EQ_INT(dt_collect(&o, &tr), 0);
+  o.holdout_select = TFCKPT_HOLDOUT_ONLY;
+  CHECK_EQ_INT(dt_collect(&o, &va), 0);
+  /* file order without a shuffle: each side is the rows the predicate puts there */
+  size_t nt = 0, nv = 0;
+  int ok = tr.rows + va.rows == n;
+  for (size_t i = 0; i < n && ok; i++) {
+    int held = tfckpt_dataset_holdout_row(99, 0.2, i);
+    if (held) ok = va.feat[nv++] == (float)i;
+    else ok = tr.feat[nt++] == (float)i;
+  }
+  CHECK(ok);
+  CHECK(va.rows > 150 && va.rows < 250);
+  CHECK_EQ_INT(tr.stats.rows, n); /* statistics cover both sides */
+
+  /* shuffled over 3 epochs with other threads/chunks: every epoch holds
+   * exactly the training rows */
+  o.holdout_select = TFCKPT_HOLDOUT_EXCLUDE;
+  o.shuffle_buffer = 200;
+  o.seed = 5;
+  o.num_epochs = 3;
+  o.num_threads = 3;
+  o.chunk_bytes = 97;
+  CHECK_EQ_INT(dt_collect(&o, &all), 0);
+  CHECK_EQ_INT(all.rows, 3 * tr.rows);
+  for (size_t e = 0; e < 3 && all.rows == 3 * tr.rows; e++) {
+    char *seen = calloc(n, 1);
+    int good = 1;
+    for (size_t i = 0; i < tr.rows; i++) {
+      size_t k = (size_t)all.feat[e * tr.rows + i];
+      if (k >= n || seen[k] || tfckpt_dataset_holdout_row(99, 0.2, k)) good = 0;
+      else seen[k] = 1;
+    }
+    CHECK(good);
+    free(seen);
+  }
+
+  /* start_epoch 2, one pass == the third epoch of the stream above */
+  dt_rows e2;
+  o.start_epoch = 2;
+  o.num_epochs = 1;
+  o.num_threads = 1;
+  o.chunk_bytes = 4096;
+  CHECK_EQ_INT(dt_collect(&o, &e2), 0);
+  CHECK(e2.rows == tr.rows && all.rows == 3 * tr.rows &&
+        !memcmp(e2.feat, all.feat + 2 * tr.rows, tr.rows * sizeof(float)));
+  CHECK(e2.batches > 0 && e2.batch_epoch[0] == 2 && e2.batch_iter_in_epoch[0] == 0);
+
+  /* bad options */
+  dt_rows bad;
+  o.holdout_fraction = 1.0;
+  CHECK_EQ_INT(dt_collect(&o, &bad), TFCKPT_EINVAL);
+  CHECK(strstr(bad.err, "hold-out fraction") != NULL);
+  dt_rows_free(&bad);
+  o.holdout_fraction = 0.1;
+  o.holdout_select = 7;
+  CHECK_EQ_INT(dt_collect(&o, &bad), TFCKPT_EINVAL);
+  dt_rows_free(&bad);
+  dt_rows_free(&tr);
+  dt_rows_free(&va);
+  dt_rows_free(&all);
+  dt_rows_free(&e2);
+}
+
 static void test_files_glob_gzip(void) {
   dt_write("part-1.csv", "a,b\n1,2\n3,4\n");
   dt_write("part-2.csv", "a,b\n5,6\n");
@@ -528,6 +610,7 @@ int main(void) {
   test_chunk_boundaries();
   test_errors();
   test_shuffle_epochs();
+  test_holdout_start_epoch();
   test_files_glob_gzip();
   test_other_formats();
   test_label_only();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "nn/nn.h"
 
 static int failures;
@@ -89,12 +90,12 @@ static int gradcheck(tfckpt_model *m, const batch *b, double scale, int *checked
 }
 
 static void make_batch(batch *b, int classes, uint64_t seed) {
-  nn_rng r;
-  nn_rng_seed(&r, seed);
-  for (int i = 0; i < ROWS * IN; i++) b->x[i] = (float)(2.0 * nn_rng_uniform(&r) - 1.0);
+  tfckpt__rng r;
+  tfckpt__rng_seed(&r, seed);
+  for (int i = 0; i < ROWS * IN; i++) b->x[i] = (float)(2.0 * tfckpt__rng_uniform(&r) - 1.0);
   for (int i = 0; i < ROWS * 4; i++) {
-    b->yi[i] = (int32_t)(nn_rng_next(&r) % (uint64_t)classes);
-    b->yf[i] = (float)nn_rng_uniform(&r);
+    b->yi[i] = (int32_t)tfckpt__rng_below(&r, (uint64_t)classes);
+    b->yf[i] = (float)tfckpt__rng_uniform(&r);
   }
 }
 

@@ -40,8 +40,9 @@
  * Pipeline: one I/O thread reads the files in large blocks (gzip through
  * zlib), cuts each block at the last complete record (quote-aware), and hands
  * the blocks to num_threads parser threads through a bounded pool of chunks.
- * Parsed chunks are put back in file order, go through a shuffle buffer and
- * are cut into batches that a batcher thread prefetches.  Memory is bounded
+ * Parsed chunks are put back in file order, lose the rows of an optional
+ * hold-out split, go through a shuffle buffer and are cut into batches that
+ * a batcher thread prefetches.  Memory is bounded
  * by (chunk pool + shuffle buffer + prefetched batches), whatever the file
  * size.  The order of batches depends only on the files, the options and the
  * seed: never on thread timing or the number of threads.
@@ -87,6 +88,12 @@ typedef enum tfckpt_on_error {
   TFCKPT_ON_ERROR_SKIP = 1  /* drop the row and count it (stats.skipped) */
 } tfckpt_on_error;
 
+/* Which rows a dataset with a hold-out split delivers. */
+typedef enum tfckpt_holdout_select {
+  TFCKPT_HOLDOUT_EXCLUDE = 0, /* the rows not held out (training rows) */
+  TFCKPT_HOLDOUT_ONLY = 1     /* only the held-out rows (validation rows) */
+} tfckpt_holdout_select;
+
 typedef struct tfckpt_dataset_options {
   /* Files or glob patterns (data/train-?.csv.gz), read in this order. */
   const char *const *paths;
@@ -109,7 +116,7 @@ typedef struct tfckpt_dataset_options {
 
   /* TFCKPT_INT32, TFCKPT_FLOAT, or TFCKPT_INVALID (0) to infer from a
    * sample of the first file: int32 if every sampled label is an integer. */
-  int label_dtype;
+  tfckpt_dtype label_dtype;
   /* Classes of an int32 label; 0 = from the sklearn header, else the
    * largest sampled label + 1. */
   int64_t num_classes;
@@ -137,7 +144,29 @@ typedef struct tfckpt_dataset_options {
   size_t queue_chunks;   /* chunks in flight between threads; 0 = 2*threads+2 */
   size_t chunk_bytes;    /* bytes per chunk; default 1 MiB */
   tfckpt_on_error on_error; /* default FAIL */
+
+  /* First pass number (default 0).  Pass p of the stream is epoch
+   * start_epoch + p: its shuffle is seeded from (seed, start_epoch + p) and
+   * its batches report that epoch, so a stream opened at start_epoch = e
+   * gives exactly the batches that epoch e of a stream opened at 0 gives
+   * (resuming a training run).  num_epochs still counts passes. */
+  uint64_t start_epoch;
+
+  /* Hold-out split, decided per row before the shuffle: row i of a pass
+   * (0-based, file order, malformed skipped rows not counted) is held out
+   * when tfckpt_dataset_holdout_row(holdout_seed, holdout_fraction, i), so
+   * the split is the same in every pass, with any seed, thread count or
+   * chunk size.  holdout_fraction 0 (default) disables it. */
+  double holdout_fraction; /* in [0, 1) */
+  uint64_t holdout_seed;
+  tfckpt_holdout_select holdout_select; /* default EXCLUDE */
 } tfckpt_dataset_options;
+
+
+/* 1 if row `row` is held out by a split of `fraction` with `seed`: a hash of
+ * (seed, row) below `fraction`, the rule the pipeline applies.  For callers
+ * that read every row once and need both sides of the split. */
+TFCKPT_API int tfckpt_dataset_holdout_row(uint64_t seed, double fraction, uint64_t row);
 
 /* Fills `opt` with the defaults listed above. */
 TFCKPT_API void tfckpt_dataset_options_init(tfckpt_dataset_options *opt);
@@ -156,7 +185,7 @@ typedef struct tfckpt_batch {
   size_t width;          /* features per row */
   const float *features; /* rows * width, row-major; NULL when sparse */
 
-  int label_dtype;       /* TFCKPT_INT32, TFCKPT_FLOAT, TFCKPT_INVALID (none) */
+  tfckpt_dtype label_dtype;/* TFCKPT_INT32, TFCKPT_FLOAT, TFCKPT_INVALID (none) */
   size_t label_width;    /* label columns (usually 1) */
   const int32_t *labels_i32; /* rows * label_width when label_dtype INT32 */
   const float *labels_f32;   /* rows * label_width when label_dtype FLOAT */
@@ -226,7 +255,8 @@ TFCKPT_API tfckpt_dtype tfckpt_dataset_column_dtype(const tfckpt_dataset *ds, si
 TFCKPT_API size_t tfckpt_dataset_nfiles(const tfckpt_dataset *ds);
 TFCKPT_API const char *tfckpt_dataset_file(const tfckpt_dataset *ds, size_t i);
 
-/* ---- Statistics of the first epoch (complete once it has been read) ---- */
+/* ---- Statistics of the first epoch (complete once it has been read) ----
+ * They cover every row read, on both sides of a hold-out split. */
 
 typedef struct tfckpt_column_stats {
   double min, max, mean; /* over non-missing values; NaN when none */
@@ -236,7 +266,7 @@ typedef struct tfckpt_column_stats {
 } tfckpt_column_stats;
 
 typedef struct tfckpt_dataset_stats {
-  uint64_t rows;      /* rows delivered in the first epoch (before drop) */
+  uint64_t rows;      /* rows read in the first epoch (before drop and hold-out) */
   uint64_t skipped;   /* malformed rows skipped (on_error = SKIP) */
   uint64_t bytes;     /* uncompressed bytes read in the first epoch */
   int complete;       /* 1 once the whole first epoch has been read */

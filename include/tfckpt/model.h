@@ -283,11 +283,14 @@ typedef struct tfckpt_train_options {
   const char *const *paths;   /* training files / globs */
   size_t npaths;
   const char *label;          /* label column (name or index; NULL: format default) */
-  const tfckpt_dataset_options *data; /* format/delimiter/header/... (may be NULL) */
+  const tfckpt_dataset_options *data; /* format/delimiter/header/... (may be NULL);
+                                 the trainer sets the order, split and batch
+                                 options itself */
   const char *const *val_paths; /* validation files (optional) */
   size_t nval_paths;
-  double validation_split;    /* fraction of training rows held out (hash of row
-                                 number and seed), used when no val_paths */
+  double validation_split;    /* fraction of training rows held out, used when
+                                 no val_paths: the data pipeline's hold-out split
+                                 (tfckpt_dataset_holdout_row(seed, split, row)) */
   uint64_t epochs;            /* default 10 */
   size_t batch_size;          /* default 32 */
   size_t shuffle_buffer;      /* rows; default 10000; 0/1 = file order */

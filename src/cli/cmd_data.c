@@ -41,6 +41,10 @@ static const cli_opt data_pipeline_opts[] = {
     {"--seed", NULL, "N", "shuffle seed (default 0)", 0},
     {"--epochs", NULL, "N", "passes for --batches (default 1)", 0},
     {"--drop-remainder", NULL, NULL, "drop each epoch's short last batch", 0},
+    {"--start-epoch", NULL, "N", "number of the first pass (its shuffle and batches)", 0},
+    {"--holdout", NULL, "F", "hold out fraction F of the rows (hash of row, seed)", 0},
+    {"--holdout-seed", NULL, "N", "seed of the hold-out split (default 0)", 0},
+    {"--holdout-only", NULL, NULL, "deliver the held-out rows instead of the others", 0},
     {"--prefetch", NULL, "N", "batches prepared ahead (default 2)", 0},
     {"--queue", NULL, "N", "chunks in flight (default 2*threads+2)", 0},
     {"--chunk-size", NULL, "BYTES", "bytes per chunk (default 1048576)", 0},
@@ -253,6 +257,20 @@ static int cmd_data(int argc, char **argv) {
     else if (cli_is(&p, "--one-based")) opt.libsvm_zero_based = 0;
     else if (cli_is(&p, "--sparse")) opt.sparse = 1;
     else if (cli_is(&p, "--drop-remainder")) opt.drop_remainder = 1;
+    else if (cli_is(&p, "--holdout-only")) opt.holdout_select = TFCKPT_HOLDOUT_ONLY;
+    else if (cli_is(&p, "--holdout")) {
+      double f;
+      if (cli_value_double(&p, &f)) {
+        rc = EXIT_USAGE;
+        goto out;
+      }
+      if (!(f >= 0 && f < 1)) {
+        cli_error("data", "--holdout must be a fraction in [0, 1), not \"%s\"", val);
+        rc = EXIT_USAGE;
+        goto out;
+      }
+      opt.holdout_fraction = f;
+    }
     else if (cli_is(&p, "--label")) opt.label_columns = val;
     else if (cli_is(&p, "--quote") || cli_is(&p, "--comment")) {
       if (cli_data_parse_char(val, cli_is(&p, "--quote") ? &opt.quote : &opt.comment)) {
@@ -289,6 +307,8 @@ static int cmd_data(int argc, char **argv) {
       else if (cli_is(&p, "--shuffle")) opt.shuffle_buffer = (size_t)u;
       else if (cli_is(&p, "--seed")) opt.seed = (uint64_t)u;
       else if (cli_is(&p, "--epochs")) opt.num_epochs = (uint64_t)u;
+      else if (cli_is(&p, "--start-epoch")) opt.start_epoch = (uint64_t)u;
+      else if (cli_is(&p, "--holdout-seed")) opt.holdout_seed = (uint64_t)u;
       else if (cli_is(&p, "--prefetch")) opt.prefetch = (size_t)u;
       else if (cli_is(&p, "--queue")) opt.queue_chunks = (size_t)u;
       else if (cli_is(&p, "--chunk-size")) opt.chunk_bytes = (size_t)u;

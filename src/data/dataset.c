@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "data/internal.h"
 #include "data/source.h"
 
@@ -19,6 +20,12 @@ void tfckpt_dataset_options_init(tfckpt_dataset_options *opt) {
   opt->prefetch = 2;
   opt->chunk_bytes = (size_t)1 << 20;
   opt->on_error = TFCKPT_ON_ERROR_FAIL;
+}
+
+int tfckpt_dataset_holdout_row(uint64_t seed, double fraction, uint64_t row) {
+  /* the key constant keeps the split independent of the shuffle stream
+   * drawn from the same seed (and equal to the trainer's former split) */
+  return tfckpt__unit_hash(seed ^ UINT64_C(0x5851F42D4C957F2D), row) < fraction;
 }
 
 static int check_options(tfckpt_dataset *ds, const tfckpt_dataset_options *o) {
@@ -41,6 +48,11 @@ static int check_options(tfckpt_dataset *ds, const tfckpt_dataset_options *o) {
     return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "label dtype must be int32 or float32");
   if (o->on_error != TFCKPT_ON_ERROR_FAIL && o->on_error != TFCKPT_ON_ERROR_SKIP)
     return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown on_error mode %d", o->on_error);
+  if (!(o->holdout_fraction >= 0 && o->holdout_fraction < 1))
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "hold-out fraction %g not in [0, 1)",
+                          o->holdout_fraction);
+  if (o->holdout_select != TFCKPT_HOLDOUT_EXCLUDE && o->holdout_select != TFCKPT_HOLDOUT_ONLY)
+    return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "unknown holdout_select %d", o->holdout_select);
   if (o->delimiter == '\n' || o->delimiter == '\r' || (o->quote && o->quote == o->delimiter))
     return tfckpt__seterr(&ds->err, TFCKPT_EINVAL, "bad delimiter or quote character");
   return 0;

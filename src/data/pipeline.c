@@ -3,13 +3,15 @@
  * A fixed pool of chunks bounds memory: the reader blocks when every chunk
  * is in use.  Chunks carry sequence numbers; the batcher consumes them in
  * sequence order from reorder slots (seq % nchunks — at most nchunks are
- * alive, so slots never collide), which makes the row order, the shuffle and
- * the reported error independent of thread timing.  One mutex guards all
+ * alive, so slots never collide), which makes the row order (and so the
+ * hold-out split), the shuffle and the reported error independent of thread
+ * timing.  One mutex guards all
  * queues: with 1 MiB chunks it is taken a few hundred times per second. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "data/internal.h"
 #include "data/source.h"
 
@@ -231,21 +233,14 @@ typedef struct batcher {
   float *sfeat;
   uint32_t *slab;
   tfd_srow *srow;
-  uint64_t rng;
+  tfckpt__rng rng;
   tfd_batch_obj *cur;
   uint64_t epoch, iteration, iter_in_epoch;
+  uint64_t row_in_epoch; /* file-order row number, for the hold-out split */
 } batcher;
 
-static uint64_t splitmix(uint64_t *s) {
-  uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
 static void seed_epoch(batcher *b) {
-  uint64_t s = b->ds->opt.seed ^ (b->epoch * UINT64_C(0xD1B54A32D192ED03));
-  b->rng = splitmix(&s);
+  tfckpt__rng_seed(&b->rng, b->ds->opt.seed ^ (b->epoch * UINT64_C(0xD1B54A32D192ED03)));
 }
 
 static void post_batch(batcher *b) {
@@ -351,7 +346,7 @@ static int emit_row(batcher *b, const float *fr, const uint32_t *lr,
                     const int32_t *idx, const float *val, size_t nnz) {
   if (b->S <= 1) return batch_put(b, fr, lr, idx, val, nnz);
   if (b->n < b->S) return slot_in(b, b->n++, fr, lr, idx, val, nnz);
-  size_t j = (size_t)(splitmix(&b->rng) % b->S);
+  size_t j = (size_t)tfckpt__rng_below(&b->rng, b->S);
   if (slot_out(b, j)) return -1;
   return slot_in(b, j, fr, lr, idx, val, nnz);
 }
@@ -359,7 +354,7 @@ static int emit_row(batcher *b, const float *fr, const uint32_t *lr,
 static int drain(batcher *b) {
   const tfd_cfg *cfg = &b->ds->cfg;
   while (b->n) {
-    size_t j = (size_t)(splitmix(&b->rng) % b->n);
+    size_t j = (size_t)tfckpt__rng_below(&b->rng, b->n);
     if (slot_out(b, j)) return -1;
     size_t last = --b->n;
     if (j != last) {
@@ -409,7 +404,10 @@ static void *batcher_main(void *arg) {
       goto out;
     }
   }
+  b.epoch = ds->opt.start_epoch;
   seed_epoch(&b);
+  const double holdout = ds->opt.holdout_fraction;
+  const int want_held = ds->opt.holdout_select == TFCKPT_HOLDOUT_ONLY;
   uint64_t cur_line = 0;
   for (;;) {
     pthread_mutex_lock(&ds->mu);
@@ -432,6 +430,9 @@ static void *batcher_main(void *arg) {
     if (c->file_first) cur_line = c->lines_before;
     int stopped = 0;
     for (size_t r = 0; r < c->nrows && !stopped; r++) {
+      if (holdout > 0 &&
+          tfckpt_dataset_holdout_row(ds->opt.holdout_seed, holdout, b.row_in_epoch++) != want_held)
+        continue;
       const float *fr = (!cfg->sparse && c->feat) ? c->feat + r * cfg->width : NULL;
       const uint32_t *lr = c->lab ? c->lab + r * cfg->nlabels : NULL;
       const int32_t *idx = NULL;
@@ -485,11 +486,12 @@ static void *batcher_main(void *arg) {
         }
       }
       pthread_mutex_lock(&ds->mu);
-      if (b.epoch == 0) ds->complete0 = 1;
+      if (b.epoch == ds->opt.start_epoch) ds->complete0 = 1;
       if (ds->rows0 == 0) end = 1; /* nothing to repeat */
       pthread_mutex_unlock(&ds->mu);
       b.epoch++;
       b.iter_in_epoch = 0;
+      b.row_in_epoch = 0;
       seed_epoch(&b);
     }
     recycle(ds, c);

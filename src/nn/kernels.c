@@ -1,4 +1,4 @@
-/* Numeric kernels: random numbers, GEMM, activations and their derivatives. */
+/* Numeric kernels: GEMM, activations and their derivatives. */
 #include <math.h>
 #include <string.h>
 
@@ -7,48 +7,6 @@
 #ifdef TFCKPT_HAVE_BLAS
 #include <cblas.h>
 #endif
-
-uint64_t nn_splitmix64(uint64_t *state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-void nn_rng_seed(nn_rng *r, uint64_t seed) {
-  uint64_t st = seed;
-  for (int i = 0; i < 4; i++) r->s[i] = nn_splitmix64(&st);
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t nn_rng_next(nn_rng *r) {
-  uint64_t *s = r->s;
-  uint64_t result = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
-}
-
-double nn_rng_uniform(nn_rng *r) { return (double)(nn_rng_next(r) >> 11) * 0x1.0p-53; }
-
-double nn_rng_normal(nn_rng *r) {
-  double u1 = nn_rng_uniform(r), u2 = nn_rng_uniform(r);
-  if (u1 < 1e-300) u1 = 1e-300;
-  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-double nn_rng_truncated_normal(nn_rng *r) {
-  for (;;) {
-    double v = nn_rng_normal(r);
-    if (v >= -2.0 && v <= 2.0) return v;
-  }
-}
 
 void tfckpt_nn_set_threads(int n) {
 #ifdef TFCKPT_HAVE_BLAS

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "nn/nn.h"
 
 #define NORM_EPS 1e-7
@@ -176,7 +177,7 @@ int nn_add_var(tfckpt_model *m, const char *name, tfckpt_dtype dtype, int rank, 
   return (int)m->nvars++;
 }
 
-static void init_kernel(float *w, size_t fan_in, size_t fan_out, int init, nn_rng *rng) {
+static void init_kernel(float *w, size_t fan_in, size_t fan_out, int init, tfckpt__rng *rng) {
   size_t n = fan_in * fan_out;
   /* 0.87962566... is the stddev of a standard normal truncated at +-2: TF
    * divides by it so the truncated samples keep the intended variance. */
@@ -185,7 +186,7 @@ static void init_kernel(float *w, size_t fan_in, size_t fan_out, int init, nn_rn
   switch (init) {
     case TFCKPT_INIT_GLOROT_UNIFORM: {
       double lim = sqrt(6.0 / (double)(fan_in + fan_out));
-      for (size_t i = 0; i < n; i++) w[i] = (float)((2.0 * nn_rng_uniform(rng) - 1.0) * lim);
+      for (size_t i = 0; i < n; i++) w[i] = (float)((2.0 * tfckpt__rng_uniform(rng) - 1.0) * lim);
       return;
     }
     case TFCKPT_INIT_GLOROT_NORMAL:
@@ -198,7 +199,7 @@ static void init_kernel(float *w, size_t fan_in, size_t fan_out, int init, nn_rn
       memset(w, 0, n * sizeof *w);
       return;
   }
-  for (size_t i = 0; i < n; i++) w[i] = (float)(nn_rng_truncated_normal(rng) * sd);
+  for (size_t i = 0; i < n; i++) w[i] = (float)(tfckpt__rng_truncated_normal(rng) * sd);
 }
 
 static int add_norm_vars(tfckpt_model *m) {
@@ -231,8 +232,8 @@ int tfckpt_model_build(tfckpt_model *m, uint64_t seed) {
     if (rc < 0) return rc;
     l->kernel = rc;
     m->vars[rc].is_kernel = 1;
-    nn_rng rng;
-    nn_rng_seed(&rng, seed * 1000003u + i);
+    tfckpt__rng rng;
+    tfckpt__rng_seed(&rng, seed * 1000003u + i);
     init_kernel(m->vars[rc].data, l->in, l->out, l->init, &rng);
     if (l->use_bias) {
       snprintf(name, sizeof name, "%s/bias", l->name);
@@ -369,14 +370,13 @@ const float *nn_forward(tfckpt_model *m, const float *x, size_t rows, int traini
     } else {
       size_t n = rows * l->out;
       if (training && l->rate > 0.0f) {
-        nn_rng rng;
-        nn_rng_seed(&rng, dropout_seed ^ (0x9E3779B97F4A7C15ull * (i + 1)));
+        tfckpt__rng rng;
+        tfckpt__rng_seed(&rng, dropout_seed ^ (0x9E3779B97F4A7C15ull * (i + 1)));
         float keep = 1.0f / (1.0f - l->rate);
-        /* 24-bit uniforms against the rate, as TF compares uniform < keep_prob */
-        uint32_t thr = (uint32_t)((double)l->rate * 16777216.0);
+        /* float uniforms against the rate, as TF keeps a value when
+         * uniform >= rate */
         for (size_t k = 0; k < n; k++) {
-          uint64_t bits = nn_rng_next(&rng);
-          l->mask[k] = (uint32_t)(bits >> 40) >= thr ? keep : 0.0f;
+          l->mask[k] = tfckpt__rng_uniform_float(&rng) >= l->rate ? keep : 0.0f;
           l->y[k] = li[k] * l->mask[k];
         }
       } else {
@@ -445,7 +445,7 @@ int tfckpt_model_train_step(tfckpt_model *m, const float *x, const int32_t *labe
   if (rc) return rc;
   if (!rows) return tfckpt__seterr(&m->err, TFCKPT_EINVAL, "train step: empty batch");
   uint64_t st = m->seed ^ ((uint64_t)m->global_step * 0xD1B54A32D192ED03ull);
-  const float *o = nn_forward(m, x, rows, 1, nn_splitmix64(&st));
+  const float *o = nn_forward(m, x, rows, 1, tfckpt__splitmix64(&st));
   nn_layer *last = &m->layers[m->nlayers - 1];
   double ls, ms;
   rc = nn_loss(m->loss, o, rows, last->out, labels_i32, labels_f32, last->dy, &ls, &ms, &m->err);

@@ -1,5 +1,5 @@
-/* Internals of the model: kernels (GEMM, activations, losses), the random
- * generator, and the model struct shared by model.c, optim.c, model_io.c. */
+/* Internals of the model: kernels (GEMM, activations, losses) and the model
+ * struct shared by model.c, optim.c, model_io.c. */
 #ifndef TFCKPT_NN_NN_H
 #define TFCKPT_NN_NN_H
 
@@ -8,18 +8,6 @@
 
 #include "tfckpt/internal/error.h"
 #include "tfckpt/model.h"
-
-/* ---- Random numbers: xoshiro256** seeded through splitmix64 ---- */
-typedef struct nn_rng {
-  uint64_t s[4];
-} nn_rng;
-
-uint64_t nn_splitmix64(uint64_t *state);
-void nn_rng_seed(nn_rng *r, uint64_t seed);
-uint64_t nn_rng_next(nn_rng *r);
-double nn_rng_uniform(nn_rng *r);      /* [0, 1) */
-double nn_rng_normal(nn_rng *r);       /* standard normal */
-double nn_rng_truncated_normal(nn_rng *r); /* standard normal cut at +-2 */
 
 /* ---- Kernels (row-major) ---- */
 

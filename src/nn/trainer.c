@@ -1,18 +1,19 @@
 /* Mini-batch gradient descent over files.
  *
- * Data flow per epoch: the data pipeline parses the files in file order (its
- * threads work ahead of training); each row gets its file-order number, which
- * decides whether it belongs to the held-out validation split (a hash of the
- * number and the seed, so the split is the same every epoch and after a
- * resume); training rows go through a shuffle buffer seeded by (seed, epoch)
- * and are cut into batches.  Because the batches of an epoch depend only on
- * the data, the seed and the epoch, resuming at global_step s replays epoch
+ * The batches come from the data pipeline: one stream covers all the epochs
+ * of a run (its parser threads work ahead of training, across epoch ends),
+ * with the pipeline's hold-out split removing the validation rows (a hash of
+ * the row's file-order number and the seed, so the split is the same every
+ * epoch and after a resume), its shuffle buffer seeded by (seed, epoch) and
+ * its batcher cutting batches that never span epochs.  Because the batches
+ * of an epoch depend only on the data, the seed and the epoch -- not on the
+ * thread count -- resuming at global_step s opens the stream at epoch
  * s / iterations_per_epoch and skips its first s % iterations_per_epoch
  * batches: the run continues exactly where it stopped.
  *
- * A first streaming pass (at open) counts the rows, finds the classes,
- * collects the validation split in memory and computes the per-feature mean
- * and variance of the training rows for standardisation. */
+ * A first streaming pass (at open, file order) counts the rows, finds the
+ * classes, collects the validation split in memory and computes the
+ * per-feature mean and variance of the training rows for standardisation. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,31 +125,45 @@ const char *tfckpt_trainer_last_checkpoint(const tfckpt_trainer *t) {
   return t->last_ckpt ? t->last_ckpt : "";
 }
 
-/* Opens the files in file order, one pass. */
-static int open_data(tfckpt_trainer *t, char **paths, size_t npaths, tfckpt_dataset **ds) {
-  tfckpt_dataset_options d = t->dopt;
-  d.paths = (const char *const *)paths;
-  d.npaths = npaths;
-  d.label_columns = t->label;
-  d.feature_columns = t->feature_columns;
-  d.na_values = t->na_values;
-  d.shuffle_buffer = 0;
-  d.num_epochs = 1;
-  d.drop_remainder = 0;
-  d.batch_size = 1024;
-  d.num_threads = t->o.threads ? t->o.threads : 2;
-  if (t->label_dtype != TFCKPT_INVALID) d.label_dtype = t->label_dtype;
-  int rc = tfckpt_dataset_open(&d, ds);
+/* Data options shared by every stream of a run; `d` then reads the files
+ * once, in file order. */
+static void data_options(const tfckpt_trainer *t, char **paths, size_t npaths,
+                         tfckpt_dataset_options *d) {
+  *d = t->dopt;
+  d->paths = (const char *const *)paths;
+  d->npaths = npaths;
+  d->label_columns = t->label;
+  d->feature_columns = t->feature_columns;
+  d->na_values = t->na_values;
+  d->shuffle_buffer = 0;
+  d->num_epochs = 1;
+  d->start_epoch = 0;
+  d->drop_remainder = 0;
+  d->holdout_fraction = 0;
+  d->batch_size = 1024;
+  d->num_threads = t->o.threads ? t->o.threads : 2;
+  if (t->label_dtype != TFCKPT_INVALID) d->label_dtype = t->label_dtype;
+}
+
+static int open_stream(tfckpt_trainer *t, const tfckpt_dataset_options *d, tfckpt_dataset **ds) {
+  int rc = tfckpt_dataset_open(d, ds);
   if (rc) tfckpt__seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(*ds));
   return rc;
 }
 
+/* Opens the files in file order, one pass. */
+static int open_data(tfckpt_trainer *t, char **paths, size_t npaths, tfckpt_dataset **ds) {
+  tfckpt_dataset_options d;
+  data_options(t, paths, npaths, &d);
+  return open_stream(t, &d, ds);
+}
+
+static int split_active(const tfckpt_trainer *t) {
+  return t->o.validation_split > 0 && !t->o.nval_paths;
+}
+
 static int is_val_row(const tfckpt_trainer *t, uint64_t row) {
-  if (t->o.validation_split <= 0 || t->o.nval_paths) return 0;
-  uint64_t s = t->o.seed ^ 0x5851F42D4C957F2Dull;
-  s += row * 0x9E3779B97F4A7C15ull;
-  double u = (double)(nn_splitmix64(&s) >> 11) * 0x1.0p-53;
-  return u < t->o.validation_split;
+  return split_active(t) && tfckpt_dataset_holdout_row(t->o.seed, t->o.validation_split, row);
 }
 
 /* The first pass: rows, classes, validation split, normalisation stats. */
@@ -389,16 +404,8 @@ typedef struct {
   void *user;
   nn_events *ev;
   const char *metric_name;
-  /* batch being assembled */
-  float *bx;
-  uint32_t *by;
-  size_t nb;
-  /* shuffle buffer */
-  float *buf;
-  size_t buf_rows, buf_cap, rowlen;
-  nn_rng rng;
   /* epoch accounting */
-  uint64_t epoch, iter_in_epoch, skip;
+  uint64_t epoch, iter_in_epoch;
   double loss_sum, metric_sum;
   uint64_t rows_trained;
   int stop;
@@ -444,24 +451,14 @@ static void fill_progress(run_state *s, tfckpt_train_progress *p, int kind) {
   p->lr = tfckpt_learning_rate(tfckpt_model_optimizer(t->model), p->global_step);
 }
 
-static int train_batch(run_state *s) {
+static int train_batch(run_state *s, const tfckpt_batch *b) {
   tfckpt_trainer *t = s->t;
-  size_t rows = s->nb;
-  s->nb = 0;
-  if (!rows) return TFCKPT_OK;
-  if (s->skip) { /* resuming: these batches were trained before the checkpoint */
-    s->skip--;
-    s->iter_in_epoch++;
-    return TFCKPT_OK;
-  }
   tfckpt_step_result r;
-  const int32_t *yi = t->label_dtype == TFCKPT_INT32 ? (const int32_t *)s->by : NULL;
-  const float *yf = t->label_dtype == TFCKPT_INT32 ? NULL : (const float *)s->by;
-  int rc = tfckpt_model_train_step(t->model, s->bx, yi, yf, rows, &r);
+  int rc = tfckpt_model_train_step(t->model, b->features, b->labels_i32, b->labels_f32, b->rows, &r);
   if (rc) return tfckpt__seterr(&t->err, rc, "%s", tfckpt_model_errmsg(t->model));
-  s->loss_sum += r.loss * (double)rows;
-  s->metric_sum += r.metric * (double)rows;
-  s->rows_trained += rows;
+  s->loss_sum += r.loss * (double)b->rows;
+  s->metric_sum += r.metric * (double)b->rows;
+  s->rows_trained += b->rows;
   s->iter_in_epoch++;
   int64_t step = tfckpt_model_global_step(t->model);
   if (s->ev) {
@@ -479,89 +476,48 @@ static int train_batch(run_state *s) {
   return TFCKPT_OK;
 }
 
-static int emit_row(run_state *s, const float *row) {
+/* One stream for epochs [start_epoch, epochs): training rows only, shuffled
+ * and batched by the pipeline. */
+static int open_train_stream(tfckpt_trainer *t, uint64_t start_epoch, tfckpt_dataset **ds) {
+  tfckpt_dataset_options d;
+  data_options(t, t->paths, t->o.npaths, &d);
+  /* A buffer holding every row already is a full shuffle; a larger one
+   * would only cost memory and give the same order. */
+  d.shuffle_buffer = t->o.shuffle_buffer > t->train_rows ? (size_t)t->train_rows : t->o.shuffle_buffer;
+  d.seed = t->o.seed;
+  d.batch_size = t->o.batch_size;
+  d.start_epoch = start_epoch;
+  d.num_epochs = t->o.epochs - start_epoch;
+  if (split_active(t)) {
+    d.holdout_fraction = t->o.validation_split;
+    d.holdout_seed = t->o.seed;
+    d.holdout_select = TFCKPT_HOLDOUT_EXCLUDE;
+  }
+  return open_stream(t, &d, ds);
+}
+
+/* Trains epoch s->epoch from the stream, skipping its first `skip` batches
+ * (trained before the checkpoint a run resumes from). */
+static int run_epoch(run_state *s, tfckpt_dataset *ds, uint64_t skip) {
   tfckpt_trainer *t = s->t;
-  memcpy(s->bx + s->nb * t->width, row, t->width * sizeof(float));
-  memcpy(s->by + s->nb * t->label_width, row + t->width, t->label_width * sizeof(uint32_t));
-  if (++s->nb == t->o.batch_size) return train_batch(s);
+  while (!s->stop && s->iter_in_epoch < t->ipe) {
+    const tfckpt_batch *b;
+    int rc = tfckpt_dataset_next(ds, &b);
+    if (rc) return tfckpt__seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(ds));
+    /* the first pass fixed the iterations per epoch; resume relies on it */
+    if (!b || b->epoch != s->epoch || b->iteration_in_epoch != s->iter_in_epoch)
+      return tfckpt__seterr(&t->err, TFCKPT_EDATA,
+                            "%s: the data changed between passes (%llu training rows at the start)",
+                            t->paths[0], (unsigned long long)t->train_rows);
+    if (b->width != t->width || b->label_width != t->label_width || b->label_dtype != t->label_dtype)
+      return tfckpt__seterr(&t->err, TFCKPT_EDATA, "the data changed shape between passes");
+    if (s->iter_in_epoch < skip) {
+      s->iter_in_epoch++;
+      continue;
+    }
+    if ((rc = train_batch(s, b))) return rc;
+  }
   return TFCKPT_OK;
-}
-
-/* Like tf.data's shuffle: fill the buffer, then each new row replaces a
- * randomly chosen one, which goes to the batch. */
-static int push_row(run_state *s, const float *x, const void *y) {
-  tfckpt_trainer *t = s->t;
-  float tmp[0x400];
-  float *row = s->rowlen <= 0x400 ? tmp : NULL;
-  if (s->buf_cap <= 1) {
-    if (!row) {
-      /* wide rows without shuffling: go straight to the batch */
-      memcpy(s->bx + s->nb * t->width, x, t->width * sizeof(float));
-      memcpy(s->by + s->nb * t->label_width, y, t->label_width * sizeof(uint32_t));
-      if (++s->nb == t->o.batch_size) return train_batch(s);
-      return TFCKPT_OK;
-    }
-    memcpy(row, x, t->width * sizeof(float));
-    memcpy(row + t->width, y, t->label_width * sizeof(uint32_t));
-    return emit_row(s, row);
-  }
-  if (s->buf_rows < s->buf_cap) {
-    float *dst = s->buf + s->buf_rows++ * s->rowlen;
-    memcpy(dst, x, t->width * sizeof(float));
-    memcpy(dst + t->width, y, t->label_width * sizeof(uint32_t));
-    return TFCKPT_OK;
-  }
-  size_t j = (size_t)(nn_rng_next(&s->rng) % s->buf_rows);
-  float *slot = s->buf + j * s->rowlen;
-  int rc = emit_row(s, slot);
-  memcpy(slot, x, t->width * sizeof(float));
-  memcpy(slot + t->width, y, t->label_width * sizeof(uint32_t));
-  return rc;
-}
-
-static int drain(run_state *s) {
-  int rc = TFCKPT_OK;
-  while (!rc && s->buf_rows) {
-    size_t j = (size_t)(nn_rng_next(&s->rng) % s->buf_rows);
-    float *slot = s->buf + j * s->rowlen;
-    rc = emit_row(s, slot);
-    s->buf_rows--;
-    if (j != s->buf_rows) memcpy(slot, s->buf + s->buf_rows * s->rowlen, s->rowlen * sizeof(float));
-  }
-  if (!rc) rc = train_batch(s);
-  return rc;
-}
-
-static int run_epoch(run_state *s) {
-  tfckpt_trainer *t = s->t;
-  tfckpt_dataset *ds;
-  int rc = open_data(t, t->paths, t->o.npaths, &ds);
-  if (rc) {
-    tfckpt_dataset_close(ds);
-    return rc;
-  }
-  nn_rng_seed(&s->rng, t->o.seed * 0x100000001B3ull + s->epoch);
-  s->buf_rows = 0;
-  s->nb = 0;
-  uint64_t row = 0;
-  const tfckpt_batch *b;
-  size_t w = t->width, lw = t->label_width;
-  while (!rc && !s->stop && (rc = tfckpt_dataset_next(ds, &b)) == 0 && b) {
-    if (b->width != w || b->label_width != lw) {
-      rc = tfckpt__seterr(&t->err, TFCKPT_EDATA, "the data changed shape between passes");
-      break;
-    }
-    const uint32_t *y = t->label_dtype == TFCKPT_INT32 ? (const uint32_t *)(const void *)b->labels_i32
-                                                       : (const uint32_t *)(const void *)b->labels_f32;
-    for (size_t r = 0; !rc && !s->stop && r < b->rows; r++, row++) {
-      if (is_val_row(t, row)) continue;
-      rc = push_row(s, b->features + r * w, y + r * lw);
-    }
-  }
-  if (rc && !t->err.code) tfckpt__seterr(&t->err, rc, "%s", tfckpt_dataset_errmsg(ds));
-  tfckpt_dataset_close(ds);
-  if (!rc && !s->stop) rc = drain(s);
-  return rc;
 }
 
 static int validate(tfckpt_trainer *t, tfckpt_step_result *out) {
@@ -620,40 +576,34 @@ int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user) 
   s.cb = cb;
   s.user = user;
   s.metric_name = tfckpt_model_loss(t->model) == TFCKPT_LOSS_MSE ? "mae" : "accuracy";
-  s.rowlen = t->width + t->label_width;
-  s.buf_cap = t->o.shuffle_buffer;
   int rc = TFCKPT_OK;
-  s.bx = malloc(t->o.batch_size * t->width * sizeof(float));
-  s.by = malloc(t->o.batch_size * t->label_width * sizeof(uint32_t));
-  if (s.buf_cap > 1) {
-    if (s.buf_cap > t->train_rows) s.buf_cap = (size_t)t->train_rows;
-    s.buf = malloc(s.buf_cap * s.rowlen * sizeof(float));
-  }
   size_t nweights = weights_size(t->model);
   float *best = t->o.patience > 0 ? malloc(nweights * sizeof(float)) : NULL;
-  if (!s.bx || !s.by || (s.buf_cap > 1 && !s.buf) || (t->o.patience > 0 && !best))
-    rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
+  if (t->o.patience > 0 && !best) rc = tfckpt__seterr(&t->err, TFCKPT_ENOMEM, "out of memory");
   if (!rc && t->logdir) rc = nn_events_open(t->logdir, &s.ev, &t->err);
 
   int64_t step0 = tfckpt_model_global_step(t->model);
   uint64_t start_epoch = t->ipe ? (uint64_t)step0 / t->ipe : 0;
-  s.skip = t->ipe ? (uint64_t)step0 % t->ipe : 0;
+  uint64_t skip = t->ipe ? (uint64_t)step0 % t->ipe : 0;
   int has_val = t->o.nval_paths || t->val_rows;
   double best_monitor = INFINITY;
   int wait = 0, restored = 0;
+  tfckpt_dataset *ds = NULL;
   if (!rc && cb) {
     s.epoch = start_epoch;
+    s.iter_in_epoch = skip;
     tfckpt_train_progress p;
     fill_progress(&s, &p, TFCKPT_PROGRESS_START);
     if (cb(&p, user)) s.stop = 1;
   }
+  if (!rc && !s.stop && start_epoch < t->o.epochs) rc = open_train_stream(t, start_epoch, &ds);
   for (uint64_t e = start_epoch; !rc && !s.stop && e < t->o.epochs; e++) {
     s.epoch = e;
-    s.iter_in_epoch = s.skip;
+    s.iter_in_epoch = 0;
     s.loss_sum = s.metric_sum = 0;
     s.rows_trained = 0;
     double t0 = now();
-    rc = run_epoch(&s);
+    rc = run_epoch(&s, ds, e == start_epoch ? skip : 0);
     double dt = now() - t0;
     if (rc) break;
     tfckpt_train_progress p;
@@ -691,6 +641,7 @@ int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user) 
       s.stop = 1;
     }
   }
+  tfckpt_dataset_close(ds);
   if (!rc && (restored || tfckpt_model_global_step(t->model) != t->last_saved_step))
     rc = save_checkpoint(t);
   if (s.ev) {
@@ -700,8 +651,5 @@ int tfckpt_trainer_run(tfckpt_trainer *t, tfckpt_train_callback cb, void *user) 
     nn_events_close(s.ev);
   }
   free(best);
-  free(s.bx);
-  free(s.by);
-  free(s.buf);
   return rc;
 }
