@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/tensor.h"
 

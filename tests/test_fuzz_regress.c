@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../fuzz/targets.h"
-#include "testutil.h"
+#include "harness.h"
 
 typedef struct target {
   const char *name;

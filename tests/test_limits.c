@@ -16,7 +16,7 @@
 #include "format/state.h"
 #include "format/table.h"
 #include "format/v1.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/convert.h"
 #include "tfckpt/objgraph.h"
 #include "tfckpt/reader.h"
@@ -193,7 +193,6 @@ static void test_shapes(void) {
   CHECK_CONTAINS(tfckpt_reader_errmsg(r), "product of its dimensions overflows");
   printf("  V1 overflowing shape: %s\n", tfckpt_reader_errmsg(r));
   tfckpt_reader_close(r);
-  tu_rmtree(dir);
   free(dir);
   free(path);
   tfckpt__buf_free(&blk);
@@ -347,7 +346,6 @@ static void test_arrays(void) {
   uint8_t eocd[22] = {0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   expect_arrays_error(dir, "many.npz", eocd, sizeof eocd, "many.npz: 65535 entries cannot fit");
-  tu_rmtree(dir);
   free(dir);
 }
 

@@ -7,7 +7,7 @@
 
 #include "format/objgraph.h"
 #include "format/proto.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/objgraph.h"
 #include "tfckpt/reader.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/objtree_print.h"
-#include "testutil.h"
+#include "harness.h"
 
 static char *print_tree(const char *rel, int ascii, int *status) {
   tfckpt_reader *r;
