@@ -108,9 +108,12 @@ int tu_count(int ok) {
 
 int tu_failed(void) { return atomic_load(&g_failures); }
 
-int tu_finish(const char *name) {
+int tu__finish(const char *file) {
+  const char *base = strrchr(file, '/');
+  base = base ? base + 1 : file;
+  int len = (int)strcspn(base, ".");
   int checks = atomic_load(&g_checks), failures = atomic_load(&g_failures);
-  printf("%s: %d passed, %d failed\n", name, checks - failures, failures);
+  printf("%.*s: %d passed, %d failed\n", len, base, checks - failures, failures);
   fflush(stdout);
   return failures ? 1 : 0;
 }

@@ -52,9 +52,11 @@ int tu__checkf(int ok, const char *file, int line, const char *expr, const char 
 int tu_count(int ok);
 /* Failed checks so far (for tests that stop once something went wrong). */
 int tu_failed(void);
-/* Prints "<name>: N passed, M failed" (N, M counted in checks) and returns
- * the exit status for main(): 1 if any check failed, else 0. */
-int tu_finish(const char *name);
+/* Prints "<test>: N passed, M failed" (N, M counted in checks; <test> is
+ * the source file's name, so it cannot go stale) and returns the exit status
+ * for main(): 1 if any check failed, else 0. */
+#define tu_finish() tu__finish(__FILE__)
+int tu__finish(const char *file);
 
 /* $TFCKPT_FIXTURES/<rel>; a per-thread ring of 8 buffers, so a few paths can
  * be live at once. */

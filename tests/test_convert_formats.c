@@ -532,5 +532,5 @@ int main(void) {
   test_npy_variants();
   test_npy_write();
   free(tmpdir);
-  return tu_finish("test_convert_formats");
+  return tu_finish();
 }

@@ -113,5 +113,5 @@ int main(void) {
   CHECK(hwm > 0 && hwm < 200 * 1024);
   if (!is_quick) CHECK((double)hwm * 1024 < bytes / 10);
   free(block);
-  return tu_finish("test_data_bigfile");
+  return tu_finish();
 }

@@ -530,5 +530,5 @@ int main(void) {
   test_tensors();
   test_random_inputs();
   test_bad_options();
-  return tu_finish("test_data_csv");
+  return tu_finish();
 }

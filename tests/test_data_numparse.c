@@ -150,5 +150,5 @@ int main(void) {
   for (size_t i = 0; i < n; i++) free(texts[i]);
   free(texts);
   free(csv);
-  return tu_finish("test_data_numparse");
+  return tu_finish();
 }

@@ -180,5 +180,5 @@ int main(void) {
   check_set(SKL "digits.csv.gz", "-1", 1797, 64, 10, 170);
   check_iris_details();
   check_heart();
-  return tu_finish("test_data_sklearn");
+  return tu_finish();
 }

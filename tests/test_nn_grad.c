@@ -190,5 +190,5 @@ int main(void) {
   check_loss_direct(TFCKPT_LOSS_SIGMOID_CE);
   check_loss_direct(TFCKPT_LOSS_MSE);
   check_known_values();
-  return tu_finish("test_nn_grad");
+  return tu_finish();
 }

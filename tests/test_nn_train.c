@@ -650,5 +650,5 @@ int main(void) {
   test_sklearn("breast_cancer", "breast_cancer.csv", 32, 32, 30, 32, 0.001, 0.95, 113);
   test_sklearn("digits", "digits.csv.gz", 64, 64, quick ? 20 : 30, 32, 0.001, 0.95, 359);
   free(tmp);
-  return tu_finish("test_nn_train");
+  return tu_finish();
 }

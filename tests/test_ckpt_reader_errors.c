@@ -188,5 +188,5 @@ int main(void) {
               "checkpoints present: ckpt-10");
 
   free(dir);
-  return tu_finish("test_reader_errors");
+  return tu_finish();
 }

@@ -101,5 +101,5 @@ int main(void) {
   CHECK(h == NULL);
   tfckpt_tensor_free(t);
   tfckpt_tensor_free(back);
-  return tu_finish("test_tensor_cast");
+  return tu_finish();
 }

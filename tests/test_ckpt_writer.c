@@ -387,5 +387,5 @@ int main(void) {
   test_errors(dir);
   test_state_file(dir);
   free(dir);
-  return tu_finish("test_ckpt_writer");
+  return tu_finish();
 }

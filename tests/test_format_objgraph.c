@@ -467,5 +467,5 @@ int main(void) {
   test_friendly();
   test_synthetic();
   test_mutations();
-  return tu_finish("test_objgraph");
+  return tu_finish();
 }

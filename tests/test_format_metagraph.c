@@ -336,5 +336,5 @@ int main(void) {
   test_partitioned();
   test_bad();
   test_mutations();
-  return tu_finish("test_metagraph");
+  return tu_finish();
 }

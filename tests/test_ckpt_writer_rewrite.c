@@ -262,5 +262,5 @@ int main(void) {
   CHECK_EQ(n_snappy, 3);
   CHECK_EQ(n_missing, 1);
   free(outdir);
-  return tu_finish("test_ckpt_writer_rewrite");
+  return tu_finish();
 }

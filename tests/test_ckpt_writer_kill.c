@@ -294,5 +294,5 @@ int main(void) {
    * the unlink and after each of the 2 data-file renames */
   CHECK(absent <= 3);
   free(dir);
-  return tu_finish("test_ckpt_writer_kill");
+  return tu_finish();
 }

@@ -776,5 +776,5 @@ int main(void) {
   test_decode_values();
   test_mutations();
   free(g_tmp);
-  return tu_finish("test_v1");
+  return tu_finish();
 }

@@ -233,5 +233,5 @@ int main(void) {
   partitioned();
   big_endian();
   errmsg_on_null();
-  return tu_finish("test_reader_api");
+  return tu_finish();
 }

@@ -5,7 +5,7 @@
  * size: the sanitizer build would abort on a huge malloc), and the deep
  * nesting must not recurse (a stack overflow would crash).
  * (Bundle entries pointing past their data file and string tensors declaring
- * billions of elements are covered by test_reader_errors.c.) */
+ * billions of elements are covered by test_ckpt_reader_errors.c.) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,5 +370,5 @@ int main(void) {
   test_objgraph_refs();
   test_arrays();
   test_state();
-  return tu_finish("test_limits");
+  return tu_finish();
 }
