@@ -118,6 +118,22 @@ int tu__finish(const char *file) {
   return failures ? 1 : 0;
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define TU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TU_TSAN 1
+#endif
+#endif
+#ifndef TU_TSAN
+#define TU_TSAN 0
+#endif
+
+int tu_quick(void) {
+  const char *q = getenv("TFCKPT_QUICK");
+  return TU_TSAN || (q && *q && strcmp(q, "0"));
+}
+
 const char *tu_fixture(const char *rel) {
   static _Thread_local char bufs[8][4096];
   static _Thread_local unsigned next;

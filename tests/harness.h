@@ -58,6 +58,10 @@ int tu_failed(void);
 #define tu_finish() tu__finish(__FILE__)
 int tu__finish(const char *file);
 
+/* 1 when TFCKPT_QUICK is set to anything but "" or "0", and in TSan builds
+ * (5-15 times slower): tests then shrink their workloads. */
+int tu_quick(void);
+
 /* $TFCKPT_FIXTURES/<rel>; a per-thread ring of 8 buffers, so a few paths can
  * be live at once. */
 const char *tu_fixture(const char *rel);

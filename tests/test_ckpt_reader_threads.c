@@ -162,8 +162,7 @@ static void run_fixture(const char *rel, int iters) {
 }
 
 int main(void) {
-  const char *quick = getenv("TFCKPT_QUICK");
-  int iters = quick && *quick && strcmp(quick, "0") ? 200 : 1000;
+  int iters = tu_quick() ? 100 : 1000;
   for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) run_fixture(fixtures[i], iters);
   return tu_finish();
 }

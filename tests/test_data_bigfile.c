@@ -1,6 +1,7 @@
 /* Streams a multi-gigabyte CSV generated on the fly and checks that peak
  * resident memory stays far below the file size (bounded by the chunk pool
- * and the shuffle buffer).  TFCKPT_QUICK=1 shrinks the file to 200 MB.
+ * and the shuffle buffer).  TFCKPT_QUICK=1 (and a TSan build) shrinks the
+ * file to 200 MB.
  *
  * The file is unlinked right after it is created and read through
  * /proc/self/fd/N, so it disappears however this process ends. */
@@ -22,8 +23,7 @@ static long vm_hwm_kb(void) {
 }
 
 int main(void) {
-  const char *quick = getenv("TFCKPT_QUICK");
-  int is_quick = quick && *quick && strcmp(quick, "0");
+  int is_quick = tu_quick();
   double target = is_quick ? 200e6 : 2.5e9;
   char path[4096];
   snprintf(path, sizeof path, "%s/big-XXXXXX.csv", tu_tmpdir());
