@@ -176,8 +176,7 @@ static void check_one(const char *bin, const char *fixtures, const char *rel_pre
   snprintf(b, sizeof b, "%s.index", out);
   int index_same = files_equal(a, b);
   if (!reason) {
-    if (!CHECKF(index_same, "%s: .index differs from TensorFlow's", rel_prefix)) {
-    } else if (data_ok) {
+    if (CHECKF(index_same, "%s: .index differs from TensorFlow's", rel_prefix) && data_ok) {
       n_identical++;
       printf("%-70s byte-identical (.index + %d data file%s)\n", rel_prefix, ndata,
              ndata > 1 ? "s" : "");

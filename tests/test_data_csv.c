@@ -18,13 +18,13 @@ static void test_basic_header_and_quotes(void) {
   /* names with quotes, an embedded delimiter and an embedded newline; CRLF;
    * a comment line; a quoted number; a quoted field spanning lines. */
   const char *p = tu_tmp_write("q.csv",
-                           "# produced by hand\r\n"
-                           "id,\"a,b\",\"multi\nline\",\"say \"\"hi\"\"\",label\r\n"
-                           "0,1.5,\"2.5\",3,0\r\n"
-                           "# a comment between rows\n"
-                           "1, 4 ,\"5\",  6  ,1\n"
-                           "\n"
-                           "2,7,8,9,2");
+                               "# produced by hand\r\n"
+                               "id,\"a,b\",\"multi\nline\",\"say \"\"hi\"\"\",label\r\n"
+                               "0,1.5,\"2.5\",3,0\r\n"
+                               "# a comment between rows\n"
+                               "1, 4 ,\"5\",  6  ,1\n"
+                               "\n"
+                               "2,7,8,9,2");
   tfckpt_dataset_options o = base(&p, 1);
   o.comment = '#';
   o.label_columns = "label";
