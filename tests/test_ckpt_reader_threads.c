@@ -104,8 +104,10 @@ static void *work(void *arg) {
     check_own_message(s, tfckpt_reader_get_tensor(s->r, bad, &t), bad);
     CHECK(t == NULL);
     /* a success in between must not let another thread's failure show */
+    char quoted[80];
+    snprintf(quoted, sizeof quoted, "\"%s\"", bad);
     CHECK_EQ(tfckpt_reader_has_tensor(s->r, name), 1);
-    CHECK_CONTAINS(tfckpt_reader_errmsg(s->r), bad);
+    CHECK_CONTAINS(tfckpt_reader_errmsg(s->r), quoted);
     uint8_t one[8];
     snprintf(bad, sizeof bad, "missing-%d-%d-into", w->id, i);
     check_own_message(s, tfckpt_reader_read_into(s->r, bad, one, sizeof one), bad);
