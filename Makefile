@@ -30,7 +30,7 @@ asan:
 
 # The tests that run threads: the reader shared by threads, the data
 # pipeline, training with several threads.
-TSAN_TESTS ?= ^test_(ckpt_reader_threads|data_csv|nn_train)
+TSAN_TESTS ?= threads|data
 tsan:
 	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFCKPT_TSAN=ON >/dev/null
 	cmake --build build-tsan -j$(JOBS)
@@ -43,7 +43,7 @@ minimal:
 	cmake -S . -B build-minimal -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTFCKPT_WITH_NN=OFF >/dev/null
 	cmake --build build-minimal -j$(JOBS)
 	! ldd build-minimal/tfckpt | grep -i blas
-	cd build-minimal && ctest --output-on-failure -j$(JOBS) -R 'cli_inspect|cli_install|example_|test_reader'
+	cd build-minimal && ctest --output-on-failure -j$(JOBS) -R 'cli_inspect|cli_install|example_|test_ckpt_reader'
 
 PREFIX ?= /usr/local
 install: build

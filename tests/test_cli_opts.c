@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "testutil.h"
+#include "harness.h"
 
 static const char *bin;
 
@@ -271,5 +271,5 @@ int main(void) {
   CHECK_EQ(st, 0);
   for (int i = 0; i < cli_num_commands; i++) CHECK_CONTAINS(top, cli_commands[i]->summary);
   free(top);
-  return tu_finish("test_cli_opts");
+  return tu_finish();
 }

@@ -7,27 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "tfckpt/convert.h"
 
-static int failures;
-#define CHECK(c)                                                        \
-  do {                                                                  \
-    if (!(c)) {                                                         \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-      failures++;                                                       \
-    }                                                                   \
-  } while (0)
-#define CHECK_MSG(msg, frag)                                                        \
-  do {                                                                              \
-    const char *m_ = (msg);                                                         \
-    if (!m_ || !strstr(m_, frag)) {                                                 \
-      fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, \
-              m_ ? m_ : "(null)", frag);                                            \
-      failures++;                                                                   \
-    }                                                                               \
-  } while (0)
-
-static char tmpdir[256];
+static char *tmpdir;
 
 static char *tpath(const char *name) {
   static char buf[4][512];
@@ -35,16 +18,6 @@ static char *tpath(const char *name) {
   k = (k + 1) % 4;
   snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
   return buf[k];
-}
-
-static int count_entries(const char *dir) {
-  DIR *d = opendir(dir);
-  int n = 0;
-  struct dirent *e;
-  while (d && (e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-  if (d) closedir(d);
-  return n;
 }
 
 static void write_bytes(const char *path, const void *p, size_t n) {
@@ -114,13 +87,13 @@ static void test_npy_header(void) {
   /* malformed headers */
   CHECK(tfckpt_npy_parse_header("\x93NUMPX\x01\x00\x10\x00", 10, &info, msg, sizeof msg) ==
         TFCKPT_ECORRUPT);
-  CHECK_MSG(msg, "bad .npy magic");
+  CHECK_CONTAINS(msg, "bad .npy magic");
   uint8_t bad[200];
   memcpy(bad, h, (size_t)n);
   bad[8] = 0xff; /* header length 0x..ff past the buffer */
   bad[9] = 0x70;
   CHECK(tfckpt_npy_parse_header(bad, (size_t)n, &info, msg, sizeof msg) == TFCKPT_ECORRUPT);
-  CHECK_MSG(msg, "runs past the end");
+  CHECK_CONTAINS(msg, "runs past the end");
   const char *cases[][2] = {
       {"{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", "unsupported .npy dtype '|O'"},
       {"{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }", "unsupported .npy dtype '<U3'"},
@@ -140,7 +113,7 @@ static void test_npy_header(void) {
     memcpy(b + 10, cases[i][0], l);
     b[10 + l] = '\n';
     CHECK(tfckpt_npy_parse_header(b, 11 + l, &info, msg, sizeof msg) != TFCKPT_OK);
-    CHECK_MSG(msg, cases[i][1]);
+    CHECK_CONTAINS(msg, cases[i][1]);
   }
 }
 
@@ -247,7 +220,7 @@ static void expect_open_error(const char *path, int code, const char *frag) {
   }
   if (rc != code) fprintf(stderr, "  %s: got %d want %d\n", frag, rc, code);
   CHECK(rc == code);
-  CHECK_MSG(tfckpt_arrays_reader_errmsg(r), frag);
+  CHECK_CONTAINS(tfckpt_arrays_reader_errmsg(r), frag);
   tfckpt_arrays_reader_close(r);
 }
 
@@ -417,28 +390,28 @@ static void test_writer_errors(void) {
 
   /* output directory missing: clear error, nothing created */
   CHECK(tfckpt_arrays_writer_open(tpath("nodir/x.npz"), TFCKPT_ARRAYS_NPZ, &o, &w) != TFCKPT_OK);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "nodir/x.npz: cannot create output");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "nodir/x.npz: cannot create output");
   tfckpt_arrays_writer_close(w);
   /* a regular file where the directory should be */
   write_bytes(tpath("plain"), "x", 1);
   CHECK(tfckpt_arrays_writer_open(tpath("plain/x.safetensors"), TFCKPT_ARRAYS_SAFETENSORS, &o, &w) !=
         TFCKPT_OK);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "Not a directory");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "Not a directory");
   tfckpt_arrays_writer_close(w);
   CHECK(tfckpt_arrays_writer_open(tpath("plain/d"), TFCKPT_ARRAYS_NPY_DIR, &o, &w) != TFCKPT_OK);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "cannot create output directory");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "cannot create output directory");
   tfckpt_arrays_writer_close(w);
 
-  int before = count_entries(tmpdir);
+  int before = tu_count_files(tmpdir, NULL);
   /* bfloat16 and strings refused for npz; closing unfinished leaves nothing */
   CHECK(tfckpt_arrays_writer_open(tpath("e.npz"), TFCKPT_ARRAYS_NPZ, &o, &w) == TFCKPT_OK);
   CHECK(tfckpt_arrays_writer_add(w, "b", bf) == TFCKPT_EUNSUPPORTED);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "b: bfloat16 has no numpy dtype");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "b: bfloat16 has no numpy dtype");
   CHECK(tfckpt_arrays_writer_add(w, "s", s) == TFCKPT_EUNSUPPORTED);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "numpy files cannot hold string tensors");
-  CHECK(count_entries(tmpdir) == before + 1); /* the temporary */
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "numpy files cannot hold string tensors");
+  CHECK(tu_count_files(tmpdir, NULL) == before + 1); /* the temporary */
   tfckpt_arrays_writer_close(w);
-  CHECK(count_entries(tmpdir) == before);
+  CHECK(tu_count_files(tmpdir, NULL) == before);
   CHECK(access(tpath("e.npz"), F_OK) != 0);
 
   /* --bf16-as float32 widens exactly */
@@ -463,22 +436,22 @@ static void test_writer_errors(void) {
   CHECK(tfckpt_arrays_writer_open(tpath("c.safetensors"), TFCKPT_ARRAYS_SAFETENSORS, &o, &w) ==
         TFCKPT_OK);
   CHECK(tfckpt_arrays_writer_declare(w, "c", TFCKPT_COMPLEX64, 1, d) == TFCKPT_EUNSUPPORTED);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "safetensors has no complex dtype");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "safetensors has no complex dtype");
   CHECK(tfckpt_arrays_writer_add(w, "c", c) == TFCKPT_EINVAL);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "declared first");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "declared first");
   tfckpt_arrays_writer_close(w);
-  CHECK(count_entries(tmpdir) == before + 1); /* bf.npz */
+  CHECK(tu_count_files(tmpdir, NULL) == before + 1); /* bf.npz */
 
   /* npy dir: names that would escape; existing non-empty target */
   CHECK(tfckpt_arrays_writer_open(tpath("nd"), TFCKPT_ARRAYS_NPY_DIR, &o, &w) == TFCKPT_OK);
   CHECK(tfckpt_arrays_writer_add(w, "../evil", c) == TFCKPT_EINVAL);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "'..' path component");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "'..' path component");
   CHECK(tfckpt_arrays_writer_add(w, "a//b", c) == TFCKPT_EINVAL);
   CHECK(tfckpt_arrays_writer_add(w, "ok/c", c) == TFCKPT_OK);
   tfckpt_arrays_writer_close(w); /* not finished: temp dir removed */
-  CHECK(count_entries(tmpdir) == before + 1);
+  CHECK(tu_count_files(tmpdir, NULL) == before + 1);
   CHECK(tfckpt_arrays_writer_open(tpath("plain"), TFCKPT_ARRAYS_NPY_DIR, &o, &w) == TFCKPT_EEXIST);
-  CHECK_MSG(tfckpt_arrays_writer_errmsg(w), "already exists");
+  CHECK_CONTAINS(tfckpt_arrays_writer_errmsg(w), "already exists");
   tfckpt_arrays_writer_close(w);
 
   tfckpt_tensor_free(c);
@@ -545,8 +518,7 @@ static void test_npy_write(void) {
 }
 
 int main(void) {
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/tfckpt_convert_test.XXXXXX");
-  if (!mkdtemp(tmpdir)) return 1;
+  tmpdir = tu_mkdtemp();
   test_npy_header();
   roundtrip(TFCKPT_ARRAYS_NPZ, 0, 0, "rt.npz");
   roundtrip(TFCKPT_ARRAYS_NPZ, 6, 0, "rtz.npz");
@@ -559,10 +531,6 @@ int main(void) {
   test_writer_errors();
   test_npy_variants();
   test_npy_write();
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  else printf("test_convert_formats: all checks passed\n");
-  return failures ? 1 : 0;
+  free(tmpdir);
+  return tu_finish();
 }

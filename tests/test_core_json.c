@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/internal/json.h"
 
 static tfckpt__json *parse(const char *text, size_t len, tfckpt__err *err) {
@@ -295,5 +295,5 @@ int main(void) {
   test_strings();
   test_structure();
   test_writer();
-  return tu_finish("test_core_json");
+  return tu_finish();
 }

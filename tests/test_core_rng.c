@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/rng.h"
-#include "testutil.h"
+#include "harness.h"
 
 /* Values computed independently (a few lines of Python on 64-bit integers):
  * state = mix(seed + golden), then each output = mix(state += golden).  Any
@@ -113,5 +113,5 @@ int main(void) {
   test_below_range_and_bias();
   test_uniform_and_normal();
   test_unit_hash();
-  return tu_finish("test_core_rng");
+  return tu_finish();
 }

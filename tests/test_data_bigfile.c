@@ -1,14 +1,16 @@
 /* Streams a multi-gigabyte CSV generated on the fly and checks that peak
  * resident memory stays far below the file size (bounded by the chunk pool
- * and the shuffle buffer).  TFCKPT_QUICK=1 shrinks the file to 200 MB.
+ * and the shuffle buffer).  TFCKPT_QUICK=1 (and a TSan build) shrinks the
+ * file to 200 MB.
  *
  * The file is unlinked right after it is created and read through
  * /proc/self/fd/N, so it disappears however this process ends. */
 #include <fcntl.h>
 #include <math.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "data_testutil.h"
+#include "harness.h"
 
 static long vm_hwm_kb(void) {
   FILE *f = fopen("/proc/self/status", "r");
@@ -21,12 +23,10 @@ static long vm_hwm_kb(void) {
 }
 
 int main(void) {
-  const char *quick = getenv("TFCKPT_QUICK");
-  int is_quick = quick && *quick && strcmp(quick, "0");
+  int is_quick = tu_quick();
   double target = is_quick ? 200e6 : 2.5e9;
-  const char *base = getenv("TMPDIR");
-  char path[512];
-  snprintf(path, sizeof path, "%s/tfckpt-big-XXXXXX.csv", base && *base ? base : "/tmp");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/big-XXXXXX.csv", tu_tmpdir());
   int fd = mkstemps(path, 4);
   if (fd < 0) {
     perror("mkstemps");
@@ -84,7 +84,7 @@ int main(void) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   tfckpt_dataset *ds;
-  CHECK_EQ_INT(tfckpt_dataset_open(&o, &ds), 0);
+  CHECK_EQ(tfckpt_dataset_open(&o, &ds), 0);
   const tfckpt_batch *b;
   uint64_t rows = 0;
   double labsum = 0;
@@ -93,7 +93,7 @@ int main(void) {
     rows += b->rows;
     for (size_t i = 0; i < b->rows; i++) labsum += b->labels_i32[i];
   }
-  CHECK_EQ_INT(rc, 0);
+  CHECK_EQ(rc, 0);
   if (rc) fprintf(stderr, "%s\n", tfckpt_dataset_errmsg(ds));
   clock_gettime(CLOCK_MONOTONIC, &t1);
   tfckpt_column_stats cs;
@@ -105,7 +105,7 @@ int main(void) {
   long hwm = vm_hwm_kb();
   printf("streamed %llu rows in %.2f s (%.0f MB/s); VmHWM %ld kB (before: %ld kB)\n",
          (unsigned long long)rows, secs, bytes / 1e6 / secs, hwm, hwm_before);
-  CHECK_EQ_INT(rows, reps * block_rows);
+  CHECK_EQ(rows, reps * block_rows);
   CHECK(labsum == block_sumlab * (double)reps);
   double want_mean = block_sum0 / (double)block_rows;
   CHECK(fabs(cs.mean - want_mean) < 1e-6 * (1 + fabs(want_mean)));
@@ -113,5 +113,5 @@ int main(void) {
   CHECK(hwm > 0 && hwm < 200 * 1024);
   if (!is_quick) CHECK((double)hwm * 1024 < bytes / 10);
   free(block);
-  return dt_finish("test_data_bigfile");
+  return tu_finish();
 }

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "data_testutil.h"
+#include "harness.h"
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next_u64(void) {
@@ -28,14 +28,12 @@ static void check_text(const char *s) {
   double got;
   int rc = tfckpt_parse_double(s, strlen(s), &got);
   if (whole) {
-    if (rc != 0 || !same_double(got, want)) {
-      if (mismatches++ < 20)
-        fprintf(stderr, "mismatch for \"%s\": rc=%d got %.17g want %.17g\n", s, rc, got, want);
-      dt_failures++;
-    }
-  } else if (rc == 0) {
-    if (mismatches++ < 20) fprintf(stderr, "\"%s\" accepted but strtod stops early\n", s);
-    dt_failures++;
+    int ok = rc == 0 && same_double(got, want);
+    if (!tu_count(ok) && mismatches++ < 20)
+      fprintf(stderr, "mismatch for \"%s\": rc=%d got %.17g want %.17g\n", s, rc, got, want);
+  } else {
+    if (!tu_count(rc != 0) && mismatches++ < 20)
+      fprintf(stderr, "\"%s\" accepted but strtod stops early\n", s);
   }
 }
 
@@ -106,7 +104,6 @@ int main(void) {
   }
 
   /* End to end: a CSV column of random values comes out as (float)strtod. */
-  dt_mktmp();
   size_t n = 30000;
   char **texts = calloc(n, sizeof *texts);
   size_t cap = n * 40 + 16, len = 0;
@@ -130,17 +127,17 @@ int main(void) {
     texts[i] = strdup(buf);
     len += (size_t)snprintf(csv + len, cap - len, "%s\n", buf);
   }
-  const char *path = dt_write("nums.csv", csv);
+  const char *path = tu_tmp_write("nums.csv", csv);
   tfckpt_dataset_options opt;
   tfckpt_dataset_options_init(&opt);
   opt.paths = &path;
   opt.npaths = 1;
   opt.batch_size = 1000;
   opt.chunk_bytes = 4096;
-  dt_rows r;
-  CHECK_EQ_INT(dt_collect(&opt, &r), 0);
-  CHECK_EQ_INT(r.rows, n);
-  CHECK_EQ_INT(r.width, 1);
+  tu_rows r;
+  CHECK_EQ(tu_collect(&opt, &r), 0);
+  CHECK_EQ(r.rows, n);
+  CHECK_EQ(r.width, 1);
   long bad = 0;
   for (size_t i = 0; i < n && i < r.rows; i++) {
     float want = (float)strtod(texts[i], NULL);
@@ -148,11 +145,10 @@ int main(void) {
       if (bad++ < 10) fprintf(stderr, "row %zu \"%s\": got %.9g want %.9g\n", i, texts[i], r.feat[i], want);
     }
   }
-  CHECK_EQ_INT(bad, 0);
-  dt_rows_free(&r);
+  CHECK_EQ(bad, 0);
+  tu_rows_free(&r);
   for (size_t i = 0; i < n; i++) free(texts[i]);
   free(texts);
   free(csv);
-  dt_rmtmp();
-  return dt_finish("test_data_numparse");
+  return tu_finish();
 }

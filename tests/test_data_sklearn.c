@@ -1,8 +1,9 @@
 /* Real data: the CSV data sets of Debian's python3-sklearn and LibSVM's
  * heart_scale (liblinear-tools).  Missing files are reported as SKIP. */
 #include <math.h>
+#include <unistd.h>
 
-#include "data_testutil.h"
+#include "harness.h"
 
 #define SKL "/usr/lib/python3/dist-packages/sklearn/datasets/data/"
 #define HEART "/usr/share/doc/liblinear-tools/examples/heart_scale"
@@ -14,7 +15,7 @@ static int cmp_rows(const void *a, const void *b) {
 
 /* rows of `r` with the label appended, sorted, so that two streams can be
  * compared as multisets */
-static float *sorted_rows(const dt_rows *r) {
+static float *sorted_rows(const tu_rows *r) {
   size_t w = r->width + 1;
   float *m = malloc(r->rows * w * sizeof *m + 1);
   for (size_t i = 0; i < r->rows; i++) {
@@ -39,16 +40,16 @@ static void check_set(const char *path, const char *label, size_t rows, size_t w
   o.label_columns = label;
   o.batch_size = 50;
   tfckpt_dataset *ds;
-  CHECK_EQ_INT(tfckpt_dataset_open(&o, &ds), 0);
-  CHECK_EQ_INT(tfckpt_dataset_width(ds), width);
-  CHECK_EQ_INT(tfckpt_dataset_label_dtype(ds), TFCKPT_INT32);
-  CHECK_EQ_INT(tfckpt_dataset_num_classes(ds), classes);
+  CHECK_EQ(tfckpt_dataset_open(&o, &ds), 0);
+  CHECK_EQ(tfckpt_dataset_width(ds), width);
+  CHECK_EQ(tfckpt_dataset_label_dtype(ds), TFCKPT_INT32);
+  CHECK_EQ(tfckpt_dataset_num_classes(ds), classes);
   tfckpt_dataset_close(ds);
 
-  dt_rows plain, shuf;
-  CHECK_EQ_INT(dt_collect(&o, &plain), 0);
-  CHECK_EQ_INT(plain.rows, rows);
-  CHECK_EQ_INT(plain.stats.rows, rows);
+  tu_rows plain, shuf;
+  CHECK_EQ(tu_collect(&o, &plain), 0);
+  CHECK_EQ(plain.rows, rows);
+  CHECK_EQ(plain.stats.rows, rows);
   CHECK(plain.stats.complete);
   /* labels are class ids, every class present */
   size_t *count = calloc((size_t)classes + 1, sizeof *count);
@@ -67,8 +68,8 @@ static void check_set(const char *path, const char *label, size_t rows, size_t w
   o.seed = 99;
   o.chunk_bytes = 1000;
   o.num_threads = 2;
-  CHECK_EQ_INT(dt_collect(&o, &shuf), 0);
-  CHECK_EQ_INT(shuf.rows, rows);
+  CHECK_EQ(tu_collect(&o, &shuf), 0);
+  CHECK_EQ(shuf.rows, rows);
   if (shuf.rows == plain.rows && plain.rows == rows) {
     float *a = sorted_rows(&plain), *b = sorted_rows(&shuf);
     CHECK(!memcmp(a, b, rows * (width + 1) * sizeof(float)));
@@ -76,8 +77,8 @@ static void check_set(const char *path, const char *label, size_t rows, size_t w
     free(a);
     free(b);
   }
-  dt_rows_free(&plain);
-  dt_rows_free(&shuf);
+  tu_rows_free(&plain);
+  tu_rows_free(&shuf);
   printf("ok %s: %zu rows x %zu features, %lld classes\n", path, rows, width, (long long)classes);
 }
 
@@ -89,14 +90,14 @@ static void check_iris_details(void) {
   o.paths = &path;
   o.npaths = 1;
   tfckpt_dataset *ds;
-  CHECK_EQ_INT(tfckpt_dataset_open(&o, &ds), 0);
-  CHECK_EQ_INT(tfckpt_dataset_declared_rows(ds), 150);
+  CHECK_EQ(tfckpt_dataset_open(&o, &ds), 0);
+  CHECK_EQ(tfckpt_dataset_declared_rows(ds), 150);
   CHECK_STR(tfckpt_dataset_class_name(ds, 0), "setosa");
   CHECK_STR(tfckpt_dataset_class_name(ds, 2), "virginica");
   CHECK(tfckpt_dataset_class_name(ds, 3) == NULL);
   CHECK_STR(tfckpt_dataset_column_name(ds, 4), "target");
   const tfckpt_batch *b;
-  CHECK_EQ_INT(tfckpt_dataset_next(ds, &b), 0);
+  CHECK_EQ(tfckpt_dataset_next(ds, &b), 0);
   /* first row of the file: 5.1,3.5,1.4,0.2,0 */
   CHECK(b && b->features[0] == 5.1f && b->features[1] == 3.5f && b->features[2] == 1.4f &&
         b->features[3] == 0.2f && b->labels_i32[0] == 0);
@@ -116,14 +117,14 @@ static void check_iris_details(void) {
     n++;
   }
   fclose(f);
-  CHECK_EQ_INT(n, 150);
+  CHECK_EQ(n, 150);
   for (size_t j = 0; j < 5; j++) {
     tfckpt_column_stats cs;
     tfckpt_dataset_column_stats(ds, j, &cs);
     CHECK(fabs(cs.mean - sum[j] / n) < 1e-12);
-    CHECK_EQ_INT(cs.count, 150);
-    CHECK_EQ_INT(cs.missing, 0);
-    CHECK_EQ_INT(cs.dtype, j == 4 ? TFCKPT_INT64 : TFCKPT_FLOAT);
+    CHECK_EQ(cs.count, 150);
+    CHECK_EQ(cs.missing, 0);
+    CHECK_EQ(cs.dtype, j == 4 ? TFCKPT_INT64 : TFCKPT_FLOAT);
   }
   tfckpt_dataset_close(ds);
 }
@@ -147,11 +148,11 @@ static void check_heart(void) {
   tfckpt_dataset_options_init(&o);
   o.paths = &path;
   o.npaths = 1;
-  dt_rows r, s;
-  CHECK_EQ_INT(dt_collect(&o, &r), 0);
-  CHECK_EQ_INT(r.width, 13);
-  CHECK_EQ_INT(r.rows, pos + neg);
-  CHECK_EQ_INT(r.rows, 270);
+  tu_rows r, s;
+  CHECK_EQ(tu_collect(&o, &r), 0);
+  CHECK_EQ(r.width, 13);
+  CHECK_EQ(r.rows, pos + neg);
+  CHECK_EQ(r.rows, 270);
   size_t p2 = 0, n2 = 0;
   int inrange = 1;
   for (size_t i = 0; i < r.rows; i++) {
@@ -159,16 +160,16 @@ static void check_heart(void) {
     n2 += r.lab[i] == -1;
     for (size_t j = 0; j < 13; j++) inrange &= r.feat[i * 13 + j] >= -1 && r.feat[i * 13 + j] <= 1;
   }
-  CHECK_EQ_INT(p2, pos);
-  CHECK_EQ_INT(n2, neg);
+  CHECK_EQ(p2, pos);
+  CHECK_EQ(n2, neg);
   CHECK(inrange);
   /* first row: +1 1:0.708333 2:1 3:1 4:-0.320755 ... 11 absent */
   CHECK(r.rows && r.feat[0] == 0.708333f && r.feat[3] == -0.320755f && r.feat[10] == 0);
   o.sparse = 1;
-  CHECK_EQ_INT(dt_collect(&o, &s), 0);
+  CHECK_EQ(tu_collect(&o, &s), 0);
   CHECK(s.rows == r.rows && !memcmp(s.feat, r.feat, r.rows * 13 * sizeof(float)));
-  dt_rows_free(&r);
-  dt_rows_free(&s);
+  tu_rows_free(&r);
+  tu_rows_free(&s);
   printf("ok heart_scale: 270 rows x 13 features (%zu +1, %zu -1)\n", pos, neg);
 }
 
@@ -179,5 +180,5 @@ int main(void) {
   check_set(SKL "digits.csv.gz", "-1", 1797, 64, 10, 170);
   check_iris_details();
   check_heart();
-  return dt_finish("test_data_sklearn");
+  return tu_finish();
 }

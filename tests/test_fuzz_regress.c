@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../fuzz/targets.h"
-#include "testutil.h"
+#include "harness.h"
 
 typedef struct target {
   const char *name;
@@ -95,5 +95,5 @@ int main(void) {
   /* fz_dir() is removed at exit (fz_cleanup) */
   printf("test_fuzz_regress: replayed %d inputs\n", replayed);
   CHECK(replayed >= 8);
-  return tu_finish("test_fuzz_regress");
+  return tu_finish();
 }

@@ -9,16 +9,8 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "harness.h"
 #include "nn/nn.h"
-
-static int failures;
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);  \
-      failures++;                                                             \
-    }                                                                         \
-  } while (0)
 
 enum { ROWS = 6, IN = 5, HID = 7 };
 
@@ -154,11 +146,8 @@ static void check_loss_direct(int loss) {
     nn_loss(loss, z, R, K, yi, yf, NULL, &lm, &m2, &err);
     z[i] = s;
     double num = (lp - lm) / (2 * e) / den;
-    if (fabs(num - g[i]) > 1e-4 + 1e-2 * fabs(num)) {
-      fprintf(stderr, "loss %s logit %d: numeric %g analytic %g\n", tfckpt_loss_name(loss), i, num,
-              g[i]);
-      failures++;
-    }
+    CHECKF(fabs(num - g[i]) <= 1e-4 + 1e-2 * fabs(num), "loss %s logit %d: numeric %g analytic %g",
+           tfckpt_loss_name(loss), i, num, g[i]);
   }
 }
 
@@ -202,10 +191,5 @@ int main(void) {
   check_loss_direct(TFCKPT_LOSS_SIGMOID_CE);
   check_loss_direct(TFCKPT_LOSS_MSE);
   check_known_values();
-  if (failures) {
-    fprintf(stderr, "%d failures\n", failures);
-    return 1;
-  }
-  printf("all gradient checks passed\n");
-  return 0;
+  return tu_finish();
 }

@@ -11,7 +11,7 @@
 #include "core/rng.h"
 #include "format/tfrecord.h"
 #include "nn/nn.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/model.h"
 #include "tfckpt/reader.h"
 
@@ -742,8 +742,6 @@ int main(void) {
   test_sklearn("wine", "wine_data.csv", 32, 32, 40, 16, 0.003, 0.95, 36);
   test_sklearn("breast_cancer", "breast_cancer.csv", 32, 32, 30, 32, 0.001, 0.95, 113);
   test_sklearn("digits", "digits.csv.gz", 64, 64, quick ? 20 : 30, 32, 0.001, 0.95, 359);
-  if (getenv("TFCKPT_KEEP_TMP")) printf("kept %s\n", tmp);
-  else tu_rmtree(tmp);
   free(tmp);
-  return tu_finish("test_nn_train");
+  return tu_finish();
 }

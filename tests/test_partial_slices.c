@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/tensor.h"
 #include "tfckpt/writer.h"
@@ -60,5 +60,5 @@ int main(void) {
   tu_rmtree(dir);
   free(prefix);
   free(dir);
-  return tu_finish("test_partial_slices");
+  return tu_finish();
 }

@@ -6,22 +6,16 @@
 
 #include "tfckpt/tensor.h"
 #include "tensor/half.h"
-#include "writer_testutil.h"
+#include "harness.h"
 
 static void check_f16(double d, unsigned want) {
   unsigned got = tfckpt_f64_to_f16(d);
-  if (got != want) {
-    fprintf(stderr, "f16(%.17g) = 0x%04x, want 0x%04x\n", d, got, want);
-    g_failures++;
-  }
+  CHECKF(got == want, "f16(%.17g) = 0x%04x, want 0x%04x", d, got, want);
 }
 
 static void check_bf16(double d, unsigned want) {
   unsigned got = tfckpt_f64_to_bf16(d);
-  if (got != want) {
-    fprintf(stderr, "bf16(%.17g) = 0x%04x, want 0x%04x\n", d, got, want);
-    g_failures++;
-  }
+  CHECKF(got == want, "bf16(%.17g) = 0x%04x, want 0x%04x", d, got, want);
 }
 
 int main(void) {
@@ -83,36 +77,29 @@ int main(void) {
     checked++;
   }
   printf("cross-checked %lld float32 values against half.h: %lld mismatches\n", checked, bad);
-  CHECK_EQ_INT(bad, 0);
+  CHECK_EQ(bad, 0);
 
   /* a round trip float32 -> float16 -> float32 stays within half an ulp of
    * float16 (relative 2^-11) for normal values */
   int64_t n = 1000;
   tfckpt_tensor *t, *h, *back;
-  CHECK_EQ_INT(tfckpt_tensor_new(TFCKPT_FLOAT, 1, &n, &t), TFCKPT_OK);
+  CHECK_EQ(tfckpt_tensor_new(TFCKPT_FLOAT, 1, &n, &t), TFCKPT_OK);
   float *v = tfckpt_tensor_mutable_data(t);
   for (int64_t i = 0; i < n; i++) v[i] = (float)(sin((double)i) * pow(10.0, (double)(i % 9) - 4));
-  CHECK_EQ_INT(tfckpt_tensor_cast_float(t, TFCKPT_HALF, &h), TFCKPT_OK);
-  CHECK_EQ_INT(tfckpt_tensor_cast_float(h, TFCKPT_FLOAT, &back), TFCKPT_OK);
+  CHECK_EQ(tfckpt_tensor_cast_float(t, TFCKPT_HALF, &h), TFCKPT_OK);
+  CHECK_EQ(tfckpt_tensor_cast_float(h, TFCKPT_FLOAT, &back), TFCKPT_OK);
   const float *bv = tfckpt_tensor_data(back);
   for (int64_t i = 0; i < n; i++) {
     double a = fabs((double)v[i]);
     double tol = a >= 0x1p-14 ? a * 0x1p-11 : 0x1p-25; /* subnormal: half a step */
-    if (fabs((double)bv[i] - (double)v[i]) > tol) {
-      fprintf(stderr, "round trip of %.9g gave %.9g\n", (double)v[i], (double)bv[i]);
-      g_failures++;
+    if (!CHECKF(fabs((double)bv[i] - (double)v[i]) <= tol, "round trip of %.9g gave %.9g",
+                (double)v[i], (double)bv[i]))
       break;
-    }
   }
   tfckpt_tensor_free(h);
-  CHECK_EQ_INT(tfckpt_tensor_cast_float(t, TFCKPT_INT32, &h), TFCKPT_EINVAL);
+  CHECK_EQ(tfckpt_tensor_cast_float(t, TFCKPT_INT32, &h), TFCKPT_EINVAL);
   CHECK(h == NULL);
   tfckpt_tensor_free(t);
   tfckpt_tensor_free(back);
-  if (g_failures) {
-    fprintf(stderr, "test_writer_cast: %d check(s) failed\n", g_failures);
-    return 1;
-  }
-  printf("test_writer_cast: all checks passed\n");
-  return 0;
+  return tu_finish();
 }

@@ -9,11 +9,12 @@
  *     naming the data file and leaves no output behind. */
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/coding.h"
 #include "tfckpt/internal/file.h"
 #include "format/table.h"
-#include "writer_testutil.h"
+#include "harness.h"
 
 typedef struct kv_list {
   char **keys, **vals;
@@ -151,17 +152,13 @@ static void check_one(const char *bin, const char *fixtures, const char *rel_pre
     CHECK_CONTAINS(msg, "data file missing");
     free(msg);
     unlink(errpath);
-    CHECK_EQ_INT(wt_count_files(outdir, NULL), 0); /* nothing left behind */
+    CHECK_EQ(tu_count_files(outdir, NULL), 0); /* nothing left behind */
     printf("%-70s not rewritable: its data file is missing (error reported, no output)\n",
            rel_prefix);
     n_missing++;
     return;
   }
-  if (status != 0) {
-    fprintf(stderr, "%s: rewrite failed (status %d)\n", rel_prefix, status);
-    g_failures++;
-    return;
-  }
+  if (!CHECKF(status == 0, "%s: rewrite failed (status %d)", rel_prefix, status)) return;
   /* every input data file is identical to its output twin */
   DIR *d = opendir(outdir);
   struct dirent *e;
@@ -171,11 +168,7 @@ static void check_one(const char *bin, const char *fixtures, const char *rel_pre
     ndata++;
     snprintf(a, sizeof a, "%s%s", in, e->d_name + 3);
     snprintf(b, sizeof b, "%s/%s", outdir, e->d_name);
-    if (!files_equal(a, b)) {
-      fprintf(stderr, "%s: %s differs\n", rel_prefix, e->d_name);
-      data_ok = 0;
-      g_failures++;
-    }
+    if (!CHECKF(files_equal(a, b), "%s: %s differs", rel_prefix, e->d_name)) data_ok = 0;
   }
   closedir(d);
   CHECK(ndata > 0);
@@ -183,10 +176,7 @@ static void check_one(const char *bin, const char *fixtures, const char *rel_pre
   snprintf(b, sizeof b, "%s.index", out);
   int index_same = files_equal(a, b);
   if (!reason) {
-    if (!index_same) {
-      fprintf(stderr, "%s: .index differs from TensorFlow's\n", rel_prefix);
-      g_failures++;
-    } else if (data_ok) {
+    if (CHECKF(index_same, "%s: .index differs from TensorFlow's", rel_prefix) && data_ok) {
       n_identical++;
       printf("%-70s byte-identical (.index + %d data file%s)\n", rel_prefix, ndata,
              ndata > 1 ? "s" : "");
@@ -196,17 +186,15 @@ static void check_one(const char *bin, const char *fixtures, const char *rel_pre
     int ns = snappy_blocks(a);
     CHECK(ns > 0);
     CHECK(!index_same);
-    CHECK_EQ_INT(snappy_blocks(b), 0);
+    CHECK_EQ(snappy_blocks(b), 0);
     kv_list x, y;
-    CHECK_EQ_INT(read_entries(a, &x), 0);
-    CHECK_EQ_INT(read_entries(b, &y), 0);
-    CHECK_EQ_INT(x.n, y.n);
+    CHECK_EQ(read_entries(a, &x), 0);
+    CHECK_EQ(read_entries(b, &y), 0);
+    CHECK_EQ(x.n, y.n);
     for (size_t i = 0; i < x.n && i < y.n; i++)
-      if (x.klen[i] != y.klen[i] || memcmp(x.keys[i], y.keys[i], x.klen[i]) ||
-          x.vlen[i] != y.vlen[i] || memcmp(x.vals[i], y.vals[i], x.vlen[i])) {
-        fprintf(stderr, "%s: index entry %zu differs\n", rel_prefix, i);
-        g_failures++;
-      }
+      CHECKF(x.klen[i] == y.klen[i] && !memcmp(x.keys[i], y.keys[i], x.klen[i]) &&
+                 x.vlen[i] == y.vlen[i] && !memcmp(x.vals[i], y.vals[i], x.vlen[i]),
+             "%s: index entry %zu differs", rel_prefix, i);
     kv_free(&x);
     kv_free(&y);
     n_snappy++;
@@ -262,22 +250,16 @@ int main(void) {
     fprintf(stderr, "TFCKPT_FIXTURES and TFCKPT_BIN must be set (run through ctest)\n");
     return 1;
   }
-  char *outdir = wt_make_tmpdir("writer_rewrite");
+  char *outdir = tu_mkdtemp();
   walk(bin, fixtures, "", outdir);
   printf("%d V2 fixtures: %d byte-identical, %d identical except snappy index blocks, "
          "%d unreadable (missing data)\n",
          n_total, n_identical, n_snappy, n_missing);
   /* 21 TF-written indexes + 3 spec_synthetic ones */
-  CHECK_EQ_INT(n_total, 24);
-  CHECK_EQ_INT(n_identical, 20);
-  CHECK_EQ_INT(n_snappy, 3);
-  CHECK_EQ_INT(n_missing, 1);
-  wt_rm_rf(outdir);
+  CHECK_EQ(n_total, 24);
+  CHECK_EQ(n_identical, 20);
+  CHECK_EQ(n_snappy, 3);
+  CHECK_EQ(n_missing, 1);
   free(outdir);
-  if (g_failures) {
-    fprintf(stderr, "test_writer_rewrite: %d check(s) failed\n", g_failures);
-    return 1;
-  }
-  printf("test_writer_rewrite: all checks passed\n");
-  return 0;
+  return tu_finish();
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/objtree_print.h"
-#include "testutil.h"
+#include "harness.h"
 
 static char *print_tree(const char *rel, int ascii, int *status) {
   tfckpt_reader *r;
@@ -64,5 +64,5 @@ int main(void) {
   char *f = cli_friendly_name("a/.OPTIMIZER_SLOT/o/m/.ATTRIBUTES/VARIABLE_VALUE");
   CHECK(f && !strcmp(f, "o/m/a"));
   free(f);
-  return tu_finish("test_objtree_print");
+  return tu_finish();
 }

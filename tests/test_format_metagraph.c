@@ -6,7 +6,7 @@
 
 #include "format/metagraph.h"
 #include "format/proto.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/tfckpt.h"
 
 static const tfckpt_graph_var *var(const tfckpt_graph_info *g, const char *name) {
@@ -295,7 +295,6 @@ static void test_bad(void) {
   CHECK_CONTAINS(err.msg, "cut.meta: malformed");
   free(empty);
   free(cut);
-  tu_rmtree(tmp);
   free(tmp);
 }
 
@@ -337,5 +336,5 @@ int main(void) {
   test_partitioned();
   test_bad();
   test_mutations();
-  return tu_finish("test_metagraph");
+  return tu_finish();
 }

@@ -7,7 +7,7 @@
 
 #include "format/objgraph.h"
 #include "format/proto.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/objgraph.h"
 #include "tfckpt/reader.h"
 
@@ -467,5 +467,5 @@ int main(void) {
   test_friendly();
   test_synthetic();
   test_mutations();
-  return tu_finish("test_objgraph");
+  return tu_finish();
 }

@@ -3,11 +3,13 @@
  * (with their messages and no files left behind). */
 #include <math.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/crc32c.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/writer.h"
-#include "writer_testutil.h"
+#include "harness.h"
 
 static unsigned char *read_all(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -50,18 +52,18 @@ static void test_tiny_exact_bytes(const char *dir) {
   }
   static const unsigned char magic[9] = {0x00, 0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb};
   memcpy(want_index + 0x70, magic, 9);
-  CHECK_EQ_INT(k, 0x50);
+  CHECK_EQ(k, 0x50);
   char prefix[4096], path[4200];
   snprintf(prefix, sizeof prefix, "%s/tiny", dir);
   tfckpt_writer *w;
-  CHECK_EQ_INT(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_OK);
   int64_t d = 2;
   tfckpt_tensor *t = make(TFCKPT_FLOAT, 1, &d);
   float *v = tfckpt_tensor_mutable_data(t);
   v[0] = 1.0f, v[1] = 2.0f;
-  CHECK_EQ_INT(tfckpt_writer_add(w, "w", t), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_add(w, "w", t), TFCKPT_OK);
   tfckpt_tensor_free(t);
-  CHECK_EQ_INT(tfckpt_writer_finish(w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_finish(w), TFCKPT_OK);
   tfckpt_writer_close(w);
   size_t n;
   snprintf(path, sizeof path, "%s.index", prefix);
@@ -73,7 +75,7 @@ static void test_tiny_exact_bytes(const char *dir) {
   static const unsigned char want_data[8] = {0, 0, 0x80, 0x3f, 0, 0, 0, 0x40};
   CHECK(b && n == 8 && !memcmp(b, want_data, 8));
   free(b);
-  CHECK_EQ_INT(wt_count_files(dir, "tempstate"), 0);
+  CHECK_EQ(tu_count_files(dir, "tempstate"), 0);
 }
 
 /* formats.md section b: ["ab", ""] is 02 00 78 27 0b 34 61 62, CRC 0x4db08891. */
@@ -81,14 +83,14 @@ static void test_string_exact_bytes(const char *dir) {
   char prefix[4096], path[4200];
   snprintf(prefix, sizeof prefix, "%s/str", dir);
   tfckpt_writer *w;
-  CHECK_EQ_INT(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_OK);
   int64_t d = 2;
   tfckpt_tensor *t = make(TFCKPT_STRING, 1, &d);
   tfckpt_tensor_set_string(t, 0, "ab", 2);
   tfckpt_tensor_set_string(t, 1, "", 0);
-  CHECK_EQ_INT(tfckpt_writer_add(w, "s", t), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_add(w, "s", t), TFCKPT_OK);
   tfckpt_tensor_free(t);
-  CHECK_EQ_INT(tfckpt_writer_finish(w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_finish(w), TFCKPT_OK);
   tfckpt_writer_close(w);
   size_t n;
   snprintf(path, sizeof path, "%s.data-00000-of-00001", prefix);
@@ -169,7 +171,7 @@ static void test_roundtrip_all_dtypes(const char *dir) {
   tfckpt_writer_options_init(&o);
   o.num_shards = 3;
   tfckpt_writer *w;
-  CHECK_EQ_INT(tfckpt_writer_open(prefix, &o, &w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_open(prefix, &o, &w), TFCKPT_OK);
   enum { NSH = 3 };
   tfckpt_tensor *ts[NDT * NSH];
   char names[NDT * NSH][64];
@@ -188,7 +190,7 @@ static void test_roundtrip_all_dtypes(const char *dir) {
     order[i] = order[j], order[j] = tmp;
   }
   for (int k = 0; k < NDT * NSH; k++)
-    CHECK_EQ_INT(tfckpt_writer_add(w, names[order[k]], ts[order[k]]), TFCKPT_OK);
+    CHECK_EQ(tfckpt_writer_add(w, names[order[k]], ts[order[k]]), TFCKPT_OK);
   /* part/w [10,4] float32: rows 0-2 and 7-9 in shard 0, rows 3-6 in shard 2 */
   int64_t full[2] = {10, 4};
   tfckpt_tensor *whole = make(TFCKPT_FLOAT, 2, full);
@@ -200,50 +202,47 @@ static void test_roundtrip_all_dtypes(const char *dir) {
     int64_t sd[2] = {rows[k][1], 4}, start[2] = {rows[k][0], 0}, len[2] = {rows[k][1], -1};
     tfckpt_tensor *sl = make(TFCKPT_FLOAT, 2, sd);
     memcpy(tfckpt_tensor_mutable_data(sl), wv + rows[k][0] * 4, (size_t)rows[k][1] * 16);
-    CHECK_EQ_INT(tfckpt_writer_add_slice(w, "part/w", 2, full, start, len, sl, shard_of[k]),
+    CHECK_EQ(tfckpt_writer_add_slice(w, "part/w", 2, full, start, len, sl, shard_of[k]),
                  TFCKPT_OK);
     if (k == 0) /* the same slice again is refused */
-      CHECK_EQ_INT(tfckpt_writer_add_slice(w, "part/w", 2, full, start, len, sl, 1),
+      CHECK_EQ(tfckpt_writer_add_slice(w, "part/w", 2, full, start, len, sl, 1),
                    TFCKPT_EEXIST);
     tfckpt_tensor_free(sl);
   }
-  CHECK_EQ_INT(tfckpt_writer_finish(w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_finish(w), TFCKPT_OK);
   tfckpt_writer_close(w);
 
   tfckpt_reader *r;
-  CHECK_EQ_INT(tfckpt_reader_open(prefix, &r), TFCKPT_OK);
-  CHECK_EQ_INT(tfckpt_reader_num_shards(r), 3);
-  CHECK_EQ_INT(tfckpt_reader_num_variables(r), NDT * NSH + 1);
+  CHECK_EQ(tfckpt_reader_open(prefix, &r), TFCKPT_OK);
+  CHECK_EQ(tfckpt_reader_num_shards(r), 3);
+  CHECK_EQ(tfckpt_reader_num_variables(r), NDT * NSH + 1);
   for (int i = 0; i < NDT * NSH; i++) {
     tfckpt_tensor *t = NULL;
     int rc = tfckpt_reader_get_tensor(r, names[i], &t);
-    CHECK_EQ_INT(rc, TFCKPT_OK);
+    CHECK_EQ(rc, TFCKPT_OK);
     if (rc) {
       fprintf(stderr, "  %s: %s\n", names[i], tfckpt_reader_errmsg(r));
       continue;
     }
-    if (!same_tensor(t, ts[i])) {
-      fprintf(stderr, "  %s differs after the round trip\n", names[i]);
-      g_failures++;
-    }
+    CHECKF(same_tensor(t, ts[i]), "%s differs after the round trip", names[i]);
     tfckpt_tensor_free(t);
   }
   int64_t pi = tfckpt_reader_find(r, "part/w");
   CHECK(pi >= 0);
   tfckpt_var_info vi;
   tfckpt_reader_var(r, pi, &vi);
-  CHECK_EQ_INT(vi.num_slices, 3);
+  CHECK_EQ(vi.num_slices, 3);
   tfckpt_slice_info si;
   tfckpt_reader_slice(r, pi, 2, &si);
-  CHECK_EQ_INT(si.shard, 2);
-  CHECK_EQ_INT(si.start[0], 3);
-  CHECK_EQ_INT(si.length[1], -1);
+  CHECK_EQ(si.shard, 2);
+  CHECK_EQ(si.start[0], 3);
+  CHECK_EQ(si.length[1], -1);
   tfckpt_tensor *t;
-  CHECK_EQ_INT(tfckpt_reader_get_tensor(r, "part/w", &t), TFCKPT_OK);
+  CHECK_EQ(tfckpt_reader_get_tensor(r, "part/w", &t), TFCKPT_OK);
   CHECK(t && same_tensor(t, whole));
   tfckpt_tensor_free(t);
   for (int64_t i = 0; i < tfckpt_reader_num_variables(r); i++)
-    CHECK_EQ_INT(tfckpt_reader_verify(r, i), TFCKPT_OK);
+    CHECK_EQ(tfckpt_reader_verify(r, i), TFCKPT_OK);
   tfckpt_reader_close(r);
   for (int i = 0; i < NDT * NSH; i++) tfckpt_tensor_free(ts[i]);
   tfckpt_tensor_free(whole);
@@ -254,7 +253,7 @@ static void test_errors(const char *dir) {
   snprintf(prefix, sizeof prefix, "%s/err/model", dir);
   tfckpt_writer *w;
   /* missing directory */
-  CHECK_EQ_INT(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_ENOTFOUND);
+  CHECK_EQ(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_ENOTFOUND);
   CHECK_CONTAINS(tfckpt_writer_errmsg(w), "does not exist");
   tfckpt_writer_close(w);
   /* a path below a regular file (tests run as root: chmod cannot deny) */
@@ -276,26 +275,26 @@ static void test_errors(const char *dir) {
   tfckpt_writer_options_init(&o);
   o.num_shards = 0;
   snprintf(prefix, sizeof prefix, "%s/bad", dir);
-  CHECK_EQ_INT(tfckpt_writer_open(prefix, &o, &w), TFCKPT_EINVAL);
+  CHECK_EQ(tfckpt_writer_open(prefix, &o, &w), TFCKPT_EINVAL);
   CHECK_CONTAINS(tfckpt_writer_errmsg(w), "num_shards 0");
   tfckpt_writer_close(w);
 
-  int before = wt_count_files(dir, NULL);
-  CHECK_EQ_INT(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_OK);
+  int before = tu_count_files(dir, NULL);
+  CHECK_EQ(tfckpt_writer_open(prefix, NULL, &w), TFCKPT_OK);
   int64_t d = 3;
   tfckpt_tensor *t = make(TFCKPT_INT32, 1, &d);
-  CHECK_EQ_INT(tfckpt_writer_add(w, "x", t), TFCKPT_OK);
-  CHECK_EQ_INT(tfckpt_writer_add(w, "x", t), TFCKPT_EEXIST);
+  CHECK_EQ(tfckpt_writer_add(w, "x", t), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_add(w, "x", t), TFCKPT_EEXIST);
   CHECK_CONTAINS(tfckpt_writer_errmsg(w), "tensor \"x\" was already added");
-  CHECK_EQ_INT(tfckpt_writer_add(w, "", t), TFCKPT_EINVAL);
+  CHECK_EQ(tfckpt_writer_add(w, "", t), TFCKPT_EINVAL);
   CHECK_CONTAINS(tfckpt_writer_errmsg(w), "must not be empty");
-  CHECK_EQ_INT(tfckpt_writer_add_to_shard(w, "y", t, 1), TFCKPT_EINVAL);
+  CHECK_EQ(tfckpt_writer_add_to_shard(w, "y", t, 1), TFCKPT_EINVAL);
   CHECK_CONTAINS(tfckpt_writer_errmsg(w), "shard 1 is not in 0..0");
   int64_t full = 2, start = 1, len = 3;
-  CHECK_EQ_INT(tfckpt_writer_add_slice(w, "p", 1, &full, &start, &len, t, 0), TFCKPT_EINVAL);
+  CHECK_EQ(tfckpt_writer_add_slice(w, "p", 1, &full, &start, &len, t, 0), TFCKPT_EINVAL);
   CHECK_CONTAINS(tfckpt_writer_errmsg(w), "does not fit");
   full = 6, start = 0;
-  CHECK_EQ_INT(tfckpt_writer_add_slice(w, "x", 1, &full, &start, &len, t, 0), TFCKPT_EEXIST);
+  CHECK_EQ(tfckpt_writer_add_slice(w, "x", 1, &full, &start, &len, t, 0), TFCKPT_EEXIST);
   CHECK_CONTAINS(tfckpt_writer_errmsg(w), "already added as a whole tensor");
   tfckpt_tensor_free(t);
   /* resource tensors cannot even be built, so cannot reach the writer */
@@ -303,9 +302,9 @@ static void test_errors(const char *dir) {
   CHECK(tfckpt_tensor_new(TFCKPT_RESOURCE, 0, NULL, &t) != TFCKPT_OK);
   /* the writer is still usable after refused adds; an unfinished writer
    * leaves nothing behind */
-  CHECK(wt_count_files(dir, NULL) > before);
+  CHECK(tu_count_files(dir, NULL) > before);
   tfckpt_writer_close(w);
-  CHECK_EQ_INT(wt_count_files(dir, NULL), before);
+  CHECK_EQ(tu_count_files(dir, NULL), before);
 }
 
 /* update_state with max_to_keep: 5 saves, 3 kept, the oldest files gone. */
@@ -320,12 +319,12 @@ static void test_state_file(const char *dir) {
   for (int step = 1; step <= 5; step++) {
     snprintf(prefix, sizeof prefix, "%s/ckpt-%d", sub, step);
     tfckpt_writer *w;
-    CHECK_EQ_INT(tfckpt_writer_open(prefix, &o, &w), TFCKPT_OK);
+    CHECK_EQ(tfckpt_writer_open(prefix, &o, &w), TFCKPT_OK);
     tfckpt_tensor *t = make(TFCKPT_INT64, 0, NULL);
     *(int64_t *)tfckpt_tensor_mutable_data(t) = step;
-    CHECK_EQ_INT(tfckpt_writer_add(w, "step", t), TFCKPT_OK);
+    CHECK_EQ(tfckpt_writer_add(w, "step", t), TFCKPT_OK);
     tfckpt_tensor_free(t);
-    CHECK_EQ_INT(tfckpt_writer_finish(w), TFCKPT_OK);
+    CHECK_EQ(tfckpt_writer_finish(w), TFCKPT_OK);
     tfckpt_writer_close(w);
   }
   snprintf(path, sizeof path, "%s/checkpoint", sub);
@@ -346,18 +345,18 @@ static void test_state_file(const char *dir) {
                           "all_model_checkpoint_timestamps: ")));
     int nts = 0;
     for (char *p = text; (p = strstr(p, "all_model_checkpoint_timestamps")); p++) nts++;
-    CHECK_EQ_INT(nts, 3);
+    CHECK_EQ(nts, 3);
     free(text);
   }
   /* ckpt-1 and ckpt-2 deleted: 3 checkpoints x 2 files + `checkpoint` */
-  CHECK_EQ_INT(wt_count_files(sub, NULL), 7);
-  CHECK_EQ_INT(wt_count_files(sub, "ckpt-1."), 0);
-  CHECK_EQ_INT(wt_count_files(sub, "ckpt-2."), 0);
+  CHECK_EQ(tu_count_files(sub, NULL), 7);
+  CHECK_EQ(tu_count_files(sub, "ckpt-1."), 0);
+  CHECK_EQ(tu_count_files(sub, "ckpt-2."), 0);
   tfckpt_reader *r;
-  CHECK_EQ_INT(tfckpt_reader_open(sub, &r), TFCKPT_OK); /* resolves to the latest */
+  CHECK_EQ(tfckpt_reader_open(sub, &r), TFCKPT_OK); /* resolves to the latest */
   int64_t v = 0;
-  CHECK_EQ_INT(tfckpt_reader_read_into(r, "step", &v, sizeof v), TFCKPT_OK);
-  CHECK_EQ_INT(v, 5);
+  CHECK_EQ(tfckpt_reader_read_into(r, "step", &v, sizeof v), TFCKPT_OK);
+  CHECK_EQ(v, 5);
   tfckpt_reader_close(r);
 
   /* rewriting ckpt-5 with 2 shards removes its old single data file */
@@ -365,35 +364,28 @@ static void test_state_file(const char *dir) {
   tfckpt_writer_options_init(&o);
   o.num_shards = 2;
   tfckpt_writer *w;
-  CHECK_EQ_INT(tfckpt_writer_open(prefix, &o, &w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_open(prefix, &o, &w), TFCKPT_OK);
   tfckpt_tensor *t = make(TFCKPT_INT64, 0, NULL);
   *(int64_t *)tfckpt_tensor_mutable_data(t) = 55;
-  CHECK_EQ_INT(tfckpt_writer_add(w, "step", t), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_add(w, "step", t), TFCKPT_OK);
   tfckpt_tensor_free(t);
-  CHECK_EQ_INT(tfckpt_writer_finish(w), TFCKPT_OK);
+  CHECK_EQ(tfckpt_writer_finish(w), TFCKPT_OK);
   tfckpt_writer_close(w);
-  CHECK_EQ_INT(wt_count_files(sub, "ckpt-5.data-00000-of-00001"), 0);
-  CHECK_EQ_INT(wt_count_files(sub, "ckpt-5.data-"), 2);
-  CHECK_EQ_INT(tfckpt_reader_open(prefix, &r), TFCKPT_OK);
-  CHECK_EQ_INT(tfckpt_reader_read_into(r, "step", &v, sizeof v), TFCKPT_OK);
-  CHECK_EQ_INT(v, 55);
+  CHECK_EQ(tu_count_files(sub, "ckpt-5.data-00000-of-00001"), 0);
+  CHECK_EQ(tu_count_files(sub, "ckpt-5.data-"), 2);
+  CHECK_EQ(tfckpt_reader_open(prefix, &r), TFCKPT_OK);
+  CHECK_EQ(tfckpt_reader_read_into(r, "step", &v, sizeof v), TFCKPT_OK);
+  CHECK_EQ(v, 55);
   tfckpt_reader_close(r);
-  wt_rm_rf(sub);
 }
 
 int main(void) {
-  char *dir = wt_make_tmpdir("writer_api");
+  char *dir = tu_mkdtemp();
   test_tiny_exact_bytes(dir);
   test_string_exact_bytes(dir);
   test_roundtrip_all_dtypes(dir);
   test_errors(dir);
   test_state_file(dir);
-  wt_rm_rf(dir);
   free(dir);
-  if (g_failures) {
-    fprintf(stderr, "test_writer_api: %d check(s) failed\n", g_failures);
-    return 1;
-  }
-  printf("test_writer_api: all checks passed\n");
-  return 0;
+  return tu_finish();
 }

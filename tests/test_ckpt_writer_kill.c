@@ -7,14 +7,16 @@
  *   - whatever exists under a final name is complete: an index that exists
  *     opens, verifies and holds one version's values entirely, and data files
  *     have their full size. */
+#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "format/state.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/writer.h"
-#include "writer_testutil.h"
+#include "harness.h"
 
 static int64_t g_n; /* float elements of the big tensor */
 
@@ -129,8 +131,7 @@ static int run_child(const char *prefix, int version, int update_state, long lon
   waitpid(pid, &status, 0);
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) return 1; /* killed */
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;      /* finished */
-  fprintf(stderr, "  child failed (status 0x%x) at kill point %lld\n", status, kill_at);
-  g_failures++;
+  CHECKF(0, "child failed (status 0x%x) at kill point %lld", status, kill_at);
   return -1;
 }
 
@@ -140,11 +141,9 @@ static void check_data_sizes(const char *prefix, const long long *size_v1,
   for (int s = 0; s < 2; s++) {
     char path[4200];
     snprintf(path, sizeof path, "%s.data-%05d-of-00002", prefix, s);
-    long long n = wt_file_size(path);
-    if (n >= 0 && n != size_v2[s] && (!size_v1 || n != size_v1[s])) {
-      fprintf(stderr, "  %s is half-written (%lld bytes)\n", path, n);
-      g_failures++;
-    }
+    long long n = tu_file_size(path);
+    CHECKF(n < 0 || n == size_v2[s] || (size_v1 && n == size_v1[s]),
+           "%s is half-written (%lld bytes)", path, n);
   }
 }
 
@@ -152,7 +151,7 @@ static void shard_sizes(const char *prefix, long long *out) {
   for (int s = 0; s < 2; s++) {
     char path[4200];
     snprintf(path, sizeof path, "%s.data-%05d-of-00002", prefix, s);
-    out[s] = wt_file_size(path);
+    out[s] = tu_file_size(path);
   }
 }
 
@@ -162,46 +161,38 @@ static int scenario_new_prefix(const char *dir, const long long *sizes2) {
   snprintf(p1, sizeof p1, "%s/ckpt-1", dir);
   snprintf(p2, sizeof p2, "%s/ckpt-2", dir);
   snprintf(state, sizeof state, "%s/checkpoint", dir);
-  CHECK_EQ_INT(write_ckpt(p1, 1, 1), 0);
+  CHECK_EQ(write_ckpt(p1, 1, 1), 0);
   int points = 0;
   for (long long k = 1; k < 500; k++) {
     int st = run_child(p2, 2, 1, k);
     if (st < 0) break;
     points++;
-    if (check_complete(p1) != 1) {
-      fprintf(stderr, "  previous checkpoint damaged at kill point %lld\n", k);
-      g_failures++;
-    }
+    CHECKF(check_complete(p1) == 1, "previous checkpoint damaged at kill point %lld", k);
     tfckpt_state s;
     tfckpt__err err = {0, ""};
-    if (tfckpt__state_read(state, &s, &err) != TFCKPT_OK) {
-      fprintf(stderr, "  state file unreadable at kill point %lld: %s\n", k, err.msg);
-      g_failures++;
-    } else {
+    int read_rc = tfckpt__state_read(state, &s, &err);
+    CHECKF(read_rc == TFCKPT_OK, "state file unreadable at kill point %lld: %s", k, err.msg);
+    if (read_rc == TFCKPT_OK) {
       int latest2 = s.model_checkpoint_path && !strcmp(s.model_checkpoint_path, "ckpt-2");
       CHECK(latest2 || (s.model_checkpoint_path && !strcmp(s.model_checkpoint_path, "ckpt-1")));
-      if (latest2 && check_complete(p2) != 2) {
-        fprintf(stderr, "  state names ckpt-2 before it is complete (kill point %lld)\n", k);
-        g_failures++;
-      }
+      CHECKF(!latest2 || check_complete(p2) == 2,
+             "state names ckpt-2 before it is complete (kill point %lld)", k);
       if (st == 0) CHECK(latest2);
       tfckpt_state_free(&s);
     }
     char idx[4300];
     snprintf(idx, sizeof idx, "%s.index", p2);
-    if (wt_file_size(idx) >= 0 && check_complete(p2) != 2) {
-      fprintf(stderr, "  ckpt-2.index exists but ckpt-2 is incomplete (kill point %lld)\n", k);
-      g_failures++;
-    }
+    CHECKF(tu_file_size(idx) < 0 || check_complete(p2) == 2,
+           "ckpt-2.index exists but ckpt-2 is incomplete (kill point %lld)", k);
     check_data_sizes(p2, NULL, sizes2);
     if (st == 0) {
-      CHECK_EQ_INT(wt_count_files(dir, "tempstate"), 0);
+      CHECK_EQ(tu_count_files(dir, "tempstate"), 0);
       break;
     }
     /* back to the starting state for the next kill point */
     remove_matching(dir, "tempstate");
     remove_matching(dir, "ckpt-2");
-    CHECK_EQ_INT(write_ckpt(p1, 1, 1), 0);
+    CHECK_EQ(write_ckpt(p1, 1, 1), 0);
   }
   return points;
 }
@@ -212,20 +203,17 @@ static int scenario_same_prefix(const char *dir, const long long *sizes1,
   char p1[4200], idx[4300];
   snprintf(p1, sizeof p1, "%s/ckpt-1", dir);
   snprintf(idx, sizeof idx, "%s.index", p1);
-  CHECK_EQ_INT(write_ckpt(p1, 1, 0), 0);
+  CHECK_EQ(write_ckpt(p1, 1, 0), 0);
   int points = 0;
   *absent = 0;
   for (long long k = 1; k < 500; k++) {
     int st = run_child(p1, 2, 0, k);
     if (st < 0) break;
     points++;
-    if (wt_file_size(idx) >= 0) {
+    if (tu_file_size(idx) >= 0) {
       int v = check_complete(p1);
-      if (!v) {
-        fprintf(stderr, "  same-prefix overwrite left a broken checkpoint (kill point %lld)\n", k);
-        g_failures++;
-      }
-      if (st == 0) CHECK_EQ_INT(v, 2);
+      CHECKF(v, "same-prefix overwrite left a broken checkpoint (kill point %lld)", k);
+      if (st == 0) CHECK_EQ(v, 2);
     } else {
       (*absent)++;
     }
@@ -233,7 +221,7 @@ static int scenario_same_prefix(const char *dir, const long long *sizes1,
     if (st == 0) break;
     remove_matching(dir, "tempstate");
     remove_matching(dir, "ckpt-1");
-    CHECK_EQ_INT(write_ckpt(p1, 1, 0), 0);
+    CHECK_EQ(write_ckpt(p1, 1, 0), 0);
   }
   return points;
 }
@@ -243,14 +231,14 @@ static int scenario_timed(const char *dir, const long long *sizes2, int rounds) 
   char p1[4200], p2[4200];
   snprintf(p1, sizeof p1, "%s/ckpt-1", dir);
   snprintf(p2, sizeof p2, "%s/ckpt-2", dir);
-  CHECK_EQ_INT(write_ckpt(p1, 1, 1), 0);
+  CHECK_EQ(write_ckpt(p1, 1, 1), 0);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  CHECK_EQ_INT(write_ckpt(p2, 2, 1), 0);
+  CHECK_EQ(write_ckpt(p2, 2, 1), 0);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   long long full_us = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
   remove_matching(dir, "ckpt-2");
-  CHECK_EQ_INT(write_ckpt(p1, 1, 1), 0);
+  CHECK_EQ(write_ckpt(p1, 1, 1), 0);
   int killed = 0;
   for (int k = 0; k < rounds; k++) {
     fflush(NULL);
@@ -261,18 +249,15 @@ static int scenario_timed(const char *dir, const long long *sizes2, int rounds) 
     int status;
     waitpid(pid, &status, 0);
     killed += WIFSIGNALED(status);
-    if (check_complete(p1) != 1) {
-      fprintf(stderr, "  previous checkpoint damaged after a kill at %lld us\n",
-              full_us * k / rounds);
-      g_failures++;
-    }
+    CHECKF(check_complete(p1) == 1, "previous checkpoint damaged after a kill at %lld us",
+           full_us * k / rounds);
     char idx[4300];
     snprintf(idx, sizeof idx, "%s.index", p2);
-    if (wt_file_size(idx) >= 0 && check_complete(p2) != 2) g_failures++;
+    CHECK(tu_file_size(idx) < 0 || check_complete(p2) == 2);
     check_data_sizes(p2, NULL, sizes2);
     remove_matching(dir, "tempstate");
     remove_matching(dir, "ckpt-2");
-    CHECK_EQ_INT(write_ckpt(p1, 1, 1), 0);
+    CHECK_EQ(write_ckpt(p1, 1, 1), 0);
   }
   return killed;
 }
@@ -281,13 +266,13 @@ int main(void) {
   const char *quick = getenv("TFCKPT_QUICK");
   /* 12 MiB of floats normally (several 4 MiB buffer flushes), 1.5 MiB quick */
   g_n = quick && *quick && strcmp(quick, "0") ? (int64_t)3 << 17 : (int64_t)3 << 20;
-  char *dir = wt_make_tmpdir("writer_kill");
+  char *dir = tu_mkdtemp();
   char ref[4200];
   long long sizes1[2], sizes2[2];
   snprintf(ref, sizeof ref, "%s/ref", dir);
-  CHECK_EQ_INT(write_ckpt(ref, 1, 0), 0);
+  CHECK_EQ(write_ckpt(ref, 1, 0), 0);
   shard_sizes(ref, sizes1);
-  CHECK_EQ_INT(write_ckpt(ref, 2, 0), 0);
+  CHECK_EQ(write_ckpt(ref, 2, 0), 0);
   shard_sizes(ref, sizes2);
   remove_matching(dir, "ref");
 
@@ -308,12 +293,6 @@ int main(void) {
   /* only between unlinking the old index and renaming the new one: after
    * the unlink and after each of the 2 data-file renames */
   CHECK(absent <= 3);
-  wt_rm_rf(dir);
   free(dir);
-  if (g_failures) {
-    fprintf(stderr, "test_writer_kill: %d check(s) failed\n", g_failures);
-    return 1;
-  }
-  printf("test_writer_kill: all checks passed\n");
-  return 0;
+  return tu_finish();
 }

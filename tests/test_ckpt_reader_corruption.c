@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "core/rng.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/tensor.h"
 
@@ -90,7 +90,7 @@ static uint64_t rng_seed(const char *s) {
 static char g_case[512];
 static void on_alarm(int sig) {
   (void)sig;
-  static const char m[] = "test_corruption: case did not finish within 30 s: ";
+  static const char m[] = "test_ckpt_reader_corruption: case did not finish within 30 s: ";
   (void)!write(2, m, sizeof m - 1);
   (void)!write(2, g_case, strlen(g_case));
   (void)!write(2, "\n", 1);
@@ -528,7 +528,7 @@ static int cmp_str(const void *a, const void *b) {
 int main(void) {
   const char *fx = getenv("TFCKPT_FIXTURES");
   if (!fx) {
-    fprintf(stderr, "test_corruption: TFCKPT_FIXTURES not set\n");
+    fprintf(stderr, "test_ckpt_reader_corruption: TFCKPT_FIXTURES not set\n");
     return 1;
   }
   int quick = getenv("TFCKPT_QUICK") && atoi(getenv("TFCKPT_QUICK")) > 0;
@@ -622,7 +622,7 @@ int main(void) {
   free(g_found);
 
   long total = 0;
-  printf("test_corruption: %d checkpoints, %s mode, %lds\n", checkpoints,
+  printf("test_ckpt_reader_corruption: %d checkpoints, %s mode, %lds\n", checkpoints,
          quick ? "quick" : "full", (long)(time(NULL) - t0));
   for (int m = 0; m < M_NMUT; m++) {
     long n = 0;
@@ -636,5 +636,5 @@ int main(void) {
   CHECK(checkpoints >= 20);
   CHECK(total > (quick ? 1000 : 5000));
   CHECK_EQ(st.failures, 0);
-  return tu_finish("test_corruption");
+  return tu_finish();
 }

@@ -5,7 +5,7 @@
  * size: the sanitizer build would abort on a huge malloc), and the deep
  * nesting must not recurse (a stack overflow would crash).
  * (Bundle entries pointing past their data file and string tensors declaring
- * billions of elements are covered by test_reader_errors.c.) */
+ * billions of elements are covered by test_ckpt_reader_errors.c.) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +16,7 @@
 #include "format/state.h"
 #include "format/table.h"
 #include "format/v1.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/convert.h"
 #include "tfckpt/objgraph.h"
 #include "tfckpt/reader.h"
@@ -193,7 +193,6 @@ static void test_shapes(void) {
   CHECK_CONTAINS(tfckpt_reader_errmsg(r), "product of its dimensions overflows");
   printf("  V1 overflowing shape: %s\n", tfckpt_reader_errmsg(r));
   tfckpt_reader_close(r);
-  tu_rmtree(dir);
   free(dir);
   free(path);
   tfckpt__buf_free(&blk);
@@ -347,7 +346,6 @@ static void test_arrays(void) {
   uint8_t eocd[22] = {0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   expect_arrays_error(dir, "many.npz", eocd, sizeof eocd, "many.npz: 65535 entries cannot fit");
-  tu_rmtree(dir);
   free(dir);
 }
 
@@ -372,5 +370,5 @@ int main(void) {
   test_objgraph_refs();
   test_arrays();
   test_state();
-  return tu_finish("test_limits");
+  return tu_finish();
 }

@@ -10,7 +10,7 @@
 #include "format/proto.h"
 #include "format/table_builder.h"
 #include "format/v1.h"
-#include "testutil.h"
+#include "harness.h"
 #include "tfckpt/reader.h"
 #include "tfckpt/tensor.h"
 
@@ -776,7 +776,6 @@ int main(void) {
   test_bad_inputs();
   test_decode_values();
   test_mutations();
-  tu_rmtree(g_tmp);
   free(g_tmp);
-  return tu_finish("test_v1");
+  return tu_finish();
 }
