@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +11,8 @@
 #include <zlib.h>
 
 #include "convert/internal.h"
+#include "core/coding.h"
+#include "tfckpt/internal/atomic_file.h"
 #include "tfckpt/internal/file.h"
 #include "tensor/tensor_impl.h"
 
@@ -44,7 +45,7 @@ struct tfckpt_arrays_writer {
   int format;
   tfckpt_arrays_options o;
   char *path;
-  cv_out out;
+  tfckpt__atomic_file out;
   int finished;
   int broken; /* a failure left a partial member behind: only close is allowed */
   name_set names;
@@ -142,8 +143,23 @@ static int dir_is_empty(const char *path) {
   return empty;
 }
 
+/* The reason at the end of a message ("...: No such file or directory"). */
+static const char *reason_of(const char *msg) {
+  const char *why = strrchr(msg, ':');
+  return why && why[1] ? why + 2 : msg;
+}
+
+/* Restates a failed open in terms of what the user named (`what`: the output
+ * path or the variable), keeping the system's reason. */
+static int open_failed(tfckpt_arrays_writer *w, int rc, const char *what, const char *doing) {
+  char reason[256];
+  snprintf(reason, sizeof reason, "%s", reason_of(w->err.msg));
+  return tfckpt__seterr(&w->err, rc, "%s: %s: %s", what, doing, reason);
+}
+
 int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_options *o,
                               tfckpt_arrays_writer **out) {
+  int rc;
   tfckpt_arrays_writer *w = calloc(1, sizeof *w);
   *out = w;
   if (!w) return TFCKPT_ENOMEM;
@@ -158,26 +174,27 @@ int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_
   switch (format) {
     case TFCKPT_ARRAYS_NPZ:
     case TFCKPT_ARRAYS_SAFETENSORS:
-      return cv_out_open_atomic(&w->out, path, &w->err);
+      if ((rc = tfckpt__atomic_open_ex(&w->out, path, TFCKPT__ATOMIC_BUFFERED, NULL, &w->err)))
+        return open_failed(w, rc, path, "cannot create output");
+      return TFCKPT_OK;
     case TFCKPT_ARRAYS_NPY_DIR: {
       struct stat st;
       if (stat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || !dir_is_empty(path)))
         return tfckpt__seterr(&w->err, TFCKPT_EEXIST,
                              "%s: already exists (the .npy directory must be new or empty)", path);
-      char *d = strdup(path), *b = strdup(path);
-      if (d && b) w->tmpdir = tfckpt__strdupf("%s/.%s.tmp-XXXXXX", dirname(d), basename(b));
-      free(d);
-      free(b);
-      if (!w->tmpdir) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
-      if (!mkdtemp(w->tmpdir)) {
-        int e = errno;
+      /* the same temporary naming as files: one pattern to clean up after a crash */
+      for (int attempt = 0; attempt < 16; attempt++) {
         free(w->tmpdir);
-        w->tmpdir = NULL;
-        return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot create output directory: %s", path,
-                             strerror(e));
+        if (!(w->tmpdir = tfckpt__temp_name(path)))
+          return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+        if (mkdir(w->tmpdir, 0755) == 0) return TFCKPT_OK;
+        if (errno != EEXIST) break;
       }
-      (void)chmod(w->tmpdir, 0755); /* mkdtemp's 0700 would surprise users */
-      return TFCKPT_OK;
+      int e = errno;
+      free(w->tmpdir);
+      w->tmpdir = NULL;
+      return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot create output directory: %s", path,
+                           strerror(e));
     }
     default:
       return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "unknown output format %d", format);
@@ -276,8 +293,8 @@ static int st_write_header(tfckpt_arrays_writer *w) {
   if (!h) return w->err.code;
   uint8_t n8[8];
   cv_put64(n8, len);
-  int rc = cv_out_write(&w->out, n8, 8, &w->err);
-  if (!rc) rc = cv_out_write(&w->out, h, len, &w->err);
+  int rc = tfckpt__atomic_write(&w->out, n8, 8, &w->err);
+  if (!rc) rc = tfckpt__atomic_write(&w->out, h, len, &w->err);
   free(h);
   w->header_written = 1;
   return rc;
@@ -292,9 +309,20 @@ typedef struct zsink {
   uint8_t *zbuf;
 } zsink;
 
+/* Values streamed into one output file; a failure's message stays in `err`
+ * for the caller to restate per tensor. */
+typedef struct file_sink {
+  tfckpt__atomic_file *f;
+  tfckpt__err err;
+} file_sink;
+
+static const char *sink_reason(const file_sink *s) {
+  return s->err.code ? reason_of(s->err.msg) : "unsupported conversion";
+}
+
 static int out_sink(void *ctx, const void *p, size_t n) {
-  cv_out *o = ctx;
-  return cv_out_write(o, p, n, NULL) ? TFCKPT_EIO : TFCKPT_OK;
+  file_sink *s = ctx;
+  return tfckpt__atomic_write(s->f, p, n, &s->err) ? TFCKPT_EIO : TFCKPT_OK;
 }
 
 #define ZBUF (256u << 10)
@@ -305,7 +333,7 @@ static int deflate_out(zsink *s, int flush) {
     int zr = deflate(s->zs, flush);
     if (zr == Z_STREAM_ERROR) return TFCKPT_EIO;
     size_t have = ZBUF - s->zs->avail_out;
-    if (have && cv_out_write(&s->w->out, s->zbuf, have, &s->w->err)) return TFCKPT_EIO;
+    if (have && tfckpt__atomic_write(&s->w->out, s->zbuf, have, &s->w->err)) return TFCKPT_EIO;
   } while (s->zs->avail_out == 0 || (flush == Z_FINISH && s->zs->avail_in));
   return TFCKPT_OK;
 }
@@ -320,7 +348,7 @@ static int zip_sink(void *ctx, const void *p, size_t n) {
       s->zs->next_in = (Bytef *)(uintptr_t)q;
       s->zs->avail_in = k;
       if (deflate_out(s, Z_NO_FLUSH)) return TFCKPT_EIO;
-    } else if (cv_out_write(&s->w->out, q, k, &s->w->err)) {
+    } else if (tfckpt__atomic_write(&s->w->out, q, k, &s->w->err)) {
       return TFCKPT_EIO;
     }
     q += k;
@@ -348,7 +376,7 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   size_t nlen = strlen(e->name);
   if (nlen > 0xffff) return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: name too long for zip", name);
   e->usize = hlen + lay->nbytes;
-  e->off = w->out.pos;
+  e->off = w->out.size;
   e->method = w->o.compress ? 8 : 0;
   e->zip64_local = w->o.force_zip64 || e->usize >= ZIP64_THRESHOLD;
   int utf8 = 0;
@@ -367,18 +395,18 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   cv_put32(lh + 22, e->zip64_local ? ZIP_MAX32 : (uint32_t)e->usize);
   cv_put16(lh + 26, (uint32_t)nlen);
   cv_put16(lh + 28, e->zip64_local ? 20 : 0);
-  int rc = cv_out_write(&w->out, lh, 30, &w->err);
-  if (!rc) rc = cv_out_write(&w->out, e->name, nlen, &w->err);
+  int rc = tfckpt__atomic_write(&w->out, lh, 30, &w->err);
+  if (!rc) rc = tfckpt__atomic_write(&w->out, e->name, nlen, &w->err);
   if (!rc && e->zip64_local) {
     uint8_t x[20];
     cv_put16(x, 1);
     cv_put16(x + 2, 16);
     cv_put64(x + 4, e->usize);
     cv_put64(x + 12, 0);
-    rc = cv_out_write(&w->out, x, 20, &w->err);
+    rc = tfckpt__atomic_write(&w->out, x, 20, &w->err);
   }
   if (rc) return rc;
-  uint64_t data_start = w->out.pos;
+  uint64_t data_start = w->out.size;
   z_stream zs;
   zsink s = {w, 0, NULL, NULL};
   if (e->method == 8) {
@@ -405,24 +433,24 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   }
   if (rc) return w->err.code ? w->err.code : tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: write failed", name);
   e->crc = s.crc;
-  e->csize = w->out.pos - data_start;
+  e->csize = w->out.size - data_start;
   if (!e->zip64_local && e->csize >= ZIP_MAX32)
     return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: compressed member exceeds 4 GiB", name);
   uint8_t p[8];
   cv_put32(p, e->crc);
-  rc = cv_out_pwrite(&w->out, p, 4, e->off + 14, &w->err);
+  rc = tfckpt__atomic_pwrite(&w->out, p, 4, e->off + 14, &w->err);
   if (!rc && !e->zip64_local) {
     cv_put32(p, (uint32_t)e->csize);
-    rc = cv_out_pwrite(&w->out, p, 4, e->off + 18, &w->err);
+    rc = tfckpt__atomic_pwrite(&w->out, p, 4, e->off + 18, &w->err);
   } else if (!rc) {
     cv_put64(p, e->csize);
-    rc = cv_out_pwrite(&w->out, p, 8, e->off + 30 + nlen + 12, &w->err);
+    rc = tfckpt__atomic_pwrite(&w->out, p, 8, e->off + 30 + nlen + 12, &w->err);
   }
   return rc;
 }
 
 static int npz_finish(tfckpt_arrays_writer *w) {
-  uint64_t cd_start = w->out.pos;
+  uint64_t cd_start = w->out.size;
   int rc = TFCKPT_OK;
   for (size_t i = 0; i < w->nz && !rc; i++) {
     const zent *e = &w->z[i];
@@ -462,15 +490,15 @@ static int npz_finish(tfckpt_arrays_writer *w) {
     cv_put16(c + 36, 0);
     cv_put32(c + 38, 0100644u << 16);
     cv_put32(c + 42, big_o ? ZIP_MAX32 : (uint32_t)e->off);
-    rc = cv_out_write(&w->out, c, 46, &w->err);
-    if (!rc) rc = cv_out_write(&w->out, e->name, nlen, &w->err);
-    if (!rc && xl) rc = cv_out_write(&w->out, x, xl, &w->err);
+    rc = tfckpt__atomic_write(&w->out, c, 46, &w->err);
+    if (!rc) rc = tfckpt__atomic_write(&w->out, e->name, nlen, &w->err);
+    if (!rc && xl) rc = tfckpt__atomic_write(&w->out, x, xl, &w->err);
   }
   if (rc) return rc;
-  uint64_t cd_size = w->out.pos - cd_start, n = w->nz;
+  uint64_t cd_size = w->out.size - cd_start, n = w->nz;
   int z64 = w->o.force_zip64 || n >= 0xffff || cd_size >= ZIP_MAX32 || cd_start >= ZIP_MAX32;
   if (z64) {
-    uint64_t eocd64 = w->out.pos;
+    uint64_t eocd64 = w->out.size;
     uint8_t r[56 + 20];
     cv_put32(r, ZIP64_EOCD_SIG);
     cv_put64(r + 4, 44);
@@ -486,7 +514,7 @@ static int npz_finish(tfckpt_arrays_writer *w) {
     cv_put32(r + 60, 0);
     cv_put64(r + 64, eocd64);
     cv_put32(r + 72, 1);
-    if ((rc = cv_out_write(&w->out, r, sizeof r, &w->err))) return rc;
+    if ((rc = tfckpt__atomic_write(&w->out, r, sizeof r, &w->err))) return rc;
   }
   uint8_t e[22];
   cv_put32(e, ZIP_EOCD_SIG);
@@ -497,7 +525,7 @@ static int npz_finish(tfckpt_arrays_writer *w) {
   cv_put32(e + 12, cd_size >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_size);
   cv_put32(e + 16, cd_start >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_start);
   cv_put16(e + 20, 0);
-  return cv_out_write(&w->out, e, 22, &w->err);
+  return tfckpt__atomic_write(&w->out, e, 22, &w->err);
 }
 
 /* ---- npy dir ---------------------------------------------------------------- */
@@ -544,26 +572,26 @@ static int npy_dir_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_t
   char *path;
   int rc = npy_dir_path(w, name, &path);
   if (rc) return rc;
-  cv_out o;
-  rc = cv_out_open_plain(&o, path, &w->err);
-  if (rc == TFCKPT_EEXIST) {
+  /* in place: the folder as a whole is the temporary, and O_EXCL catches
+   * two names mapping to one file */
+  tfckpt__atomic_file o;
+  rc = tfckpt__atomic_open_ex(&o, path, TFCKPT__ATOMIC_IN_PLACE | TFCKPT__ATOMIC_BUFFERED, NULL,
+                              &w->err);
+  if (rc == TFCKPT_EEXIST)
     tfckpt__seterr(&w->err, rc, "%s: two tensors map to the same file name", name);
-  } else if (rc) { /* name the variable, not the temporary path */
-    const char *why = strrchr(w->err.msg, ':');
-    char reason[128];
-    snprintf(reason, sizeof reason, "%s", why ? why + 2 : w->err.msg);
-    tfckpt__seterr(&w->err, rc, "%s: cannot create its .npy file: %s", name, reason);
-  }
+  else if (rc) /* name the variable, not the temporary path */
+    open_failed(w, rc, name, "cannot create its .npy file");
   free(path);
   if (rc) {
-    cv_out_abort(&o);
+    tfckpt__atomic_release(&o);
     return rc;
   }
-  rc = cv_out_write(&o, hdr, hlen, &w->err);
-  if (!rc) rc = cv_stream_values(t, lay->file_dtype, out_sink, &o);
-  if (rc && !w->err.code) tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
-  if (!rc) rc = cv_out_commit(&o, &w->err);
-  cv_out_abort(&o);
+  file_sink s = {&o, {0, ""}};
+  rc = tfckpt__atomic_write(&o, hdr, hlen, &s.err);
+  if (!rc) rc = cv_stream_values(t, lay->file_dtype, out_sink, &s);
+  if (rc) tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, sink_reason(&s));
+  if (!rc) rc = tfckpt__atomic_commit(&o, &w->err);
+  tfckpt__atomic_release(&o);
   return rc;
 }
 
@@ -585,9 +613,10 @@ int tfckpt_arrays_writer_add(tfckpt_arrays_writer *w, const char *name, const tf
       return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: dtype or shape differs from its declaration",
                            name);
     if (!w->header_written && (rc = st_write_header(w))) return rc;
-    if ((rc = cv_stream_values(t, t->dtype, out_sink, &w->out))) {
+    file_sink s = {&w->out, {0, ""}};
+    if ((rc = cv_stream_values(t, t->dtype, out_sink, &s))) {
       w->broken = 1;
-      return tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
+      return tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, sink_reason(&s));
     }
     w->next++;
     return TFCKPT_OK;
@@ -616,9 +645,9 @@ int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w) {
     }
     if (rename(w->tmpdir, w->path) != 0)
       return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: rename failed: %s", w->path, strerror(errno));
-    cv_sync_parent(w->path);
     free(w->tmpdir);
     w->tmpdir = NULL;
+    if ((rc = tfckpt__fsync_dir(w->path, &w->err))) return rc;
     w->finished = 1;
     return TFCKPT_OK;
   }
@@ -630,14 +659,15 @@ int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w) {
   } else if ((rc = npz_finish(w))) {
     return rc;
   }
-  if ((rc = cv_out_commit(&w->out, &w->err))) return rc;
+  if ((rc = tfckpt__atomic_commit(&w->out, &w->err))) return rc;
+  if ((rc = tfckpt__fsync_dir(w->path, &w->err))) return rc;
   w->finished = 1;
   return TFCKPT_OK;
 }
 
 void tfckpt_arrays_writer_close(tfckpt_arrays_writer *w) {
   if (!w) return;
-  cv_out_abort(&w->out);
+  tfckpt__atomic_release(&w->out);
   if (w->tmpdir) nftw(w->tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
   free(w->tmpdir);
   for (size_t i = 0; i < w->nz; i++) free(w->z[i].name);

@@ -1,6 +1,5 @@
-/* Shared pieces of the converters: an atomic, buffered output file, the
- * streaming of tensor values (with the one explicit conversion, bfloat16 ->
- * float32), and the dtype tables. */
+/* Shared pieces of the converters: the streaming of tensor values (with the
+ * one explicit conversion, bfloat16 -> float32), and the dtype tables. */
 #ifndef TFCKPT_CONVERT_INTERNAL_H
 #define TFCKPT_CONVERT_INTERNAL_H
 
@@ -14,32 +13,6 @@
 #ifdef TFCKPT_HAVE_ISAL
 #include <isa-l/crc.h>
 #endif
-
-/* An output file written under a temporary name in the target directory and
- * renamed over `path` by cv_out_commit.  `fd` may also be a plain file in a
- * temporary directory (tmp == NULL: no rename, commit only syncs). */
-typedef struct cv_out {
-  int fd;
-  char *path;     /* final name (NULL: the file is not renamed) */
-  char *tmp;      /* name it is written under */
-  uint64_t pos;   /* bytes written so far (logical end) */
-  uint8_t *buf;
-  size_t blen, bcap;
-} cv_out;
-
-/* Creates `path`'s temporary sibling (".<base>.tmp-XXXXXX"). */
-int cv_out_open_atomic(cv_out *o, const char *path, tfckpt__err *err);
-/* Creates `path` itself (O_EXCL), for files inside a temporary directory. */
-int cv_out_open_plain(cv_out *o, const char *path, tfckpt__err *err);
-int cv_out_write(cv_out *o, const void *p, size_t n, tfckpt__err *err);
-/* Overwrites bytes already written (zip header patching). */
-int cv_out_pwrite(cv_out *o, const void *p, size_t n, uint64_t off, tfckpt__err *err);
-/* Flushes, fsyncs, closes and (atomic files) renames into place. */
-int cv_out_commit(cv_out *o, tfckpt__err *err);
-/* Closes and removes the temporary file; safe on a zeroed or committed cv_out. */
-void cv_out_abort(cv_out *o);
-/* fsyncs the directory holding `path` so a rename is durable. */
-void cv_sync_parent(const char *path);
 
 /* How a tensor's values go to a file: element bytes as stored, or bfloat16
  * widened to float32. */
