@@ -348,7 +348,7 @@ int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_ra
   if (shard < 0 || shard >= w->nshards)
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\": shard %d is not in 0..%d",
                          w->prefix, full_name, shard, w->nshards - 1);
-  if (full_rank < 0 || full_rank > TFCKPT_MAX_FILE_RANK || t->rank != full_rank ||
+  if (full_rank < 0 || full_rank > TFCKPT_MAX_RANK || t->rank != full_rank ||
       (full_rank && (!full_dims || !start || !length)))
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                          "%s: slice of \"%s\": the slice has rank %d, the variable %d", w->prefix,

@@ -20,7 +20,7 @@ enum { FMT_NPZ = 1, FMT_NPY, FMT_ST };
 typedef struct aent {
   char *name;
   int dtype, rank;
-  int64_t dims[TFCKPT_MAX_RANK];
+  int64_t *dims; /* rank entries, malloc'd: archives may hold many arrays */
   int big_endian, fortran;
   uint64_t data_off;   /* file offset of the member / tensor bytes */
   uint64_t nbytes;     /* value bytes */
@@ -79,14 +79,17 @@ static int grow(tfckpt_arrays_reader *r, size_t *cap) {
   return TFCKPT_OK;
 }
 
-static void set_from_npy(aent *e, const tfckpt_npy_info *h) {
+static int set_from_npy(tfckpt_arrays_reader *r, aent *e, const tfckpt_npy_info *h) {
+  if (h->rank && !(e->dims = malloc((size_t)h->rank * sizeof *e->dims)))
+    return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (h->rank) memcpy(e->dims, h->dims, (size_t)h->rank * sizeof *e->dims);
   e->dtype = h->dtype;
   e->rank = h->rank;
-  memcpy(e->dims, h->dims, sizeof e->dims);
   e->big_endian = h->big_endian;
   e->fortran = h->fortran_order;
   e->nbytes = h->nbytes;
   e->hdr_len = h->header_len;
+  return TFCKPT_OK;
 }
 
 /* ---- .npy ---------------------------------------------------------------- */
@@ -114,7 +117,7 @@ static int open_npy(tfckpt_arrays_reader *r) {
   free(b);
   if (!e->name) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   r->n = 1;
-  set_from_npy(e, &h);
+  if ((rc = set_from_npy(r, e, &h))) return rc;
   e->data_off = h.header_len;
   e->method = -1;
   return TFCKPT_OK;
@@ -199,8 +202,7 @@ static int npz_member(tfckpt_arrays_reader *r, aent *e, const char *zname) {
                          "holds %llu",
                          r->path, zname, (unsigned long long)h.nbytes,
                          (unsigned long long)(e->usize - h.header_len));
-  set_from_npy(e, &h);
-  return TFCKPT_OK;
+  return set_from_npy(r, e, &h);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -361,7 +363,8 @@ static int open_st(tfckpt_arrays_reader *r) {
     se[i].name = NULL;
     e->dtype = se[i].dtype;
     e->rank = se[i].rank;
-    memcpy(e->dims, se[i].dims, sizeof e->dims);
+    e->dims = se[i].dims;
+    se[i].dims = NULL;
     e->data_off = 8 + hn + se[i].begin;
     e->nbytes = se[i].end - se[i].begin;
     e->method = -1;
@@ -405,7 +408,10 @@ int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out) {
 
 void tfckpt_arrays_reader_close(tfckpt_arrays_reader *r) {
   if (!r) return;
-  for (size_t i = 0; i < r->n; i++) free(r->e[i].name);
+  for (size_t i = 0; i < r->n; i++) {
+    free(r->e[i].name);
+    free(r->e[i].dims);
+  }
   free(r->e);
   cv_st_free(NULL, 0, r->meta, r->nmeta);
   tfckpt__mapped_close(&r->map);

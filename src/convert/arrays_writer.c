@@ -278,6 +278,10 @@ int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, int 
   memset(e, 0, sizeof *e);
   if (!(e->name = strdup(name))) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   e->dtype = dtype;
+  if (rank && !(e->dims = malloc((size_t)rank * sizeof *dims))) {
+    free(e->name);
+    return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  }
   e->rank = rank;
   if (rank) memcpy(e->dims, dims, (size_t)rank * sizeof *dims);
   e->begin = w->data_total;

@@ -38,7 +38,7 @@ typedef struct cv_st_entry {
   char *name;
   int dtype;
   int rank;
-  int64_t dims[TFCKPT_MAX_RANK];
+  int64_t *dims; /* rank entries, malloc'd: headers may list many tensors */
   uint64_t begin, end;
 } cv_st_entry;
 

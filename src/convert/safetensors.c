@@ -351,16 +351,23 @@ static int parse_tensor(jp *j, cv_st_entry *e) {
     } else if (!strcmp(key, "shape")) {
       free(key);
       if (!jeat(j, '[')) return jfail(j, "expected a shape array");
-      e->rank = 0;
+      int64_t shape[TFCKPT_MAX_RANK];
+      int rank = 0;
       if (!jeat(j, ']'))
         for (;;) {
           uint64_t v;
           if ((rc = juint(j, &v))) return rc;
-          if (e->rank >= TFCKPT_MAX_RANK) return jfail(j, "shape has too many dimensions");
-          e->dims[e->rank++] = (int64_t)v;
+          if (rank >= TFCKPT_MAX_RANK) return jfail(j, "shape has too many dimensions");
+          shape[rank++] = (int64_t)v;
           if (jeat(j, ']')) break;
           if (!jeat(j, ',')) return jfail(j, "expected ',' in shape");
         }
+      free(e->dims); /* a repeated "shape" key: the last one counts */
+      e->dims = NULL;
+      e->rank = rank;
+      if (rank && !(e->dims = malloc((size_t)rank * sizeof *e->dims)))
+        return tfckpt__seterr(j->err, TFCKPT_ENOMEM, "out of memory");
+      if (rank) memcpy(e->dims, shape, (size_t)rank * sizeof *shape);
       have_shape = 1;
     } else if (!strcmp(key, "data_offsets")) {
       free(key);
@@ -393,7 +400,10 @@ static int by_name(const void *a, const void *b) {
 }
 
 void cv_st_free(cv_st_entry *e, size_t count, char **meta, size_t nmeta) {
-  for (size_t i = 0; i < count; i++) free(e[i].name);
+  for (size_t i = 0; i < count; i++) {
+    free(e[i].name);
+    free(e[i].dims);
+  }
   free(e);
   for (size_t i = 0; i < 2 * nmeta; i++) free(meta[i]);
   free(meta);
