@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli_util.h"
+#include "tfckpt/internal/buf.h"
 #include "cli/commands.h"
 #include "tfckpt/numfmt.h"
 #include "tfckpt/data.h"
@@ -247,8 +248,8 @@ int cmd_data(int argc, char **argv) {
   tfckpt_dataset_options opt;
   tfckpt_dataset_options_init(&opt);
   const char **files = calloc((size_t)argc + 1, sizeof *files);
-  char *na = NULL;
-  size_t nfiles = 0, na_len = 0;
+  tfckpt__buf na = {0}; /* --na-value specs joined with ',' */
+  size_t nfiles = 0;
   uint64_t nbatches = 0;
   int json = 0, epochs_set = 0;
   int rc = 0;
@@ -329,13 +330,9 @@ int cmd_data(int argc, char **argv) {
       else if (!strcmp(val, "float") || !strcmp(val, "float32")) opt.label_dtype = TFCKPT_FLOAT;
       else { rc = bad_usage("unknown label type '%s'", val); goto out; }
     } else if (!strcmp(name, "--na-value")) {
-      size_t l = strlen(val);
-      char *n2 = realloc(na, na_len + l + 2);
-      if (!n2) { rc = bad_usage("%s", "out of memory"); goto out; }
-      na = n2;
-      if (na_len) na[na_len++] = ',';
-      memcpy(na + na_len, val, l + 1);
-      na_len += l;
+      if (na.len) tfckpt__buf_append_byte(&na, ',');
+      tfckpt__buf_append_str(&na, val);
+      if (!tfckpt__buf_cstr(&na)) { rc = bad_usage("%s", "out of memory"); goto out; }
     } else if (!strcmp(name, "--on-error")) {
       if (!strcmp(val, "fail")) opt.on_error = TFCKPT_ON_ERROR_FAIL;
       else if (!strcmp(val, "skip")) opt.on_error = TFCKPT_ON_ERROR_SKIP;
@@ -361,7 +358,7 @@ int cmd_data(int argc, char **argv) {
   (void)epochs_set;
   opt.paths = files;
   opt.npaths = nfiles;
-  opt.na_values = na;
+  opt.na_values = (const char *)na.data; /* NUL-terminated by tfckpt__buf_cstr */
 
   tfckpt_dataset *ds;
   int st = tfckpt_dataset_open(&opt, &ds);
@@ -412,6 +409,6 @@ int cmd_data(int argc, char **argv) {
   tfckpt_dataset_close(ds);
 out:
   free(files);
-  free(na);
+  tfckpt__buf_free(&na);
   return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "convert/internal.h"
+#include "tfckpt/internal/buf.h"
 
 static const struct {
   const char *name;
@@ -58,102 +59,74 @@ int cv_utf8_valid(const char *str, size_t n) {
 
 /* ---- writing ------------------------------------------------------------- */
 
-typedef struct sbuf {
-  char *p;
-  size_t n, cap;
-  int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *q = realloc(b->p, cap);
-    if (!q) {
-      b->oom = 1;
-      return;
-    }
-    b->p = q;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
-}
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-static void sb_json(sbuf *b, const char *s) {
-  sb_put(b, "\"", 1);
+static void sb_json(tfckpt__buf *b, const char *s) {
+  tfckpt__buf_append(b, "\"", 1);
   for (const char *p = s; *p; p++) {
     unsigned char c = (unsigned char)*p;
     char esc[8];
     if (c == '"' || c == '\\') {
       esc[0] = '\\';
       esc[1] = (char)c;
-      sb_put(b, esc, 2);
+      tfckpt__buf_append(b, esc, 2);
     } else if (c < 0x20) {
       snprintf(esc, sizeof esc, "\\u%04x", c);
-      sb_put(b, esc, 6);
+      tfckpt__buf_append(b, esc, 6);
     } else {
-      sb_put(b, (const char *)p, 1);
+      tfckpt__buf_append(b, (const char *)p, 1);
     }
   }
-  sb_put(b, "\"", 1);
+  tfckpt__buf_append(b, "\"", 1);
 }
 
 char *cv_st_format_header(const cv_st_entry *e, size_t count, char *const *meta, size_t nmeta,
                           size_t *len, tfckpt__err *err) {
-  sbuf b = {0};
-  sb_str(&b, "{");
+  tfckpt__buf b = {0};
+  tfckpt__buf_append_str(&b, "{");
   int first = 1;
   if (nmeta) {
-    sb_str(&b, "\"__metadata__\":{");
+    tfckpt__buf_append_str(&b, "\"__metadata__\":{");
     for (size_t i = 0; i < nmeta; i++) {
       for (int k = 0; k < 2; k++)
         if (!cv_utf8_valid(meta[2 * i + k], strlen(meta[2 * i + k]))) {
-          free(b.p);
+          tfckpt__buf_free(&b);
           tfckpt__seterr(err, TFCKPT_EINVAL, "metadata \"%s\" is not valid UTF-8", meta[2 * i]);
           return NULL;
         }
-      if (i) sb_str(&b, ",");
+      if (i) tfckpt__buf_append_str(&b, ",");
       sb_json(&b, meta[2 * i]);
-      sb_str(&b, ":");
+      tfckpt__buf_append_str(&b, ":");
       sb_json(&b, meta[2 * i + 1]);
     }
-    sb_str(&b, "}");
+    tfckpt__buf_append_str(&b, "}");
     first = 0;
   }
   for (size_t i = 0; i < count; i++) {
-    char num[48];
-    if (!first) sb_str(&b, ",");
+    if (!first) tfckpt__buf_append_str(&b, ",");
     first = 0;
     sb_json(&b, e[i].name);
-    sb_str(&b, ":{\"dtype\":\"");
-    sb_str(&b, cv_st_dtype_name(e[i].dtype));
-    sb_str(&b, "\",\"shape\":[");
-    for (int d = 0; d < e[i].rank; d++) {
-      snprintf(num, sizeof num, "%s%lld", d ? "," : "", (long long)e[i].dims[d]);
-      sb_str(&b, num);
-    }
-    snprintf(num, sizeof num, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)e[i].begin,
-             (unsigned long long)e[i].end);
-    sb_str(&b, num);
+    tfckpt__buf_append_str(&b, ":{\"dtype\":\"");
+    tfckpt__buf_append_str(&b, cv_st_dtype_name(e[i].dtype));
+    tfckpt__buf_append_str(&b, "\",\"shape\":[");
+    for (int d = 0; d < e[i].rank; d++)
+      tfckpt__buf_appendf(&b, "%s%lld", d ? "," : "", (long long)e[i].dims[d]);
+    tfckpt__buf_appendf(&b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)e[i].begin,
+                        (unsigned long long)e[i].end);
   }
-  sb_str(&b, "}");
-  while (!b.oom && b.n % 8) sb_str(&b, " "); /* 8-aligned data, as the reference writer does */
+  tfckpt__buf_append_str(&b, "}");
+  while (!b.oom && b.len % 8) tfckpt__buf_append_str(&b, " "); /* 8-aligned data, as the reference writer does */
   if (b.oom) {
-    free(b.p);
+    tfckpt__buf_free(&b);
     tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
     return NULL;
   }
-  if (b.n > CV_ST_MAX_HEADER) {
-    free(b.p);
+  if (b.len > CV_ST_MAX_HEADER) {
+    tfckpt__buf_free(&b);
     tfckpt__seterr(err, TFCKPT_ERANGE, "safetensors header of %zu bytes exceeds the %u-byte limit",
-                  b.n, CV_ST_MAX_HEADER);
+                  b.len, CV_ST_MAX_HEADER);
     return NULL;
   }
-  *len = b.n;
-  return b.p;
+  *len = b.len;
+  return tfckpt__buf_detach(&b);
 }
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -196,18 +169,17 @@ static int jstr(jp *j, char **out) {
   jws(j);
   if (j->p >= j->end || *j->p != '"') return jfail(j, "expected a string");
   j->p++;
-  sbuf b = {0};
-  sb_put(&b, "", 0);
+  tfckpt__buf b = {0};
   while (j->p < j->end && *j->p != '"') {
     unsigned char c = (unsigned char)*j->p;
     if (c < 0x20) {
-      free(b.p);
+      tfckpt__buf_free(&b);
       return jfail(j, "control character in string");
     }
     if (c != '\\') {
       const char *s = j->p;
       while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20) j->p++;
-      sb_put(&b, s, (size_t)(j->p - s));
+      tfckpt__buf_append(&b, s, (size_t)(j->p - s));
       continue;
     }
     if (j->end - j->p < 2) break;
@@ -246,31 +218,33 @@ static int jstr(jp *j, char **out) {
         else
           u[0] = (char)(0xf0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 63)),
           u[2] = (char)(0x80 | ((cp >> 6) & 63)), u[3] = (char)(0x80 | (cp & 63)), k = 4;
-        sb_put(&b, u, k);
+        tfckpt__buf_append(&b, u, k);
         continue;
       }
       default:
         goto bad_escape;
     }
-    sb_put(&b, &ch, 1);
+    tfckpt__buf_append(&b, &ch, 1);
   }
   if (j->p >= j->end) {
-    free(b.p);
+    tfckpt__buf_free(&b);
     return jfail(j, "unterminated string");
   }
   j->p++;
   if (b.oom) {
-    free(b.p);
+    tfckpt__buf_free(&b);
     return tfckpt__seterr(j->err, TFCKPT_ENOMEM, "out of memory");
   }
-  if (!cv_utf8_valid(b.p, b.n) || strlen(b.p) != b.n) {
-    free(b.p);
+  const char *text = tfckpt__buf_cstr(&b);
+  if (!text) return tfckpt__seterr(j->err, TFCKPT_ENOMEM, "out of memory");
+  if (!cv_utf8_valid(text, b.len) || strlen(text) != b.len) {
+    tfckpt__buf_free(&b);
     return jfail(j, "string is not valid UTF-8 (or holds NUL)");
   }
-  *out = b.p;
+  *out = tfckpt__buf_detach(&b);
   return TFCKPT_OK;
 bad_escape:
-  free(b.p);
+  tfckpt__buf_free(&b);
   return jfail(j, "bad escape in string");
 }
 static int juint(jp *j, uint64_t *v) {
