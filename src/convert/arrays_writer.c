@@ -11,7 +11,6 @@
 #include <zlib.h>
 
 #include "convert/internal.h"
-#include "core/coding.h"
 #include "tfckpt/internal/atomic_file.h"
 #include "tfckpt/internal/file.h"
 #include "tensor/tensor_impl.h"
@@ -167,7 +166,7 @@ int tfckpt_arrays_writer_open(const char *path, int format, const tfckpt_arrays_
   w->format = format;
   if (o) w->o = *o;
   if (!(w->path = strdup(path))) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
-  if (!cv_host_is_le())
+  if (!tfckpt__host_is_le())
     return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED, "big-endian hosts are not supported");
   if (w->o.compress < 0 || w->o.compress > 9)
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "compression level %d is not 0..9", w->o.compress);
@@ -296,7 +295,7 @@ static int st_write_header(tfckpt_arrays_writer *w) {
   char *h = cv_st_format_header(w->s, w->ns, w->meta, w->nmeta, &len, &w->err);
   if (!h) return w->err.code;
   uint8_t n8[8];
-  cv_put64(n8, len);
+  tfckpt__put_u64le(n8, len);
   int rc = tfckpt__atomic_write(&w->out, n8, 8, &w->err);
   if (!rc) rc = tfckpt__atomic_write(&w->out, h, len, &w->err);
   free(h);
@@ -388,25 +387,25 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
     if ((uint8_t)e->name[i] >= 0x80) utf8 = 1;
   if (utf8 && !cv_utf8_valid(e->name, nlen)) utf8 = 0;
   uint8_t lh[30 + 20];
-  cv_put32(lh, ZIP_LOCAL_SIG);
-  cv_put16(lh + 4, e->zip64_local ? 45 : 20);
-  cv_put16(lh + 6, utf8 ? 0x800 : 0);
-  cv_put16(lh + 8, (uint32_t)e->method);
-  cv_put16(lh + 10, 0);
-  cv_put16(lh + 12, DOS_DATE_1980);
-  cv_put32(lh + 14, 0); /* crc, patched below */
-  cv_put32(lh + 18, e->zip64_local ? ZIP_MAX32 : 0);
-  cv_put32(lh + 22, e->zip64_local ? ZIP_MAX32 : (uint32_t)e->usize);
-  cv_put16(lh + 26, (uint32_t)nlen);
-  cv_put16(lh + 28, e->zip64_local ? 20 : 0);
+  tfckpt__put_u32le(lh, ZIP_LOCAL_SIG);
+  tfckpt__put_u16le(lh + 4, e->zip64_local ? 45 : 20);
+  tfckpt__put_u16le(lh + 6, utf8 ? 0x800 : 0);
+  tfckpt__put_u16le(lh + 8, (uint32_t)e->method);
+  tfckpt__put_u16le(lh + 10, 0);
+  tfckpt__put_u16le(lh + 12, DOS_DATE_1980);
+  tfckpt__put_u32le(lh + 14, 0); /* crc, patched below */
+  tfckpt__put_u32le(lh + 18, e->zip64_local ? ZIP_MAX32 : 0);
+  tfckpt__put_u32le(lh + 22, e->zip64_local ? ZIP_MAX32 : (uint32_t)e->usize);
+  tfckpt__put_u16le(lh + 26, (uint32_t)nlen);
+  tfckpt__put_u16le(lh + 28, e->zip64_local ? 20 : 0);
   int rc = tfckpt__atomic_write(&w->out, lh, 30, &w->err);
   if (!rc) rc = tfckpt__atomic_write(&w->out, e->name, nlen, &w->err);
   if (!rc && e->zip64_local) {
     uint8_t x[20];
-    cv_put16(x, 1);
-    cv_put16(x + 2, 16);
-    cv_put64(x + 4, e->usize);
-    cv_put64(x + 12, 0);
+    tfckpt__put_u16le(x, 1);
+    tfckpt__put_u16le(x + 2, 16);
+    tfckpt__put_u64le(x + 4, e->usize);
+    tfckpt__put_u64le(x + 12, 0);
     rc = tfckpt__atomic_write(&w->out, x, 20, &w->err);
   }
   if (rc) return rc;
@@ -441,13 +440,13 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   if (!e->zip64_local && e->csize >= ZIP_MAX32)
     return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: compressed member exceeds 4 GiB", name);
   uint8_t p[8];
-  cv_put32(p, e->crc);
+  tfckpt__put_u32le(p, e->crc);
   rc = tfckpt__atomic_pwrite(&w->out, p, 4, e->off + 14, &w->err);
   if (!rc && !e->zip64_local) {
-    cv_put32(p, (uint32_t)e->csize);
+    tfckpt__put_u32le(p, (uint32_t)e->csize);
     rc = tfckpt__atomic_pwrite(&w->out, p, 4, e->off + 18, &w->err);
   } else if (!rc) {
-    cv_put64(p, e->csize);
+    tfckpt__put_u64le(p, e->csize);
     rc = tfckpt__atomic_pwrite(&w->out, p, 8, e->off + 30 + nlen + 12, &w->err);
   }
   return rc;
@@ -466,34 +465,34 @@ static int npz_finish(tfckpt_arrays_writer *w) {
     size_t xl = 0;
     if (big_u || big_c || big_o) {
       xl = 4;
-      if (big_u) cv_put64(x + xl, e->usize), xl += 8;
-      if (big_c) cv_put64(x + xl, e->csize), xl += 8;
-      if (big_o) cv_put64(x + xl, e->off), xl += 8;
-      cv_put16(x, 1);
-      cv_put16(x + 2, (uint32_t)(xl - 4));
+      if (big_u) tfckpt__put_u64le(x + xl, e->usize), xl += 8;
+      if (big_c) tfckpt__put_u64le(x + xl, e->csize), xl += 8;
+      if (big_o) tfckpt__put_u64le(x + xl, e->off), xl += 8;
+      tfckpt__put_u16le(x, 1);
+      tfckpt__put_u16le(x + 2, (uint32_t)(xl - 4));
     }
     int utf8 = 0;
     for (size_t k = 0; k < nlen; k++)
       if ((uint8_t)e->name[k] >= 0x80) utf8 = 1;
     if (utf8 && !cv_utf8_valid(e->name, nlen)) utf8 = 0;
     uint8_t c[46];
-    cv_put32(c, ZIP_CENTRAL_SIG);
-    cv_put16(c + 4, (3u << 8) | 45); /* made by: unix */
-    cv_put16(c + 6, xl || e->zip64_local ? 45 : 20);
-    cv_put16(c + 8, utf8 ? 0x800 : 0);
-    cv_put16(c + 10, (uint32_t)e->method);
-    cv_put16(c + 12, 0);
-    cv_put16(c + 14, DOS_DATE_1980);
-    cv_put32(c + 16, e->crc);
-    cv_put32(c + 20, big_c ? ZIP_MAX32 : (uint32_t)e->csize);
-    cv_put32(c + 24, big_u ? ZIP_MAX32 : (uint32_t)e->usize);
-    cv_put16(c + 28, (uint32_t)nlen);
-    cv_put16(c + 30, (uint32_t)xl);
-    cv_put16(c + 32, 0);
-    cv_put16(c + 34, 0);
-    cv_put16(c + 36, 0);
-    cv_put32(c + 38, 0100644u << 16);
-    cv_put32(c + 42, big_o ? ZIP_MAX32 : (uint32_t)e->off);
+    tfckpt__put_u32le(c, ZIP_CENTRAL_SIG);
+    tfckpt__put_u16le(c + 4, (3u << 8) | 45); /* made by: unix */
+    tfckpt__put_u16le(c + 6, xl || e->zip64_local ? 45 : 20);
+    tfckpt__put_u16le(c + 8, utf8 ? 0x800 : 0);
+    tfckpt__put_u16le(c + 10, (uint32_t)e->method);
+    tfckpt__put_u16le(c + 12, 0);
+    tfckpt__put_u16le(c + 14, DOS_DATE_1980);
+    tfckpt__put_u32le(c + 16, e->crc);
+    tfckpt__put_u32le(c + 20, big_c ? ZIP_MAX32 : (uint32_t)e->csize);
+    tfckpt__put_u32le(c + 24, big_u ? ZIP_MAX32 : (uint32_t)e->usize);
+    tfckpt__put_u16le(c + 28, (uint32_t)nlen);
+    tfckpt__put_u16le(c + 30, (uint32_t)xl);
+    tfckpt__put_u16le(c + 32, 0);
+    tfckpt__put_u16le(c + 34, 0);
+    tfckpt__put_u16le(c + 36, 0);
+    tfckpt__put_u32le(c + 38, 0100644u << 16);
+    tfckpt__put_u32le(c + 42, big_o ? ZIP_MAX32 : (uint32_t)e->off);
     rc = tfckpt__atomic_write(&w->out, c, 46, &w->err);
     if (!rc) rc = tfckpt__atomic_write(&w->out, e->name, nlen, &w->err);
     if (!rc && xl) rc = tfckpt__atomic_write(&w->out, x, xl, &w->err);
@@ -504,31 +503,31 @@ static int npz_finish(tfckpt_arrays_writer *w) {
   if (z64) {
     uint64_t eocd64 = w->out.size;
     uint8_t r[56 + 20];
-    cv_put32(r, ZIP64_EOCD_SIG);
-    cv_put64(r + 4, 44);
-    cv_put16(r + 12, (3u << 8) | 45);
-    cv_put16(r + 14, 45);
-    cv_put32(r + 16, 0);
-    cv_put32(r + 20, 0);
-    cv_put64(r + 24, n);
-    cv_put64(r + 32, n);
-    cv_put64(r + 40, cd_size);
-    cv_put64(r + 48, cd_start);
-    cv_put32(r + 56, ZIP64_LOCATOR_SIG);
-    cv_put32(r + 60, 0);
-    cv_put64(r + 64, eocd64);
-    cv_put32(r + 72, 1);
+    tfckpt__put_u32le(r, ZIP64_EOCD_SIG);
+    tfckpt__put_u64le(r + 4, 44);
+    tfckpt__put_u16le(r + 12, (3u << 8) | 45);
+    tfckpt__put_u16le(r + 14, 45);
+    tfckpt__put_u32le(r + 16, 0);
+    tfckpt__put_u32le(r + 20, 0);
+    tfckpt__put_u64le(r + 24, n);
+    tfckpt__put_u64le(r + 32, n);
+    tfckpt__put_u64le(r + 40, cd_size);
+    tfckpt__put_u64le(r + 48, cd_start);
+    tfckpt__put_u32le(r + 56, ZIP64_LOCATOR_SIG);
+    tfckpt__put_u32le(r + 60, 0);
+    tfckpt__put_u64le(r + 64, eocd64);
+    tfckpt__put_u32le(r + 72, 1);
     if ((rc = tfckpt__atomic_write(&w->out, r, sizeof r, &w->err))) return rc;
   }
   uint8_t e[22];
-  cv_put32(e, ZIP_EOCD_SIG);
-  cv_put16(e + 4, 0);
-  cv_put16(e + 6, 0);
-  cv_put16(e + 8, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
-  cv_put16(e + 10, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
-  cv_put32(e + 12, cd_size >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_size);
-  cv_put32(e + 16, cd_start >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_start);
-  cv_put16(e + 20, 0);
+  tfckpt__put_u32le(e, ZIP_EOCD_SIG);
+  tfckpt__put_u16le(e + 4, 0);
+  tfckpt__put_u16le(e + 6, 0);
+  tfckpt__put_u16le(e + 8, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
+  tfckpt__put_u16le(e + 10, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
+  tfckpt__put_u32le(e + 12, cd_size >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_size);
+  tfckpt__put_u32le(e + 16, cd_start >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_start);
+  tfckpt__put_u16le(e + 20, 0);
   return tfckpt__atomic_write(&w->out, e, 22, &w->err);
 }
 

@@ -8,6 +8,7 @@
 
 #include <zlib.h>
 
+#include "core/coding.h"
 #include "tfckpt/internal/error.h"
 #include "tfckpt/convert.h"
 #ifdef TFCKPT_HAVE_ISAL
@@ -77,27 +78,6 @@ static inline uint32_t cv_crc32(uint32_t crc, const void *p, size_t n) {
   }
   return crc;
 #endif
-}
-
-/* 1 on a little-endian host. */
-static inline int cv_host_is_le(void) {
-  const uint16_t x = 1;
-  return *(const uint8_t *)&x == 1;
-}
-
-static inline void cv_put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void cv_put32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline void cv_put64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline uint32_t cv_get16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static inline uint32_t cv_get32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t cv_get64(const uint8_t *p) {
-  return (uint64_t)cv_get32(p) | (uint64_t)cv_get32(p + 4) << 32;
 }
 
 #endif
