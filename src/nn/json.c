@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "tfckpt/internal/buf.h"
 #include "tfckpt/data.h"
 
 #define MAX_DEPTH 64
@@ -45,12 +46,10 @@ static int hexval(char c) {
 
 static int parse_string(parser *ps, char **out) {
   ps->p++; /* opening quote */
-  size_t cap = 16, len = 0;
-  char *s = malloc(cap);
-  if (!s) return tfckpt__seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
+  tfckpt__buf s = {0};
   for (;;) {
     if (ps->p >= ps->end) {
-      free(s);
+      tfckpt__buf_free(&s);
       return fail(ps, "unterminated string");
     }
     unsigned char c = (unsigned char)*ps->p++;
@@ -58,7 +57,7 @@ static int parse_string(parser *ps, char **out) {
     size_t n = 1;
     if (c == '"') break;
     if (c < 0x20) {
-      free(s);
+      tfckpt__buf_free(&s);
       return fail(ps, "control character in string");
     }
     if (c == '\\') {
@@ -76,7 +75,7 @@ static int parse_string(parser *ps, char **out) {
           for (int i = 0; i < 4; i++) {
             int h = ps->p < ps->end ? hexval(*ps->p) : -1;
             if (h < 0) {
-              free(s);
+              tfckpt__buf_free(&s);
               return fail(ps, "bad \\u escape");
             }
             v = v * 16 + (unsigned)h;
@@ -92,26 +91,16 @@ static int parse_string(parser *ps, char **out) {
           break;
         }
         default:
-          free(s);
+          tfckpt__buf_free(&s);
           return fail(ps, "bad escape");
       }
     } else {
       buf[0] = (char)c;
     }
-    if (len + n + 1 > cap) {
-      cap *= 2;
-      char *ns = realloc(s, cap);
-      if (!ns) {
-        free(s);
-        return tfckpt__seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
-      }
-      s = ns;
-    }
-    memcpy(s + len, buf, n);
-    len += n;
+    tfckpt__buf_append(&s, buf, n);
   }
-  s[len] = 0;
-  *out = s;
+  if (!(*out = tfckpt__buf_detach(&s)))
+    return tfckpt__seterr(ps->err, TFCKPT_ENOMEM, "out of memory");
   return TFCKPT_OK;
 }
 

@@ -10,7 +10,7 @@
  *   rc = tfckpt__atomic_write(&f, bytes, n, &err);
  *   if (!rc) rc = tfckpt__atomic_sync(&f, &err);      // flush + fsync + close
  *   if (!rc) rc = tfckpt__atomic_commit(&f, &err);    // rename into place
- *   if (!rc) rc = tfckpt__fsync_dir(f_path, &err);    // make the rename durable
+ *   if (!rc) rc = tfckpt__fsync_dir("dir/model.ckpt.index", &err);  // the rename, durable
  *   tfckpt__atomic_release(&f);                       // unlinks the temp file unless committed
  *
  * Until commit, only "<final>.tempstate<random>" exists (TF's own temporary
