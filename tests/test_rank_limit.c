@@ -28,7 +28,8 @@ static void check_same(const tfckpt_tensor *t) {
   if (!t) return;
   CHECK_EQ(tfckpt_tensor_rank(t), TFCKPT_MAX_RANK);
   CHECK(memcmp(tfckpt_tensor_dims(t), g_dims, TFCKPT_MAX_RANK * sizeof *g_dims) == 0);
-  const int32_t *v = tfckpt_tensor_data(t);
+  int32_t v[8]; /* views into zip members need not be aligned */
+  memcpy(v, tfckpt_tensor_data(t), sizeof v);
   int ok = 1;
   for (int i = 0; i < 8; i++) ok &= v[i] == i * 11;
   CHECK(ok);
