@@ -217,7 +217,7 @@ void tfckpt__atomic_release(tfckpt__atomic_file *f) {
   f->blen = f->bcap = 0;
 }
 
-int tfckpt__fsync_dir_fault(const char *path, tfckpt__fault *fault, tfckpt__err *err) {
+static int fsync_dir(const char *path, tfckpt__fault *fault, tfckpt__err *err) {
   char *dir = tfckpt__dirname(path);
   if (!dir) return tfckpt__seterr(err, TFCKPT_ENOMEM, "out of memory");
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -239,9 +239,13 @@ int tfckpt__fsync_dir_fault(const char *path, tfckpt__fault *fault, tfckpt__err 
   return rc;
 }
 
-int tfckpt__fsync_dir(const char *path, tfckpt__err *err) {
-  return tfckpt__fsync_dir_fault(path, NULL, err);
+int tfckpt__fsync_dir(const char *path, tfckpt__err *err) { return fsync_dir(path, NULL, err); }
+
+#if TFCKPT_TEST_HOOKS
+int tfckpt__fsync_dir_fault(const char *path, tfckpt__fault *fault, tfckpt__err *err) {
+  return fsync_dir(path, fault, err);
 }
+#endif
 
 int tfckpt__atomic_write_file(const char *path, const void *data, size_t n, tfckpt__fault *fault,
                               tfckpt__err *err) {
@@ -250,6 +254,6 @@ int tfckpt__atomic_write_file(const char *path, const void *data, size_t n, tfck
   if (!rc) rc = tfckpt__atomic_write(&f, data, n, err);
   if (!rc) rc = tfckpt__atomic_commit(&f, err);
   tfckpt__atomic_release(&f);
-  if (!rc) rc = tfckpt__fsync_dir_fault(path, fault, err);
+  if (!rc) rc = fsync_dir(path, fault, err);
   return rc;
 }

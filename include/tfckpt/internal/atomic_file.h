@@ -102,8 +102,12 @@ TFCKPT_API void tfckpt__atomic_release(tfckpt__atomic_file *f);
  * filesystems that cannot fsync a directory at all (EINVAL, EROFS) pass
  * silently; every other failure is an error. */
 TFCKPT_API int tfckpt__fsync_dir(const char *path, tfckpt__err *err);
+#if TFCKPT_TEST_HOOKS
 /* Same, counted as a step of `fault` (may be NULL). */
 TFCKPT_API int tfckpt__fsync_dir_fault(const char *path, tfckpt__fault *fault, tfckpt__err *err);
+#else
+#define tfckpt__fsync_dir_fault(path, fault, err) ((void)(fault), tfckpt__fsync_dir(path, err))
+#endif
 
 /* Whole small file in one call: open, write, sync, commit, fsync dir. */
 TFCKPT_API int tfckpt__atomic_write_file(const char *path, const void *data, size_t n,
