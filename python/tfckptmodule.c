@@ -252,7 +252,7 @@ static int dims_to_npy(const tfckpt_tensor *t, npy_intp *out) {
 
 /* Object array of bytes for string/variant tensors. */
 static PyObject *string_array(const tfckpt_tensor *t) {
-  npy_intp dims[TFCKPT_MAX_RANK];
+  npy_intp dims[NPY_MAXDIMS];
   int rank = dims_to_npy(t, dims);
   PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(rank, dims, NPY_OBJECT);
   if (!a) return NULL;
@@ -275,7 +275,7 @@ static PyObject *string_array(const tfckpt_tensor *t) {
 
 /* bfloat16 patterns widened to a new float32 array. */
 static PyObject *bf16_to_f32(const tfckpt_tensor *t) {
-  npy_intp dims[TFCKPT_MAX_RANK];
+  npy_intp dims[NPY_MAXDIMS];
   int rank = dims_to_npy(t, dims);
   PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(rank, dims, NPY_FLOAT32);
   if (!a) return NULL;
@@ -294,7 +294,7 @@ static PyObject *bf16_to_f32(const tfckpt_tensor *t) {
 
 /* An array sharing the tensor's memory; takes ownership of `t`. */
 static PyObject *wrap_tensor(ReaderObject *reader, tfckpt_tensor *t, int npy_type) {
-  npy_intp dims[TFCKPT_MAX_RANK];
+  npy_intp dims[NPY_MAXDIMS];
   int rank = dims_to_npy(t, dims);
   void *data = (void *)tfckpt_tensor_data(t);
   int view = tfckpt_tensor_is_view(t);
@@ -341,6 +341,15 @@ static PyObject *wrap_tensor(ReaderObject *reader, tfckpt_tensor *t, int npy_typ
 static PyObject *to_ndarray(ReaderObject *self, const char *name, tfckpt_tensor *t, int bf16_raw) {
   tfckpt_dtype dtype = tfckpt_tensor_dtype(t);
   PyObject *out;
+  /* checkpoints allow TensorFlow's 254 dimensions, numpy fewer (32 or 64) */
+  int rank = tfckpt_tensor_rank(t);
+  if (rank > NPY_MAXDIMS) {
+    tfckpt_tensor_free(t);
+    PyErr_Format(PyExc_ValueError,
+                 "%s: rank %d is more than numpy supports (NPY_MAXDIMS = %d dimensions)", name,
+                 rank, NPY_MAXDIMS);
+    return NULL;
+  }
   if (dtype == TFCKPT_STRING || dtype == TFCKPT_VARIANT) {
     out = string_array(t);
     tfckpt_tensor_free(t);
@@ -730,14 +739,10 @@ static int save_one(tfckpt_writer *w, const char *name, PyObject *value) {
     if (!c) return -1;
     arr = c;
   }
+  /* every numpy array fits: numpy's limit is below TensorFlow's */
+  _Static_assert(NPY_MAXDIMS <= TFCKPT_MAX_RANK, "numpy arrays may have more dimensions than tensors");
   int rank = PyArray_NDIM(arr);
-  if (rank > TFCKPT_MAX_RANK) {
-    PyErr_Format(PyExc_ValueError, "%s: rank %d is above the maximum %d", name, rank,
-                 TFCKPT_MAX_RANK);
-    Py_DECREF(arr);
-    return -1;
-  }
-  int64_t dims[TFCKPT_MAX_RANK];
+  int64_t dims[NPY_MAXDIMS];
   for (int d = 0; d < rank; d++) dims[d] = (int64_t)PyArray_DIM(arr, d);
   tfckpt_tensor *t = NULL;
   int rc = tfckpt_tensor_new(dtype, rank, dims, &t);

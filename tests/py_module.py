@@ -504,6 +504,22 @@ def error_checks(tmp):
     check(not r.has_tensor("f32/matrx") and "f32/matrx" not in r, "has_tensor false")
     raises(KeyError, lambda: tfckpt.load_variable(syn, "nope:0"))
 
+    # Checkpoints allow TensorFlow's 254 dimensions, numpy far fewer: a clear
+    # ValueError naming the limit (the shape itself is still listed).
+    deep_npy = os.path.join(tmp, "deep.npy")
+    hdr = "{'descr': '<i4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(["1"] * 100)
+    hdr += " " * ((64 - (10 + len(hdr) + 1) % 64) % 64) + "\n"
+    with open(deep_npy, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode() +
+                (7).to_bytes(4, "little"))
+    deep = os.path.join(tmp, "deep")
+    p = subprocess.run([BIN, "import", deep_npy, "-o", deep], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=cli_env())
+    if check(p.returncode == 0, f"import of a rank-100 .npy: {p.stderr}"):
+        r = tfckpt.load_checkpoint(deep)
+        check(r.get_variable_to_shape_map().get("deep") == [1] * 100, "rank-100 shape listed")
+        raises(ValueError, lambda: r.get_tensor("deep"), "NPY_MAXDIMS")
+
     # A copy with one flipped byte in the data file: CRC mismatch on read.
     src = os.path.join(FIX, "tf1_sharded_t2t_transformer")
     dst = os.path.join(tmp, "t2t")

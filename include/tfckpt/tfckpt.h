@@ -110,7 +110,11 @@ TFCKPT_API size_t tfckpt_dtype_size(tfckpt_dtype dtype);
  * variant); 0 otherwise. */
 TFCKPT_API int tfckpt_dtype_is_valid(tfckpt_dtype dtype);
 
-#define TFCKPT_MAX_RANK 32
+/* The largest rank of any tensor the library reads, writes or converts:
+ * TensorFlow's own limit (TensorShape's kMaxDims), so that every checkpoint
+ * TF can write is readable.  Formats with a lower limit check their own
+ * (numpy arrays in the Python module: NPY_MAXDIMS). */
+#define TFCKPT_MAX_RANK 254
 
 #ifdef __cplusplus
 }

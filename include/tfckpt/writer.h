@@ -41,10 +41,12 @@
  * call (values go straight to the data file), so the caller may free the
  * tensor right after.  Close the writer with tfckpt_writer_close.
  *
- * Testing hook: when the environment variable TFCKPT_WRITER_KILL_AT=N (N > 0)
- * is set at open, the writer kills its own process with SIGKILL just before
- * its N-th file-changing system call (write, fsync, rename, unlink), so
- * crash tests can stop it at every point.
+ * Testing hook, only in test builds (TFCKPT_TEST_HOOKS; never in the shipped
+ * library, which reads nothing from the environment): when
+ * TFCKPT_WRITER_KILL_AT=N (N > 0) is set at open, the writer kills its own
+ * process with SIGKILL just before its N-th file-changing system call (write,
+ * fsync, rename, unlink, directory fsync), so crash tests can stop it at
+ * every point.
  */
 #ifndef TFCKPT_WRITER_H
 #define TFCKPT_WRITER_H

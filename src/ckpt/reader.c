@@ -184,8 +184,8 @@ static void copy_part(tfckpt_tensor *full, const ckpt_part *p, const tfckpt_tens
     memcpy(full->data, src->data, es);
     return;
   }
-  int64_t idx[TFCKPT_MAX_FILE_RANK] = {0};
-  int64_t start[TFCKPT_MAX_FILE_RANK];
+  int64_t idx[TFCKPT_MAX_RANK] = {0};
+  int64_t start[TFCKPT_MAX_RANK];
   for (int d = 0; d < rank; d++) start[d] = p->extent.length[d] == -1 ? 0 : p->extent.start[d];
   size_t run = (size_t)p->dims[rank - 1] * es;
   const uint8_t *s = src->data;

@@ -87,7 +87,7 @@ static char *slice_text(char *buf, size_t cap, const tfckpt__slice *sl) {
 static void place_strings(tfckpt_tensor *full, const int64_t *start, const int64_t *sdims,
                           int rank, const uint8_t *const *strs, const size_t *lens, int64_t n,
                           int *oom) {
-  int64_t idx[TFCKPT_MAX_FILE_RANK] = {0};
+  int64_t idx[TFCKPT_MAX_RANK] = {0};
   for (int64_t e = 0; e < n; e++) {
     int64_t off = 0;
     for (int d = 0; d < rank; d++) off = off * full->dims[d] + start[d] + idx[d];
@@ -143,7 +143,7 @@ static int read_record(tfckpt_reader *r, const ckpt_var *v, const v1_blob *b, in
     goto out;
   }
   /* string slice: its own extent decides where it goes */
-  int64_t start[TFCKPT_MAX_FILE_RANK], sdims[TFCKPT_MAX_FILE_RANK];
+  int64_t start[TFCKPT_MAX_RANK], sdims[TFCKPT_MAX_RANK];
   int rank = v->rank;
   if (rec.has_slice && rec.slice.rank != rank && !(rec.slice.rank == 0)) {
     rc = tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT, "%s: tensor \"%s\": slice of rank %d, tensor %d",

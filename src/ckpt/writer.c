@@ -281,8 +281,7 @@ int tfckpt_writer_open(const char *prefix, const tfckpt_writer_options *opts,
   if (opts) w->opts = *opts;
   else tfckpt_writer_options_init(&w->opts);
   w->status = W_FAILED; /* until fully opened */
-  const char *kill = getenv("TFCKPT_WRITER_KILL_AT");
-  if (kill && *kill) w->fault.countdown = strtoll(kill, NULL, 10);
+  tfckpt__fault_from_env(&w->fault); /* a no-op unless built with TFCKPT_TEST_HOOKS */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED,
                        "writing checkpoints on a big-endian host is not supported");
@@ -401,7 +400,7 @@ int tfckpt_writer_add_slice(tfckpt_writer *w, const char *full_name, int full_ra
   if (shard < 0 || shard >= w->nshards)
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: tensor \"%s\": shard %d is not in 0..%d",
                          w->prefix, full_name, shard, w->nshards - 1);
-  if (full_rank < 0 || full_rank > TFCKPT_MAX_FILE_RANK || t->rank != full_rank ||
+  if (full_rank < 0 || full_rank > TFCKPT_MAX_RANK || t->rank != full_rank ||
       (full_rank && (!full_dims || !start || !length)))
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL,
                          "%s: slice of \"%s\": the slice has rank %d, the variable %d", w->prefix,
@@ -534,9 +533,10 @@ static void remove_checkpoint_files(tfckpt_writer *w, const char *prefix, int ke
   if (with_index) {
     char *p = tfckpt__strdupf("%s.index", prefix);
     char *m = tfckpt__strdupf("%s.meta", prefix);
-    tfckpt__fault_point(&w->fault);
-    if (p) unlink(p);
-    if (m) unlink(m);
+    if (!tfckpt__fault_point(&w->fault)) {
+      if (p) unlink(p);
+      if (m) unlink(m);
+    }
     free(p);
     free(m);
   }
@@ -558,8 +558,7 @@ static void remove_checkpoint_files(tfckpt_writer *w, const char *prefix, int ke
       continue;
     if (keep_shards > 0 && b == keep_shards) continue;
     char *p = tfckpt__path_join(dir, n);
-    tfckpt__fault_point(&w->fault);
-    if (p) unlink(p);
+    if (p && !tfckpt__fault_point(&w->fault)) unlink(p);
     free(p);
   }
   closedir(d);
@@ -694,8 +693,7 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
     for (int i = 0; i < w->nshards && !collide; i++)
       collide = tfckpt__is_file(w->shards[i].f.final_path);
     if (collide && tfckpt__is_file(index_path)) {
-      tfckpt__fault_point(&w->fault);
-      if (unlink(index_path) != 0)
+      if (tfckpt__fault_point(&w->fault) || unlink(index_path) != 0)
         rc = tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot remove the old index", index_path);
     }
   }
@@ -703,10 +701,10 @@ int tfckpt_writer_finish(tfckpt_writer *w) {
   for (int i = 0; rc == TFCKPT_OK && i < w->nshards; i++)
     rc = tfckpt__atomic_commit(&w->shards[i].f, &w->err);
   if (!rc) rc = tfckpt__atomic_commit(&fidx, &w->err);
-  if (!rc) rc = tfckpt__fsync_dir(index_path, &w->err);
+  if (!rc) rc = tfckpt__fsync_dir_fault(index_path, &w->fault, &w->err);
   if (!rc && state_path) {
     rc = tfckpt__atomic_commit(&fstate, &w->err);
-    if (!rc) rc = tfckpt__fsync_dir(state_path, &w->err);
+    if (!rc) rc = tfckpt__fsync_dir_fault(state_path, &w->fault, &w->err);
   }
   if (!rc) {
     w->status = W_FINISHED;

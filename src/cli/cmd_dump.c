@@ -290,7 +290,8 @@ static int cmd_dump(int argc, char **argv) {
   out_flush(&o);
   cli_progress_end(&prog);
   if (!o.failed && outpath &&
-      (tfckpt__atomic_sync(&o.file, &o.err) || tfckpt__atomic_commit(&o.file, &o.err)))
+      (tfckpt__atomic_sync(&o.file, &o.err) || tfckpt__atomic_commit(&o.file, &o.err) ||
+       tfckpt__fsync_dir(outpath, &o.err)))
     o.failed = 1;
   if (!o.failed && !outpath && fflush(stdout) != 0) {
     tfckpt__seterr(&o.err, TFCKPT_EIO, "write error on standard output");

@@ -21,7 +21,7 @@ typedef struct aent {
   char *name;
   tfckpt_dtype dtype;
   int rank;
-  int64_t dims[TFCKPT_MAX_RANK];
+  int64_t *dims; /* rank entries, malloc'd: archives may hold many arrays */
   int big_endian, fortran;
   uint64_t data_off;   /* file offset of the member / tensor bytes */
   uint64_t nbytes;     /* value bytes */
@@ -80,14 +80,17 @@ static int grow(tfckpt_arrays_reader *r, size_t *cap) {
   return TFCKPT_OK;
 }
 
-static void set_from_npy(aent *e, const tfckpt_npy_info *h) {
+static int set_from_npy(tfckpt_arrays_reader *r, aent *e, const tfckpt_npy_info *h) {
+  if (h->rank && !(e->dims = malloc((size_t)h->rank * sizeof *e->dims)))
+    return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
+  if (h->rank) memcpy(e->dims, h->dims, (size_t)h->rank * sizeof *e->dims);
   e->dtype = h->dtype;
   e->rank = h->rank;
-  memcpy(e->dims, h->dims, sizeof e->dims);
   e->big_endian = h->big_endian;
   e->fortran = h->fortran_order;
   e->nbytes = h->nbytes;
   e->hdr_len = h->header_len;
+  return TFCKPT_OK;
 }
 
 /* ---- .npy ---------------------------------------------------------------- */
@@ -115,7 +118,7 @@ static int open_npy(tfckpt_arrays_reader *r) {
   free(b);
   if (!e->name) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
   r->n = 1;
-  set_from_npy(e, &h);
+  if ((rc = set_from_npy(r, e, &h))) return rc;
   e->data_off = h.header_len;
   e->method = -1;
   return TFCKPT_OK;
@@ -149,17 +152,17 @@ static int npz_member(tfckpt_arrays_reader *r, aent *e, const char *zname) {
   const uint8_t *p = r->map.data;
   size_t size = r->map.size;
   uint64_t lo = e->data_off; /* local header offset for now */
-  if (lo > size || size - lo < 30 || cv_get32(p + lo) != ZIP_LOCAL_SIG)
+  if (lo > size || size - lo < 30 || tfckpt__get_u32le(p + lo) != ZIP_LOCAL_SIG)
     return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %s: bad local header offset %llu",
                          r->path, zname, (unsigned long long)lo);
-  uint64_t start = lo + 30 + cv_get16(p + lo + 26) + cv_get16(p + lo + 28);
+  uint64_t start = lo + 30 + tfckpt__get_u16le(p + lo + 26) + tfckpt__get_u16le(p + lo + 28);
   if (start > size || e->csize > size - start)
     return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                          "%s: member %s: %llu bytes at offset %llu run past the end of the file "
                          "(%zu bytes)",
                          r->path, zname, (unsigned long long)e->csize, (unsigned long long)start,
                          size);
-  if (cv_get16(p + lo + 6) & 1)
+  if (tfckpt__get_u16le(p + lo + 6) & 1)
     return tfckpt__seterr(&r->err, TFCKPT_EUNSUPPORTED, "%s: member %s is encrypted", r->path, zname);
   e->data_off = start;
   tfckpt_npy_info h;
@@ -200,8 +203,7 @@ static int npz_member(tfckpt_arrays_reader *r, aent *e, const char *zname) {
                          "holds %llu",
                          r->path, zname, (unsigned long long)h.nbytes,
                          (unsigned long long)(e->usize - h.header_len));
-  set_from_npy(e, &h);
-  return TFCKPT_OK;
+  return set_from_npy(r, e, &h);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -215,23 +217,23 @@ static int open_npz(tfckpt_arrays_reader *r) {
   size_t eocd = SIZE_MAX;
   size_t lowest = size >= 22 + 65535 ? size - 22 - 65535 : 0;
   for (size_t i = size - 22 + 1; i-- > lowest;)
-    if (cv_get32(p + i) == ZIP_EOCD_SIG && i + 22 + cv_get16(p + i + 20) <= size) {
+    if (tfckpt__get_u32le(p + i) == ZIP_EOCD_SIG && i + 22 + tfckpt__get_u16le(p + i + 20) <= size) {
       eocd = i;
       break;
     }
   if (eocd == SIZE_MAX)
     return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: no zip end-of-central-directory record",
                          r->path);
-  uint64_t n = cv_get16(p + eocd + 10), cd_size = cv_get32(p + eocd + 12),
-           cd_off = cv_get32(p + eocd + 16);
-  if (eocd >= 20 && cv_get32(p + eocd - 20) == ZIP64_LOCATOR_SIG) {
-    uint64_t z = cv_get64(p + eocd - 20 + 8);
-    if (z > size || size - z < 56 || cv_get32(p + z) != ZIP64_EOCD_SIG)
+  uint64_t n = tfckpt__get_u16le(p + eocd + 10), cd_size = tfckpt__get_u32le(p + eocd + 12),
+           cd_off = tfckpt__get_u32le(p + eocd + 16);
+  if (eocd >= 20 && tfckpt__get_u32le(p + eocd - 20) == ZIP64_LOCATOR_SIG) {
+    uint64_t z = tfckpt__get_u64le(p + eocd - 20 + 8);
+    if (z > size || size - z < 56 || tfckpt__get_u32le(p + z) != ZIP64_EOCD_SIG)
       return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: bad zip64 end record offset %llu",
                            r->path, (unsigned long long)z);
-    n = cv_get64(p + z + 32);
-    cd_size = cv_get64(p + z + 40);
-    cd_off = cv_get64(p + z + 48);
+    n = tfckpt__get_u64le(p + z + 32);
+    cd_size = tfckpt__get_u64le(p + z + 40);
+    cd_off = tfckpt__get_u64le(p + z + 48);
   }
   if (cd_off > size || cd_size > size - cd_off)
     return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
@@ -245,10 +247,10 @@ static int open_npz(tfckpt_arrays_reader *r) {
   size_t cap = 0;
   uint64_t at = cd_off, end = cd_off + cd_size;
   for (uint64_t k = 0; k < n; k++) {
-    if (end - at < 46 || cv_get32(p + at) != ZIP_CENTRAL_SIG)
+    if (end - at < 46 || tfckpt__get_u32le(p + at) != ZIP_CENTRAL_SIG)
       return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: bad central directory entry at %llu",
                            r->path, (unsigned long long)at);
-    uint32_t nl = cv_get16(p + at + 28), xl = cv_get16(p + at + 30), cl = cv_get16(p + at + 32);
+    uint32_t nl = tfckpt__get_u16le(p + at + 28), xl = tfckpt__get_u16le(p + at + 30), cl = tfckpt__get_u16le(p + at + 32);
     if (end - at - 46 < (uint64_t)nl + xl + cl)
       return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT,
                            "%s: central directory entry at %llu runs past the directory", r->path,
@@ -260,15 +262,15 @@ static int open_npz(tfckpt_arrays_reader *r) {
     memset(e, 0, sizeof *e);
     char *zname = strndup(zn, nl);
     if (!zname) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
-    e->method = (int)cv_get16(p + at + 10);
-    e->crc = cv_get32(p + at + 16);
-    e->csize = cv_get32(p + at + 20);
-    e->usize = cv_get32(p + at + 24);
-    e->data_off = cv_get32(p + at + 42);
+    e->method = (int)tfckpt__get_u16le(p + at + 10);
+    e->crc = tfckpt__get_u32le(p + at + 16);
+    e->csize = tfckpt__get_u32le(p + at + 20);
+    e->usize = tfckpt__get_u32le(p + at + 24);
+    e->data_off = tfckpt__get_u32le(p + at + 42);
     /* zip64 extra: the fields that are 0xffffffff above, in this order */
     const uint8_t *x = p + at + 46 + nl, *xe = x + xl;
     while (xe - x >= 4) {
-      uint32_t id = cv_get16(x), len = cv_get16(x + 2);
+      uint32_t id = tfckpt__get_u16le(x), len = tfckpt__get_u16le(x + 2);
       if ((size_t)(xe - x - 4) < len) break;
       if (id == 1) {
         const uint8_t *f = x + 4, *fe = f + len;
@@ -280,7 +282,7 @@ static int open_npz(tfckpt_arrays_reader *r) {
               return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: member %.*s: short zip64 field",
                                    r->path, (int)nl, zn);
             }
-            *fields[j] = cv_get64(f);
+            *fields[j] = tfckpt__get_u64le(f);
             f += 8;
           }
       }
@@ -336,7 +338,7 @@ static int open_st(tfckpt_arrays_reader *r) {
   const uint8_t *p = r->map.data;
   size_t size = r->map.size;
   if (size < 8) return tfckpt__seterr(&r->err, TFCKPT_ECORRUPT, "%s: too short for safetensors", r->path);
-  uint64_t hn = cv_get64(p);
+  uint64_t hn = tfckpt__get_u64le(p);
   if (hn > CV_ST_MAX_HEADER)
     return tfckpt__seterr(&r->err, TFCKPT_ERANGE,
                          "%s: safetensors header length %llu exceeds the %u-byte limit", r->path,
@@ -362,7 +364,8 @@ static int open_st(tfckpt_arrays_reader *r) {
     se[i].name = NULL;
     e->dtype = se[i].dtype;
     e->rank = se[i].rank;
-    memcpy(e->dims, se[i].dims, sizeof e->dims);
+    e->dims = se[i].dims;
+    se[i].dims = NULL;
     e->data_off = 8 + hn + se[i].begin;
     e->nbytes = se[i].end - se[i].begin;
     e->method = -1;
@@ -377,7 +380,7 @@ int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out) {
   *out = r;
   if (!r) return TFCKPT_ENOMEM;
   if (!(r->path = strdup(path))) return tfckpt__seterr(&r->err, TFCKPT_ENOMEM, "out of memory");
-  if (!cv_host_is_le())
+  if (!tfckpt__host_is_le())
     return tfckpt__seterr(&r->err, TFCKPT_EUNSUPPORTED, "big-endian hosts are not supported");
   int rc = tfckpt__map_file(path, &r->map, &r->err);
   if (rc) return rc;
@@ -387,7 +390,7 @@ int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out) {
     r->format = FMT_NPY;
     return open_npy(r);
   }
-  if (size >= 4 && (cv_get32(p) == ZIP_LOCAL_SIG || cv_get32(p) == ZIP_EOCD_SIG)) {
+  if (size >= 4 && (tfckpt__get_u32le(p) == ZIP_LOCAL_SIG || tfckpt__get_u32le(p) == ZIP_EOCD_SIG)) {
     r->format = FMT_NPZ;
     return open_npz(r);
   }
@@ -406,7 +409,10 @@ int tfckpt_arrays_reader_open(const char *path, tfckpt_arrays_reader **out) {
 
 void tfckpt_arrays_reader_close(tfckpt_arrays_reader *r) {
   if (!r) return;
-  for (size_t i = 0; i < r->n; i++) free(r->e[i].name);
+  for (size_t i = 0; i < r->n; i++) {
+    free(r->e[i].name);
+    free(r->e[i].dims);
+  }
   free(r->e);
   cv_st_free(NULL, 0, r->meta, r->nmeta);
   tfckpt__mapped_close(&r->map);

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +11,7 @@
 #include <zlib.h>
 
 #include "convert/internal.h"
+#include "tfckpt/internal/atomic_file.h"
 #include "tfckpt/internal/file.h"
 #include "tfckpt/internal/json.h"
 #include "tensor/tensor_impl.h"
@@ -45,7 +45,7 @@ struct tfckpt_arrays_writer {
   int format;
   tfckpt_arrays_options o;
   char *path;
-  cv_out out;
+  tfckpt__atomic_file out;
   int finished;
   int broken; /* a failure left a partial member behind: only close is allowed */
   name_set names;
@@ -143,8 +143,23 @@ static int dir_is_empty(const char *path) {
   return empty;
 }
 
+/* The reason at the end of a message ("...: No such file or directory"). */
+static const char *reason_of(const char *msg) {
+  const char *why = strrchr(msg, ':');
+  return why && why[1] ? why + 2 : msg;
+}
+
+/* Restates a failed open in terms of what the user named (`what`: the output
+ * path or the variable), keeping the system's reason. */
+static int open_failed(tfckpt_arrays_writer *w, int rc, const char *what, const char *doing) {
+  char reason[256];
+  snprintf(reason, sizeof reason, "%s", reason_of(w->err.msg));
+  return tfckpt__seterr(&w->err, rc, "%s: %s: %s", what, doing, reason);
+}
+
 int tfckpt_arrays_writer_open(const char *path, tfckpt_arrays_format format, const tfckpt_arrays_options *o,
                               tfckpt_arrays_writer **out) {
+  int rc;
   tfckpt_arrays_writer *w = calloc(1, sizeof *w);
   *out = w;
   if (!w) return TFCKPT_ENOMEM;
@@ -152,33 +167,34 @@ int tfckpt_arrays_writer_open(const char *path, tfckpt_arrays_format format, con
   w->format = format;
   if (o) w->o = *o;
   if (!(w->path = strdup(path))) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
-  if (!cv_host_is_le())
+  if (!tfckpt__host_is_le())
     return tfckpt__seterr(&w->err, TFCKPT_EUNSUPPORTED, "big-endian hosts are not supported");
   if (w->o.compress < 0 || w->o.compress > 9)
     return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "compression level %d is not 0..9", w->o.compress);
   switch (format) {
     case TFCKPT_ARRAYS_NPZ:
     case TFCKPT_ARRAYS_SAFETENSORS:
-      return cv_out_open_atomic(&w->out, path, &w->err);
+      if ((rc = tfckpt__atomic_open_ex(&w->out, path, TFCKPT__ATOMIC_BUFFERED, NULL, &w->err)))
+        return open_failed(w, rc, path, "cannot create output");
+      return TFCKPT_OK;
     case TFCKPT_ARRAYS_NPY_DIR: {
       struct stat st;
       if (stat(path, &st) == 0 && (!S_ISDIR(st.st_mode) || !dir_is_empty(path)))
         return tfckpt__seterr(&w->err, TFCKPT_EEXIST,
                              "%s: already exists (the .npy directory must be new or empty)", path);
-      char *d = strdup(path), *b = strdup(path);
-      if (d && b) w->tmpdir = tfckpt__strdupf("%s/.%s.tmp-XXXXXX", dirname(d), basename(b));
-      free(d);
-      free(b);
-      if (!w->tmpdir) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
-      if (!mkdtemp(w->tmpdir)) {
-        int e = errno;
+      /* the same temporary naming as files: one pattern to clean up after a crash */
+      for (int attempt = 0; attempt < 16; attempt++) {
         free(w->tmpdir);
-        w->tmpdir = NULL;
-        return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot create output directory: %s", path,
-                             strerror(e));
+        if (!(w->tmpdir = tfckpt__temp_name(path)))
+          return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+        if (mkdir(w->tmpdir, 0755) == 0) return TFCKPT_OK;
+        if (errno != EEXIST) break;
       }
-      (void)chmod(w->tmpdir, 0755); /* mkdtemp's 0700 would surprise users */
-      return TFCKPT_OK;
+      int e = errno;
+      free(w->tmpdir);
+      w->tmpdir = NULL;
+      return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: cannot create output directory: %s", path,
+                           strerror(e));
     }
     default:
       return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "unknown output format %d", format);
@@ -262,6 +278,10 @@ int tfckpt_arrays_writer_declare(tfckpt_arrays_writer *w, const char *name, tfck
   memset(e, 0, sizeof *e);
   if (!(e->name = strdup(name))) return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
   e->dtype = dtype;
+  if (rank && !(e->dims = malloc((size_t)rank * sizeof *dims))) {
+    free(e->name);
+    return tfckpt__seterr(&w->err, TFCKPT_ENOMEM, "out of memory");
+  }
   e->rank = rank;
   if (rank) memcpy(e->dims, dims, (size_t)rank * sizeof *dims);
   e->begin = w->data_total;
@@ -276,9 +296,9 @@ static int st_write_header(tfckpt_arrays_writer *w) {
   char *h = cv_st_format_header(w->s, w->ns, w->meta, w->nmeta, &len, &w->err);
   if (!h) return w->err.code;
   uint8_t n8[8];
-  cv_put64(n8, len);
-  int rc = cv_out_write(&w->out, n8, 8, &w->err);
-  if (!rc) rc = cv_out_write(&w->out, h, len, &w->err);
+  tfckpt__put_u64le(n8, len);
+  int rc = tfckpt__atomic_write(&w->out, n8, 8, &w->err);
+  if (!rc) rc = tfckpt__atomic_write(&w->out, h, len, &w->err);
   free(h);
   w->header_written = 1;
   return rc;
@@ -293,9 +313,20 @@ typedef struct zsink {
   uint8_t *zbuf;
 } zsink;
 
+/* Values streamed into one output file; a failure's message stays in `err`
+ * for the caller to restate per tensor. */
+typedef struct file_sink {
+  tfckpt__atomic_file *f;
+  tfckpt__err err;
+} file_sink;
+
+static const char *sink_reason(const file_sink *s) {
+  return s->err.code ? reason_of(s->err.msg) : "unsupported conversion";
+}
+
 static int out_sink(void *ctx, const void *p, size_t n) {
-  cv_out *o = ctx;
-  return cv_out_write(o, p, n, NULL) ? TFCKPT_EIO : TFCKPT_OK;
+  file_sink *s = ctx;
+  return tfckpt__atomic_write(s->f, p, n, &s->err) ? TFCKPT_EIO : TFCKPT_OK;
 }
 
 #define ZBUF (256u << 10)
@@ -306,7 +337,7 @@ static int deflate_out(zsink *s, int flush) {
     int zr = deflate(s->zs, flush);
     if (zr == Z_STREAM_ERROR) return TFCKPT_EIO;
     size_t have = ZBUF - s->zs->avail_out;
-    if (have && cv_out_write(&s->w->out, s->zbuf, have, &s->w->err)) return TFCKPT_EIO;
+    if (have && tfckpt__atomic_write(&s->w->out, s->zbuf, have, &s->w->err)) return TFCKPT_EIO;
   } while (s->zs->avail_out == 0 || (flush == Z_FINISH && s->zs->avail_in));
   return TFCKPT_OK;
 }
@@ -321,7 +352,7 @@ static int zip_sink(void *ctx, const void *p, size_t n) {
       s->zs->next_in = (Bytef *)(uintptr_t)q;
       s->zs->avail_in = k;
       if (deflate_out(s, Z_NO_FLUSH)) return TFCKPT_EIO;
-    } else if (cv_out_write(&s->w->out, q, k, &s->w->err)) {
+    } else if (tfckpt__atomic_write(&s->w->out, q, k, &s->w->err)) {
       return TFCKPT_EIO;
     }
     q += k;
@@ -349,7 +380,7 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   size_t nlen = strlen(e->name);
   if (nlen > 0xffff) return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: name too long for zip", name);
   e->usize = hlen + lay->nbytes;
-  e->off = w->out.pos;
+  e->off = w->out.size;
   e->method = w->o.compress ? 8 : 0;
   e->zip64_local = w->o.force_zip64 || e->usize >= ZIP64_THRESHOLD;
   int utf8 = 0;
@@ -357,29 +388,29 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
     if ((uint8_t)e->name[i] >= 0x80) utf8 = 1;
   if (utf8 && !tfckpt__utf8_valid(e->name, nlen)) utf8 = 0;
   uint8_t lh[30 + 20];
-  cv_put32(lh, ZIP_LOCAL_SIG);
-  cv_put16(lh + 4, e->zip64_local ? 45 : 20);
-  cv_put16(lh + 6, utf8 ? 0x800 : 0);
-  cv_put16(lh + 8, (uint32_t)e->method);
-  cv_put16(lh + 10, 0);
-  cv_put16(lh + 12, DOS_DATE_1980);
-  cv_put32(lh + 14, 0); /* crc, patched below */
-  cv_put32(lh + 18, e->zip64_local ? ZIP_MAX32 : 0);
-  cv_put32(lh + 22, e->zip64_local ? ZIP_MAX32 : (uint32_t)e->usize);
-  cv_put16(lh + 26, (uint32_t)nlen);
-  cv_put16(lh + 28, e->zip64_local ? 20 : 0);
-  int rc = cv_out_write(&w->out, lh, 30, &w->err);
-  if (!rc) rc = cv_out_write(&w->out, e->name, nlen, &w->err);
+  tfckpt__put_u32le(lh, ZIP_LOCAL_SIG);
+  tfckpt__put_u16le(lh + 4, e->zip64_local ? 45 : 20);
+  tfckpt__put_u16le(lh + 6, utf8 ? 0x800 : 0);
+  tfckpt__put_u16le(lh + 8, (uint32_t)e->method);
+  tfckpt__put_u16le(lh + 10, 0);
+  tfckpt__put_u16le(lh + 12, DOS_DATE_1980);
+  tfckpt__put_u32le(lh + 14, 0); /* crc, patched below */
+  tfckpt__put_u32le(lh + 18, e->zip64_local ? ZIP_MAX32 : 0);
+  tfckpt__put_u32le(lh + 22, e->zip64_local ? ZIP_MAX32 : (uint32_t)e->usize);
+  tfckpt__put_u16le(lh + 26, (uint32_t)nlen);
+  tfckpt__put_u16le(lh + 28, e->zip64_local ? 20 : 0);
+  int rc = tfckpt__atomic_write(&w->out, lh, 30, &w->err);
+  if (!rc) rc = tfckpt__atomic_write(&w->out, e->name, nlen, &w->err);
   if (!rc && e->zip64_local) {
     uint8_t x[20];
-    cv_put16(x, 1);
-    cv_put16(x + 2, 16);
-    cv_put64(x + 4, e->usize);
-    cv_put64(x + 12, 0);
-    rc = cv_out_write(&w->out, x, 20, &w->err);
+    tfckpt__put_u16le(x, 1);
+    tfckpt__put_u16le(x + 2, 16);
+    tfckpt__put_u64le(x + 4, e->usize);
+    tfckpt__put_u64le(x + 12, 0);
+    rc = tfckpt__atomic_write(&w->out, x, 20, &w->err);
   }
   if (rc) return rc;
-  uint64_t data_start = w->out.pos;
+  uint64_t data_start = w->out.size;
   z_stream zs;
   zsink s = {w, 0, NULL, NULL};
   if (e->method == 8) {
@@ -406,24 +437,24 @@ static int npz_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_tenso
   }
   if (rc) return w->err.code ? w->err.code : tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: write failed", name);
   e->crc = s.crc;
-  e->csize = w->out.pos - data_start;
+  e->csize = w->out.size - data_start;
   if (!e->zip64_local && e->csize >= ZIP_MAX32)
     return tfckpt__seterr(&w->err, TFCKPT_ERANGE, "%s: compressed member exceeds 4 GiB", name);
   uint8_t p[8];
-  cv_put32(p, e->crc);
-  rc = cv_out_pwrite(&w->out, p, 4, e->off + 14, &w->err);
+  tfckpt__put_u32le(p, e->crc);
+  rc = tfckpt__atomic_pwrite(&w->out, p, 4, e->off + 14, &w->err);
   if (!rc && !e->zip64_local) {
-    cv_put32(p, (uint32_t)e->csize);
-    rc = cv_out_pwrite(&w->out, p, 4, e->off + 18, &w->err);
+    tfckpt__put_u32le(p, (uint32_t)e->csize);
+    rc = tfckpt__atomic_pwrite(&w->out, p, 4, e->off + 18, &w->err);
   } else if (!rc) {
-    cv_put64(p, e->csize);
-    rc = cv_out_pwrite(&w->out, p, 8, e->off + 30 + nlen + 12, &w->err);
+    tfckpt__put_u64le(p, e->csize);
+    rc = tfckpt__atomic_pwrite(&w->out, p, 8, e->off + 30 + nlen + 12, &w->err);
   }
   return rc;
 }
 
 static int npz_finish(tfckpt_arrays_writer *w) {
-  uint64_t cd_start = w->out.pos;
+  uint64_t cd_start = w->out.size;
   int rc = TFCKPT_OK;
   for (size_t i = 0; i < w->nz && !rc; i++) {
     const zent *e = &w->z[i];
@@ -435,70 +466,70 @@ static int npz_finish(tfckpt_arrays_writer *w) {
     size_t xl = 0;
     if (big_u || big_c || big_o) {
       xl = 4;
-      if (big_u) cv_put64(x + xl, e->usize), xl += 8;
-      if (big_c) cv_put64(x + xl, e->csize), xl += 8;
-      if (big_o) cv_put64(x + xl, e->off), xl += 8;
-      cv_put16(x, 1);
-      cv_put16(x + 2, (uint32_t)(xl - 4));
+      if (big_u) tfckpt__put_u64le(x + xl, e->usize), xl += 8;
+      if (big_c) tfckpt__put_u64le(x + xl, e->csize), xl += 8;
+      if (big_o) tfckpt__put_u64le(x + xl, e->off), xl += 8;
+      tfckpt__put_u16le(x, 1);
+      tfckpt__put_u16le(x + 2, (uint32_t)(xl - 4));
     }
     int utf8 = 0;
     for (size_t k = 0; k < nlen; k++)
       if ((uint8_t)e->name[k] >= 0x80) utf8 = 1;
     if (utf8 && !tfckpt__utf8_valid(e->name, nlen)) utf8 = 0;
     uint8_t c[46];
-    cv_put32(c, ZIP_CENTRAL_SIG);
-    cv_put16(c + 4, (3u << 8) | 45); /* made by: unix */
-    cv_put16(c + 6, xl || e->zip64_local ? 45 : 20);
-    cv_put16(c + 8, utf8 ? 0x800 : 0);
-    cv_put16(c + 10, (uint32_t)e->method);
-    cv_put16(c + 12, 0);
-    cv_put16(c + 14, DOS_DATE_1980);
-    cv_put32(c + 16, e->crc);
-    cv_put32(c + 20, big_c ? ZIP_MAX32 : (uint32_t)e->csize);
-    cv_put32(c + 24, big_u ? ZIP_MAX32 : (uint32_t)e->usize);
-    cv_put16(c + 28, (uint32_t)nlen);
-    cv_put16(c + 30, (uint32_t)xl);
-    cv_put16(c + 32, 0);
-    cv_put16(c + 34, 0);
-    cv_put16(c + 36, 0);
-    cv_put32(c + 38, 0100644u << 16);
-    cv_put32(c + 42, big_o ? ZIP_MAX32 : (uint32_t)e->off);
-    rc = cv_out_write(&w->out, c, 46, &w->err);
-    if (!rc) rc = cv_out_write(&w->out, e->name, nlen, &w->err);
-    if (!rc && xl) rc = cv_out_write(&w->out, x, xl, &w->err);
+    tfckpt__put_u32le(c, ZIP_CENTRAL_SIG);
+    tfckpt__put_u16le(c + 4, (3u << 8) | 45); /* made by: unix */
+    tfckpt__put_u16le(c + 6, xl || e->zip64_local ? 45 : 20);
+    tfckpt__put_u16le(c + 8, utf8 ? 0x800 : 0);
+    tfckpt__put_u16le(c + 10, (uint32_t)e->method);
+    tfckpt__put_u16le(c + 12, 0);
+    tfckpt__put_u16le(c + 14, DOS_DATE_1980);
+    tfckpt__put_u32le(c + 16, e->crc);
+    tfckpt__put_u32le(c + 20, big_c ? ZIP_MAX32 : (uint32_t)e->csize);
+    tfckpt__put_u32le(c + 24, big_u ? ZIP_MAX32 : (uint32_t)e->usize);
+    tfckpt__put_u16le(c + 28, (uint32_t)nlen);
+    tfckpt__put_u16le(c + 30, (uint32_t)xl);
+    tfckpt__put_u16le(c + 32, 0);
+    tfckpt__put_u16le(c + 34, 0);
+    tfckpt__put_u16le(c + 36, 0);
+    tfckpt__put_u32le(c + 38, 0100644u << 16);
+    tfckpt__put_u32le(c + 42, big_o ? ZIP_MAX32 : (uint32_t)e->off);
+    rc = tfckpt__atomic_write(&w->out, c, 46, &w->err);
+    if (!rc) rc = tfckpt__atomic_write(&w->out, e->name, nlen, &w->err);
+    if (!rc && xl) rc = tfckpt__atomic_write(&w->out, x, xl, &w->err);
   }
   if (rc) return rc;
-  uint64_t cd_size = w->out.pos - cd_start, n = w->nz;
+  uint64_t cd_size = w->out.size - cd_start, n = w->nz;
   int z64 = w->o.force_zip64 || n >= 0xffff || cd_size >= ZIP_MAX32 || cd_start >= ZIP_MAX32;
   if (z64) {
-    uint64_t eocd64 = w->out.pos;
+    uint64_t eocd64 = w->out.size;
     uint8_t r[56 + 20];
-    cv_put32(r, ZIP64_EOCD_SIG);
-    cv_put64(r + 4, 44);
-    cv_put16(r + 12, (3u << 8) | 45);
-    cv_put16(r + 14, 45);
-    cv_put32(r + 16, 0);
-    cv_put32(r + 20, 0);
-    cv_put64(r + 24, n);
-    cv_put64(r + 32, n);
-    cv_put64(r + 40, cd_size);
-    cv_put64(r + 48, cd_start);
-    cv_put32(r + 56, ZIP64_LOCATOR_SIG);
-    cv_put32(r + 60, 0);
-    cv_put64(r + 64, eocd64);
-    cv_put32(r + 72, 1);
-    if ((rc = cv_out_write(&w->out, r, sizeof r, &w->err))) return rc;
+    tfckpt__put_u32le(r, ZIP64_EOCD_SIG);
+    tfckpt__put_u64le(r + 4, 44);
+    tfckpt__put_u16le(r + 12, (3u << 8) | 45);
+    tfckpt__put_u16le(r + 14, 45);
+    tfckpt__put_u32le(r + 16, 0);
+    tfckpt__put_u32le(r + 20, 0);
+    tfckpt__put_u64le(r + 24, n);
+    tfckpt__put_u64le(r + 32, n);
+    tfckpt__put_u64le(r + 40, cd_size);
+    tfckpt__put_u64le(r + 48, cd_start);
+    tfckpt__put_u32le(r + 56, ZIP64_LOCATOR_SIG);
+    tfckpt__put_u32le(r + 60, 0);
+    tfckpt__put_u64le(r + 64, eocd64);
+    tfckpt__put_u32le(r + 72, 1);
+    if ((rc = tfckpt__atomic_write(&w->out, r, sizeof r, &w->err))) return rc;
   }
   uint8_t e[22];
-  cv_put32(e, ZIP_EOCD_SIG);
-  cv_put16(e + 4, 0);
-  cv_put16(e + 6, 0);
-  cv_put16(e + 8, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
-  cv_put16(e + 10, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
-  cv_put32(e + 12, cd_size >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_size);
-  cv_put32(e + 16, cd_start >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_start);
-  cv_put16(e + 20, 0);
-  return cv_out_write(&w->out, e, 22, &w->err);
+  tfckpt__put_u32le(e, ZIP_EOCD_SIG);
+  tfckpt__put_u16le(e + 4, 0);
+  tfckpt__put_u16le(e + 6, 0);
+  tfckpt__put_u16le(e + 8, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
+  tfckpt__put_u16le(e + 10, n >= 0xffff || z64 ? 0xffff : (uint32_t)n);
+  tfckpt__put_u32le(e + 12, cd_size >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_size);
+  tfckpt__put_u32le(e + 16, cd_start >= ZIP_MAX32 || z64 ? ZIP_MAX32 : (uint32_t)cd_start);
+  tfckpt__put_u16le(e + 20, 0);
+  return tfckpt__atomic_write(&w->out, e, 22, &w->err);
 }
 
 /* ---- npy dir ---------------------------------------------------------------- */
@@ -545,26 +576,26 @@ static int npy_dir_add(tfckpt_arrays_writer *w, const char *name, const tfckpt_t
   char *path;
   int rc = npy_dir_path(w, name, &path);
   if (rc) return rc;
-  cv_out o;
-  rc = cv_out_open_plain(&o, path, &w->err);
-  if (rc == TFCKPT_EEXIST) {
+  /* in place: the folder as a whole is the temporary, and O_EXCL catches
+   * two names mapping to one file */
+  tfckpt__atomic_file o;
+  rc = tfckpt__atomic_open_ex(&o, path, TFCKPT__ATOMIC_IN_PLACE | TFCKPT__ATOMIC_BUFFERED, NULL,
+                              &w->err);
+  if (rc == TFCKPT_EEXIST)
     tfckpt__seterr(&w->err, rc, "%s: two tensors map to the same file name", name);
-  } else if (rc) { /* name the variable, not the temporary path */
-    const char *why = strrchr(w->err.msg, ':');
-    char reason[128];
-    snprintf(reason, sizeof reason, "%s", why ? why + 2 : w->err.msg);
-    tfckpt__seterr(&w->err, rc, "%s: cannot create its .npy file: %s", name, reason);
-  }
+  else if (rc) /* name the variable, not the temporary path */
+    open_failed(w, rc, name, "cannot create its .npy file");
   free(path);
   if (rc) {
-    cv_out_abort(&o);
+    tfckpt__atomic_release(&o);
     return rc;
   }
-  rc = cv_out_write(&o, hdr, hlen, &w->err);
-  if (!rc) rc = cv_stream_values(t, lay->file_dtype, out_sink, &o);
-  if (rc && !w->err.code) tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
-  if (!rc) rc = cv_out_commit(&o, &w->err);
-  cv_out_abort(&o);
+  file_sink s = {&o, {0, ""}};
+  rc = tfckpt__atomic_write(&o, hdr, hlen, &s.err);
+  if (!rc) rc = cv_stream_values(t, lay->file_dtype, out_sink, &s);
+  if (rc) tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, sink_reason(&s));
+  if (!rc) rc = tfckpt__atomic_commit(&o, &w->err);
+  tfckpt__atomic_release(&o);
   return rc;
 }
 
@@ -586,9 +617,10 @@ int tfckpt_arrays_writer_add(tfckpt_arrays_writer *w, const char *name, const tf
       return tfckpt__seterr(&w->err, TFCKPT_EINVAL, "%s: dtype or shape differs from its declaration",
                            name);
     if (!w->header_written && (rc = st_write_header(w))) return rc;
-    if ((rc = cv_stream_values(t, t->dtype, out_sink, &w->out))) {
+    file_sink s = {&w->out, {0, ""}};
+    if ((rc = cv_stream_values(t, t->dtype, out_sink, &s))) {
       w->broken = 1;
-      return tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, strerror(errno));
+      return tfckpt__seterr(&w->err, rc, "%s: write failed: %s", name, sink_reason(&s));
     }
     w->next++;
     return TFCKPT_OK;
@@ -617,9 +649,9 @@ int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w) {
     }
     if (rename(w->tmpdir, w->path) != 0)
       return tfckpt__seterr(&w->err, TFCKPT_EIO, "%s: rename failed: %s", w->path, strerror(errno));
-    cv_sync_parent(w->path);
     free(w->tmpdir);
     w->tmpdir = NULL;
+    if ((rc = tfckpt__fsync_dir(w->path, &w->err))) return rc;
     w->finished = 1;
     return TFCKPT_OK;
   }
@@ -631,14 +663,15 @@ int tfckpt_arrays_writer_finish(tfckpt_arrays_writer *w) {
   } else if ((rc = npz_finish(w))) {
     return rc;
   }
-  if ((rc = cv_out_commit(&w->out, &w->err))) return rc;
+  if ((rc = tfckpt__atomic_commit(&w->out, &w->err))) return rc;
+  if ((rc = tfckpt__fsync_dir(w->path, &w->err))) return rc;
   w->finished = 1;
   return TFCKPT_OK;
 }
 
 void tfckpt_arrays_writer_close(tfckpt_arrays_writer *w) {
   if (!w) return;
-  cv_out_abort(&w->out);
+  tfckpt__atomic_release(&w->out);
   if (w->tmpdir) nftw(w->tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
   free(w->tmpdir);
   for (size_t i = 0; i < w->nz; i++) free(w->z[i].name);

@@ -1,6 +1,5 @@
-/* Shared pieces of the converters: an atomic, buffered output file, the
- * streaming of tensor values (with the one explicit conversion, bfloat16 ->
- * float32), and the dtype tables. */
+/* Shared pieces of the converters: the streaming of tensor values (with the
+ * one explicit conversion, bfloat16 -> float32), and the dtype tables. */
 #ifndef TFCKPT_CONVERT_INTERNAL_H
 #define TFCKPT_CONVERT_INTERNAL_H
 
@@ -9,37 +8,12 @@
 
 #include <zlib.h>
 
+#include "core/coding.h"
 #include "tfckpt/internal/error.h"
 #include "tfckpt/convert.h"
 #ifdef TFCKPT_HAVE_ISAL
 #include <isa-l/crc.h>
 #endif
-
-/* An output file written under a temporary name in the target directory and
- * renamed over `path` by cv_out_commit.  `fd` may also be a plain file in a
- * temporary directory (tmp == NULL: no rename, commit only syncs). */
-typedef struct cv_out {
-  int fd;
-  char *path;     /* final name (NULL: the file is not renamed) */
-  char *tmp;      /* name it is written under */
-  uint64_t pos;   /* bytes written so far (logical end) */
-  uint8_t *buf;
-  size_t blen, bcap;
-} cv_out;
-
-/* Creates `path`'s temporary sibling (".<base>.tmp-XXXXXX"). */
-int cv_out_open_atomic(cv_out *o, const char *path, tfckpt__err *err);
-/* Creates `path` itself (O_EXCL), for files inside a temporary directory. */
-int cv_out_open_plain(cv_out *o, const char *path, tfckpt__err *err);
-int cv_out_write(cv_out *o, const void *p, size_t n, tfckpt__err *err);
-/* Overwrites bytes already written (zip header patching). */
-int cv_out_pwrite(cv_out *o, const void *p, size_t n, uint64_t off, tfckpt__err *err);
-/* Flushes, fsyncs, closes and (atomic files) renames into place. */
-int cv_out_commit(cv_out *o, tfckpt__err *err);
-/* Closes and removes the temporary file; safe on a zeroed or committed cv_out. */
-void cv_out_abort(cv_out *o);
-/* fsyncs the directory holding `path` so a rename is durable. */
-void cv_sync_parent(const char *path);
 
 /* How a tensor's values go to a file: element bytes as stored, or bfloat16
  * widened to float32. */
@@ -65,7 +39,7 @@ typedef struct cv_st_entry {
   char *name;
   tfckpt_dtype dtype;
   int rank;
-  int64_t dims[TFCKPT_MAX_RANK];
+  int64_t *dims; /* rank entries, malloc'd: headers may list many tensors */
   uint64_t begin, end;
 } cv_st_entry;
 
@@ -102,27 +76,6 @@ static inline uint32_t cv_crc32(uint32_t crc, const void *p, size_t n) {
   }
   return crc;
 #endif
-}
-
-/* 1 on a little-endian host. */
-static inline int cv_host_is_le(void) {
-  const uint16_t x = 1;
-  return *(const uint8_t *)&x == 1;
-}
-
-static inline void cv_put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void cv_put32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline void cv_put64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline uint32_t cv_get16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static inline uint32_t cv_get32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t cv_get64(const uint8_t *p) {
-  return (uint64_t)cv_get32(p) | (uint64_t)cv_get32(p + 4) << 32;
 }
 
 #endif

@@ -53,7 +53,7 @@ long tfckpt_npy_header(tfckpt_dtype dtype, int rank, const int64_t *dims, void *
   if (total > cap) return TFCKPT_ERANGE;
   uint8_t *p = buf;
   memcpy(p, "\x93NUMPY\x01\x00", 8);
-  cv_put16(p + 8, (uint32_t)(total - pre));
+  tfckpt__put_u16le(p + 8, (uint32_t)(total - pre));
   memcpy(p + pre, dict, n);
   memset(p + pre + n, ' ', pad);
   p[total - 1] = '\n';
@@ -135,11 +135,11 @@ int tfckpt_npy_parse_header(const void *buf, size_t len, tfckpt_npy_info *out, c
   size_t pre, hlen;
   if (major == 1) {
     pre = 10;
-    hlen = cv_get16(p + 8);
+    hlen = tfckpt__get_u16le(p + 8);
   } else if (major == 2 || major == 3) {
     if (len < 12) return perr(errbuf, errcap, TFCKPT_ECORRUPT, "truncated .npy header");
     pre = 12;
-    hlen = cv_get32(p + 8);
+    hlen = tfckpt__get_u32le(p + 8);
   } else {
     return perr(errbuf, errcap, TFCKPT_EUNSUPPORTED, "unsupported .npy version %u.%u", major,
                 p[7]);
@@ -290,7 +290,7 @@ static int file_sink(void *ctx, const void *p, size_t n) {
 }
 
 int tfckpt_npy_write(FILE *f, const tfckpt_tensor *t, int bf16_as_float32) {
-  if (!cv_host_is_le()) return TFCKPT_EUNSUPPORTED;
+  if (!tfckpt__host_is_le()) return TFCKPT_EUNSUPPORTED;
   cv_layout lay = {0};
   int rc = cv_npy_layout(t, "tensor", bf16_as_float32, &lay, NULL);
   if (rc) return rc;

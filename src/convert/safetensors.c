@@ -148,15 +148,22 @@ static int parse_tensor(tfckpt__json_reader *j, cv_st_entry *e) {
       if (have_shape) return st_fail(j, &t, "duplicate \"shape\"");
       if ((rc = tfckpt__json_next(j, &t))) return rc;
       if (t.type != TFCKPT__JSON_ARRAY_BEGIN) return st_fail(j, &t, "expected a shape array");
-      e->rank = 0;
+      /* dims live on the heap, sized by the rank: a header may list very
+       * many tensors */
+      int64_t shape[TFCKPT_MAX_RANK];
+      int rank = 0;
       for (;;) {
         uint64_t v;
         if ((rc = tfckpt__json_next(j, &t))) return rc;
         if (t.type == TFCKPT__JSON_ARRAY_END) break;
         if ((rc = st_uint(j, &t, &v))) return rc;
-        if (e->rank >= TFCKPT_MAX_RANK) return st_fail(j, &t, "shape has too many dimensions");
-        e->dims[e->rank++] = (int64_t)v;
+        if (rank >= TFCKPT_MAX_RANK) return st_fail(j, &t, "shape has too many dimensions");
+        shape[rank++] = (int64_t)v;
       }
+      e->rank = rank;
+      if (rank && !(e->dims = malloc((size_t)rank * sizeof *e->dims)))
+        return tfckpt__seterr(j->err, TFCKPT_ENOMEM, "out of memory");
+      if (rank) memcpy(e->dims, shape, (size_t)rank * sizeof *shape);
       have_shape = 1;
     } else if (key_is(&t, "data_offsets")) {
       if (have_off) return st_fail(j, &t, "duplicate \"data_offsets\"");
@@ -192,7 +199,10 @@ static int by_name(const void *a, const void *b) {
 }
 
 void cv_st_free(cv_st_entry *e, size_t count, char **meta, size_t nmeta) {
-  for (size_t i = 0; i < count; i++) free(e[i].name);
+  for (size_t i = 0; i < count; i++) {
+    free(e[i].name);
+    free(e[i].dims);
+  }
   free(e);
   for (size_t i = 0; i < 2 * nmeta; i++) free(meta[i]);
   free(meta);

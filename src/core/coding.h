@@ -1,4 +1,6 @@
-/* Little-endian fixed-width and protobuf varint coding.  Decoders take a
+/* The one home of byte-order helpers: little-endian fixed-width and
+ * protobuf varint coding, used by every format (checkpoints, TFRecord, zip,
+ * npy, safetensors).  Decoders take a
  * [p, end) range and never read past `end`. */
 #ifndef TFCKPT_CORE_CODING_H
 #define TFCKPT_CORE_CODING_H
@@ -7,6 +9,18 @@
 #include <stdint.h>
 #include <string.h>
 
+/* 1 on a little-endian host (the in-memory layout of tensor values). */
+static inline int tfckpt__host_is_le(void) {
+  const uint16_t x = 1;
+  return *(const uint8_t *)&x == 1;
+}
+
+static inline uint16_t tfckpt__get_u16le(const uint8_t *p) {
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline void tfckpt__put_u16le(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
 static inline uint32_t tfckpt__get_u32le(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tfckpt/internal/buf.h"
+
 static int errno_status(int e) {
   if (e == ENOENT || e == ENOTDIR) return TFCKPT_ENOTFOUND;
   if (e == ENOMEM) return TFCKPT_ENOMEM;
@@ -72,44 +74,34 @@ int tfckpt__read_file(const char *path, size_t max_size, char **out, size_t *len
     int e = errno;
     return tfckpt__seterr(err, errno_status(e), "%s: %s", path, strerror(e));
   }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap + 1);
-  if (!buf) {
-    fclose(f);
-    return tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
-  }
+  tfckpt__buf b = {0};
+  /* one byte past the limit is enough to tell a file that is too large */
+  size_t limit = max_size == SIZE_MAX ? SIZE_MAX : max_size + 1;
+  int rc = TFCKPT_OK;
   for (;;) {
-    if (n == cap) {
-      if (cap >= max_size) {
-        free(buf);
-        fclose(f);
-        return tfckpt__seterr(err, TFCKPT_ERANGE, "%s: file larger than %zu bytes", path,
-                             max_size);
-      }
-      size_t ncap = cap * 2 > max_size ? max_size : cap * 2;
-      char *nb = realloc(buf, ncap + 1);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
-      }
-      buf = nb;
-      cap = ncap;
+    if (b.len > max_size) {
+      rc = tfckpt__seterr(err, TFCKPT_ERANGE, "%s: file larger than %zu bytes", path, max_size);
+      break;
     }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
+    if (b.len == b.cap) tfckpt__buf_reserve(&b, b.cap ? b.cap : 4096);
+    if (b.oom) {
+      rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
+      break;
+    }
+    size_t want = b.cap - b.len;
+    if (want > limit - b.len) want = limit - b.len;
+    size_t got = fread(b.data + b.len, 1, want, f);
+    b.len += got;
     if (got == 0) break;
   }
-  int bad = ferror(f);
+  if (!rc && ferror(f)) rc = tfckpt__seterr(err, TFCKPT_EIO, "%s: read error", path);
   fclose(f);
-  if (bad) {
-    free(buf);
-    return tfckpt__seterr(err, TFCKPT_EIO, "%s: read error", path);
-  }
-  buf[n] = '\0';
-  *out = buf;
-  if (len) *len = n;
-  return TFCKPT_OK;
+  size_t n = b.len;
+  if (!rc && !(*out = tfckpt__buf_detach(&b)))
+    rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
+  tfckpt__buf_free(&b);
+  if (!rc && len) *len = n;
+  return rc;
 }
 
 char *tfckpt__strdupf(const char *fmt, ...) {

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "tfckpt/internal/buf.h"
 #include "tfckpt/internal/error.h"
 #include "tfckpt/data.h"
 
@@ -39,8 +40,7 @@ typedef struct tfd_cfg {
 
 /* A block of complete records and, once parsed, its rows. */
 typedef struct tfd_chunk {
-  char *buf;
-  size_t len, cap;
+  tfckpt__buf text; /* the records' bytes */
   uint64_t seq, epoch;
   size_t file;
   int file_first;        /* first chunk of a file: lines_before is valid */

@@ -215,7 +215,7 @@ static void parse_delimited(const tfd_cfg *cfg, tfd_chunk *c) {
   unsigned char *miss = malloc(nc + 1), *nonint = malloc(nc + 1);
   /* stats use the parsed doubles, not the float32 rounding */
   double *dv = malloc((nc + 1) * sizeof *dv);
-  char *p = c->buf, *end = c->buf + c->len;
+  char *p = (char *)c->text.data, *end = p + c->text.len;
   uint64_t lines = 0;
   if (!f.p || !f.len || !miss || !nonint || !dv) { oom(c); goto out; }
   while (p < end) {
@@ -333,7 +333,7 @@ static int parse_index(const char *s, size_t n, uint64_t *out) {
 typedef struct entry { size_t idx; double v; int nonint; } entry;
 
 static void parse_libsvm(const tfd_cfg *cfg, tfd_chunk *c) {
-  char *p = c->buf, *end = c->buf + c->len;
+  char *p = (char *)c->text.data, *end = p + c->text.len;
   uint64_t lines = 0;
   size_t w = cfg->width;
   entry *ent = NULL;
@@ -479,7 +479,7 @@ void tfd_parse_chunk(const tfd_cfg *cfg, tfd_chunk *c) {
   c->skipped = 0;
   c->perr = 0;
   if (c->stats) tfd_colstat_init(c->stats, cfg->ncols);
-  if (c->rd_code || c->len == 0) return;
+  if (c->rd_code || c->text.len == 0) return;
   if (cfg->sparse && tfd_chunk_reserve_rows(cfg, c, 1)) { oom(c); return; }
   if (cfg->sparse) c->rowptr[0] = 0;
   if (cfg->format == TFCKPT_DATA_LIBSVM) parse_libsvm(cfg, c);

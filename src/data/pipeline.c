@@ -25,7 +25,7 @@ static tfd_chunk *get_free_chunk(tfckpt_dataset *ds) {
   tfd_chunk *c = ds->stop ? NULL : ds->pool[--ds->npool];
   pthread_mutex_unlock(&ds->mu);
   if (c) {
-    c->len = 0;
+    c->text.len = 0;
     c->file_first = c->epoch_end = c->stream_end = 0;
     c->rd_code = 0;
     c->lines_before = 0;
@@ -42,20 +42,20 @@ static void push_raw(tfckpt_dataset *ds, tfd_chunk *c) {
   pthread_mutex_unlock(&ds->mu);
 }
 
+/* Room for `need` bytes in all, and never less than 4 KiB: chunk_bytes
+ * below that has always meant 4 KiB reads.  (Truly tiny chunks make
+ * test_data_csv's random inputs disagree in skip mode, chunk 55: a boundary
+ * case of the record splitting still to be looked at.) */
 static int grow_buf(tfd_chunk *c, size_t need) {
-  if (need <= c->cap) return 0;
-  size_t nc = c->cap ? c->cap : 4096;
-  while (nc < need) nc *= 2;
-  char *b = realloc(c->buf, nc);
-  if (!b) return -1;
-  c->buf = b;
-  c->cap = nc;
-  return 0;
+  if (need < 4096) need = 4096;
+  if (need > c->text.cap) tfckpt__buf_reserve(&c->text, need - c->text.len);
+  if (!c->text.oom) return 0;
+  c->text.oom = 0; /* the chunk goes back to the pool once the error has travelled */
+  return -1;
 }
 
 typedef struct reader_state {
-  char *carry;
-  size_t carry_len, carry_cap;
+  tfckpt__buf carry; /* the partial record at the end of the last chunk */
   uint64_t seq;
 } reader_state;
 
@@ -89,57 +89,58 @@ static int read_file(tfckpt_dataset *ds, reader_state *rs, size_t fi, uint64_t e
   size_t cb = ds->opt.chunk_bytes;
   int first = 1, eof = 0;
   int has_header = cfg->format != TFCKPT_DATA_LIBSVM && ds->header_mode != TFCKPT_HEADER_NONE;
-  rs->carry_len = 0;
+  rs->carry.len = 0;
   int ret = 0;
-  while (!eof || rs->carry_len || first) {
+  while (!eof || rs->carry.len || first) {
     tfd_chunk *c = get_free_chunk(ds);
     if (!c) { ret = -1; break; }
     int fail = 0;
-    if (grow_buf(c, rs->carry_len + cb)) fail = 1;
+    if (grow_buf(c, rs->carry.len + cb)) fail = 1;
     if (!fail) {
-      if (rs->carry_len) memcpy(c->buf, rs->carry, rs->carry_len);
-      c->len = rs->carry_len;
-      rs->carry_len = 0;
+      if (rs->carry.len) memcpy(c->text.data, rs->carry.data, rs->carry.len);
+      c->text.len = rs->carry.len;
+      rs->carry.len = 0;
     }
     size_t end = 0;
     uint64_t pre_lines = 0;
     int was_first = first;
     while (!fail) {
-      if (!eof && c->len < c->cap) {
-        size_t want = c->cap - c->len;
-        ssize_t n = tfd_source_read(src, c->buf + c->len, want, &err);
+      if (!eof && c->text.len < c->text.cap) {
+        size_t want = c->text.cap - c->text.len;
+        ssize_t n = tfd_source_read(src, c->text.data + c->text.len, want, &err);
         if (n < 0) { fail = 1; break; }
-        c->len += (size_t)n;
+        c->text.len += (size_t)n;
         if ((size_t)n < want) eof = 1;
       }
       if (first) {
         size_t consumed;
-        if (tfd_preamble(cfg, ds->opt.skip_lines, has_header, c->buf, c->len, eof,
+        if (tfd_preamble(cfg, ds->opt.skip_lines, has_header, (const char *)c->text.data,
+                         c->text.len, eof,
                          &consumed, &pre_lines, NULL, NULL)) {
-          if (grow_buf(c, c->cap * 2)) fail = 1;
+          if (grow_buf(c, c->text.cap * 2)) fail = 1;
           continue;
         }
-        memmove(c->buf, c->buf + consumed, c->len - consumed);
-        c->len -= consumed;
+        memmove(c->text.data, c->text.data + consumed, c->text.len - consumed);
+        c->text.len -= consumed;
         first = 0;
       }
-      end = eof ? c->len : tfd_last_record_end(cfg, c->buf, c->len);
-      if (end == 0 && c->len > 0) {
-        if (c->cap >= MAX_RECORD_BYTES) {
+      end = eof ? c->text.len : tfd_last_record_end(cfg, (const char *)c->text.data, c->text.len);
+      if (end == 0 && c->text.len > 0) {
+        if (c->text.cap >= MAX_RECORD_BYTES) {
           tfckpt__seterr(&err, TFCKPT_EDATA,
                         "%s: a record is longer than %zu bytes (unterminated quote?)",
                         ds->files[fi], MAX_RECORD_BYTES);
           fail = 1;
           break;
         }
-        if (grow_buf(c, c->cap * 2)) fail = 1;
+        if (grow_buf(c, c->text.cap * 2)) fail = 1;
         continue;
       }
       break;
     }
     if (fail) {
       if (!err.code) tfckpt__seterr(&err, TFCKPT_ENOMEM, "out of memory in the reader");
-      c->len = 0;
+      c->text.len = 0;
       c->rd_code = err.code;
       c->rd_err = err;
       c->seq = rs->seq++;
@@ -150,22 +151,15 @@ static int read_file(tfckpt_dataset *ds, reader_state *rs, size_t fi, uint64_t e
       ret = -1;
       break;
     }
-    size_t tail = c->len - end;
-    if (tail > rs->carry_cap) {
-      char *nc = realloc(rs->carry, tail);
-      if (!nc) {
-        tfckpt__seterr(&c->rd_err, TFCKPT_ENOMEM, "out of memory in the reader");
-        c->rd_code = TFCKPT_ENOMEM;
-        tail = 0;
-        ret = -1;
-      } else {
-        rs->carry = nc;
-        rs->carry_cap = tail;
-      }
+    rs->carry.len = 0;
+    tfckpt__buf_append(&rs->carry, c->text.data + end, c->text.len - end);
+    if (rs->carry.oom) {
+      tfckpt__seterr(&c->rd_err, TFCKPT_ENOMEM, "out of memory in the reader");
+      c->rd_code = TFCKPT_ENOMEM;
+      tfckpt__buf_free(&rs->carry);
+      ret = -1;
     }
-    if (tail) memcpy(rs->carry, c->buf + end, tail);
-    rs->carry_len = tail;
-    c->len = end;
+    c->text.len = end;
     c->seq = rs->seq++;
     c->epoch = epoch;
     c->file = fi;
@@ -190,7 +184,7 @@ static void *reader_main(void *arg) {
     if (push_marker(ds, &rs, epoch, 1, last, NULL)) goto done;
   }
 done:
-  free(rs.carry);
+  tfckpt__buf_free(&rs.carry);
   pthread_mutex_lock(&ds->mu);
   ds->reader_done = 1;
   pthread_cond_broadcast(&ds->cv_raw);
@@ -451,7 +445,7 @@ static void *batcher_main(void *arg) {
       if (c->stats && ds->stats) tfd_colstat_merge(ds->stats, c->stats, cfg->ncols);
       ds->rows0 += c->nrows;
       ds->skipped0 += c->skipped;
-      ds->bytes0 += c->len;
+      ds->bytes0 += c->text.len;
       pthread_mutex_unlock(&ds->mu);
     }
     if (stopped) {
@@ -617,7 +611,7 @@ void tfd_pipeline_stop(tfckpt_dataset *ds) {
   if (ds->chunks) {
     for (size_t i = 0; i < ds->nchunks; i++) {
       tfd_chunk *c = &ds->chunks[i];
-      free(c->buf);
+      tfckpt__buf_free(&c->text);
       free(c->feat);
       free(c->lab);
       free(c->rowptr);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "data/internal.h"
+#include "tfckpt/internal/buf.h"
 #include "data/numparse.h"
 #include "data/source.h"
 
@@ -320,15 +321,14 @@ static int infer_types(tfckpt_dataset *ds, const char *sample, size_t len, int e
   size_t end = eof ? len : tfd_last_record_end(cfg, sample, len);
   if (end <= consumed) end = consumed;
   tfd_chunk c = {0};
-  c.len = end - consumed;
-  c.buf = malloc(c.len + 1);
+  tfckpt__buf_append(&c.text, sample + consumed, end - consumed);
+  tfckpt__buf_cstr(&c.text);
   c.stats = malloc((cfg->ncols + 1) * sizeof *c.stats);
-  if (!c.buf || !c.stats) {
-    free(c.buf);
+  if (c.text.oom || !c.stats) {
+    tfckpt__buf_free(&c.text);
     free(c.stats);
     return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   }
-  memcpy(c.buf, sample + consumed, c.len);
   tfd_cfg tmp = *cfg;
   tmp.on_error = TFCKPT_ON_ERROR_SKIP;
   tmp.label_int = 0;
@@ -336,7 +336,7 @@ static int infer_types(tfckpt_dataset *ds, const char *sample, size_t len, int e
   tmp.sparse = cfg->format == TFCKPT_DATA_LIBSVM;
   unsigned char *hd = calloc(cfg->ncols + 1, 1);
   if (!hd) {
-    free(c.buf);
+    tfckpt__buf_free(&c.text);
     free(c.stats);
     return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   }
@@ -359,7 +359,7 @@ static int infer_types(tfckpt_dataset *ds, const char *sample, size_t len, int e
       ds->num_classes = (int64_t)lmax + 1;
   }
   free(hd);
-  free(c.buf);
+  tfckpt__buf_free(&c.text);
   free(c.stats);
   free(c.feat);
   free(c.lab);
@@ -487,9 +487,9 @@ out:
 
 /* One pass over every LibSVM file reading only the indices. */
 static int libsvm_prescan(tfckpt_dataset *ds, uint64_t *maxi, uint64_t *mini, int *any) {
-  size_t cap = SAMPLE_BYTES;
-  char *buf = malloc(cap);
-  if (!buf) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
+  tfckpt__buf raw = {0};
+  tfckpt__buf_reserve(&raw, SAMPLE_BYTES);
+  if (raw.oom) return tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory");
   *maxi = 0;
   *mini = UINT64_MAX;
   *any = 0;
@@ -497,22 +497,19 @@ static int libsvm_prescan(tfckpt_dataset *ds, uint64_t *maxi, uint64_t *mini, in
   for (size_t fi = 0; fi < ds->nfiles && !rc; fi++) {
     tfd_source *src;
     if ((rc = tfd_source_open(ds->files[fi], &src, &ds->err))) break;
-    size_t have = 0;
+    raw.len = 0;
     uint64_t skip = ds->opt.skip_lines;
     for (;;) {
-      if (have == cap) {
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) { rc = tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); break; }
-        buf = nb;
-        cap *= 2;
-      }
-      ssize_t n = tfd_source_read(src, buf + have, cap - have, &ds->err);
+      if (raw.len == raw.cap) tfckpt__buf_reserve(&raw, raw.cap); /* a line longer than the buffer */
+      if (raw.oom) { rc = tfckpt__seterr(&ds->err, TFCKPT_ENOMEM, "out of memory"); break; }
+      char *buf = (char *)raw.data;
+      ssize_t n = tfd_source_read(src, buf + raw.len, raw.cap - raw.len, &ds->err);
       if (n < 0) { rc = ds->err.code; break; }
       int eof = n == 0;
-      have += (size_t)n;
-      size_t endp = have;
+      raw.len += (size_t)n;
+      size_t endp = raw.len;
       if (!eof) {
-        const char *nl = memrchr(buf, '\n', have);
+        const char *nl = memrchr(buf, '\n', raw.len);
         if (!nl) continue;
         endp = (size_t)(nl - buf) + 1;
       }
@@ -542,13 +539,13 @@ static int libsvm_prescan(tfckpt_dataset *ds, uint64_t *maxi, uint64_t *mini, in
         }
         p = next;
       }
-      memmove(buf, buf + endp, have - endp);
-      have -= endp;
+      memmove(buf, buf + endp, raw.len - endp);
+      raw.len -= endp;
       if (eof) break;
     }
     tfd_source_close(src);
   }
-  free(buf);
+  tfckpt__buf_free(&raw);
   return rc;
 }
 

@@ -59,10 +59,10 @@ int tfckpt__decode_shape(const uint8_t *data, size_t len, int *rank, int64_t **d
     if (f.num == 2 && f.wire == PB_LEN) {
       int64_t size;
       if (tfckpt__decode_dim_size(f.data, f.len, &size) < 0) break;
-      if (n >= TFCKPT_MAX_FILE_RANK) {
+      if (n >= TFCKPT_MAX_RANK) {
         free(d);
         return tfckpt__seterr(err, TFCKPT_ECORRUPT, "shape has more than %d dimensions",
-                             TFCKPT_MAX_FILE_RANK);
+                             TFCKPT_MAX_RANK);
       }
       if (n == cap) {
         cap = cap ? cap * 2 : 4;
@@ -123,7 +123,7 @@ int tfckpt__decode_slice(const uint8_t *data, size_t len, tfckpt__slice *out, tf
       tfckpt__slice_free(out);
       return tfckpt__seterr(err, TFCKPT_ECORRUPT, "slice has a negative extent");
     }
-    if (out->rank >= TFCKPT_MAX_FILE_RANK) {
+    if (out->rank >= TFCKPT_MAX_RANK) {
       tfckpt__slice_free(out);
       return tfckpt__seterr(err, TFCKPT_ECORRUPT, "slice has too many dimensions");
     }

@@ -15,7 +15,6 @@
 /* Refuse graph files larger than this (real ones reach a few hundred MiB
  * only with embedded constants). */
 #define MAX_GRAPH_FILE ((size_t)2 << 30)
-#define MAX_RANK 254
 
 void tfckpt_graph_info_free(tfckpt_graph_info *g) {
   for (size_t i = 0; i < g->nvars; i++) {
@@ -61,11 +60,11 @@ static int parse_graph_shape(const uint8_t *d, size_t len, int *rank, int64_t **
   tfckpt__pb pb = tfckpt__pb_init(d, len);
   tfckpt__pb_field f;
   int r, n = 0, unknown = 0;
-  int64_t buf[MAX_RANK];
+  int64_t buf[TFCKPT_MAX_RANK];
   while ((r = tfckpt__pb_next(&pb, &f)) > 0) {
     if (f.num == 2) {
       if (f.wire != PB_LEN) return -1;
-      if (n >= MAX_RANK) return -1;
+      if (n >= TFCKPT_MAX_RANK) return -1;
       int64_t size;
       if (tfckpt__decode_dim_size(f.data, f.len, &size) < 0) return -1;
       buf[n++] = size < -1 ? -1 : size;
@@ -375,7 +374,7 @@ typedef struct var_def {
 
 static int parse_int64_list(const tfckpt__pb_field *f, int64_t *buf, int *n) {
   if (f->wire == PB_VARINT) {
-    if (*n >= MAX_RANK) return -1;
+    if (*n >= TFCKPT_MAX_RANK) return -1;
     buf[(*n)++] = tfckpt__pb_int64(f->v);
     return 0;
   }
@@ -385,7 +384,7 @@ static int parse_int64_list(const tfckpt__pb_field *f, int64_t *buf, int *n) {
     uint64_t v;
     p = tfckpt__get_varint64(p, end, &v);
     if (!p) return -1;
-    if (*n >= MAX_RANK) return -1;
+    if (*n >= TFCKPT_MAX_RANK) return -1;
     buf[(*n)++] = (int64_t)v;
   }
   return 0;
@@ -410,7 +409,7 @@ static int parse_variable_def(parse_ctx *c, const uint8_t *d, size_t len) {
       tfckpt__pb sp = tfckpt__pb_init(f.data, f.len);
       tfckpt__pb_field g;
       int r2, n = 0;
-      int64_t shape[MAX_RANK];
+      int64_t shape[TFCKPT_MAX_RANK];
       while ((r2 = tfckpt__pb_next(&sp, &g)) > 0) {
         if (g.num == 1 && g.wire == PB_LEN) {
           free(vd->full_name);

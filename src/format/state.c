@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tfckpt/internal/buf.h"
 #include "tfckpt/internal/file.h"
 
 /* The state file is a few lines; anything larger is not one. */
@@ -39,9 +40,7 @@ static void skip_space(lexer *lx) {
 /* Parses a quoted string with C escapes into a malloc'd buffer. */
 static char *parse_quoted(lexer *lx, size_t *len) {
   char q = *lx->p++;
-  size_t cap = 64, n = 0;
-  char *out = malloc(cap);
-  if (!out) return NULL;
+  tfckpt__buf out = {0};
   while (lx->p < lx->end && *lx->p != q) {
     char c = *lx->p++;
     if (c == '\n') break;
@@ -76,25 +75,15 @@ static char *parse_quoted(lexer *lx, size_t *len) {
           }
       }
     }
-    if (n + 1 >= cap) {
-      cap *= 2;
-      char *nb = realloc(out, cap);
-      if (!nb) {
-        free(out);
-        return NULL;
-      }
-      out = nb;
-    }
-    out[n++] = c;
+    tfckpt__buf_append_byte(&out, (uint8_t)c);
   }
   if (lx->p >= lx->end || *lx->p != q) {
-    free(out);
+    tfckpt__buf_free(&out);
     return (char *)-1; /* unterminated */
   }
   lx->p++;
-  out[n] = '\0';
-  *len = n;
-  return out;
+  *len = out.len;
+  return tfckpt__buf_detach(&out);
 }
 
 int tfckpt__state_parse(const char *text, size_t len, const char *name, tfckpt_state *out,
@@ -223,33 +212,23 @@ char *tfckpt__state_quote(const char *s) {
 }
 
 /* Appends `name: "value"` with the value quoted as text protos quote it. */
-static int put_quoted(FILE *f, const char *name, const char *value) {
+static void put_quoted(tfckpt__buf *b, const char *name, const char *value) {
   char *q = tfckpt__state_quote(value);
-  if (!q) return -1;
-  int rc = fprintf(f, "%s: %s\n", name, q) < 0 ? -1 : 0;
+  if (!q) b->oom = 1;
+  else tfckpt__buf_appendf(b, "%s: %s\n", name, q);
   free(q);
-  return rc;
 }
 
 char *tfckpt_state_format(const tfckpt_state *s) {
-  char *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&out, &len);
-  if (!f) return NULL;
-  int bad = 0;
-  if (s->model_checkpoint_path)
-    bad |= put_quoted(f, "model_checkpoint_path", s->model_checkpoint_path);
+  tfckpt__buf b = {0};
+  if (s->model_checkpoint_path) put_quoted(&b, "model_checkpoint_path", s->model_checkpoint_path);
   for (size_t i = 0; i < s->npaths; i++)
-    bad |= put_quoted(f, "all_model_checkpoint_paths", s->all_paths[i]);
+    put_quoted(&b, "all_model_checkpoint_paths", s->all_paths[i]);
   for (size_t i = 0; i < s->ntimestamps; i++)
-    bad |= fprintf(f, "all_model_checkpoint_timestamps: %.17g\n", s->timestamps[i]) < 0;
+    tfckpt__buf_appendf(&b, "all_model_checkpoint_timestamps: %.17g\n", s->timestamps[i]);
   if (s->has_last_preserved)
-    bad |= fprintf(f, "last_preserved_timestamp: %.17g\n", s->last_preserved_timestamp) < 0;
-  if (fclose(f) != 0 || bad) {
-    free(out);
-    return NULL;
-  }
-  return out;
+    tfckpt__buf_appendf(&b, "last_preserved_timestamp: %.17g\n", s->last_preserved_timestamp);
+  return tfckpt__buf_detach(&b);
 }
 
 int tfckpt_state_read(const char *path, tfckpt_state *out) {

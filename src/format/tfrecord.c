@@ -5,26 +5,11 @@
 #include "core/crc32c.h"
 #include "format/tfrecord.h"
 
-static void put_u64le(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u32le(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint64_t get_u64le(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
-  return v;
-}
-static uint32_t get_u32le(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 void tfckpt__tfrecord_append(tfckpt__buf *out, const void *data, size_t n) {
   uint8_t head[12], tail[4];
-  put_u64le(head, (uint64_t)n);
-  put_u32le(head + 8, tfckpt__crc_mask(tfckpt__crc32c(head, 8)));
-  put_u32le(tail, tfckpt__crc_mask(tfckpt__crc32c(data, n)));
+  tfckpt__put_u64le(head, (uint64_t)n);
+  tfckpt__put_u32le(head + 8, tfckpt__crc_mask(tfckpt__crc32c(head, 8)));
+  tfckpt__put_u32le(tail, tfckpt__crc_mask(tfckpt__crc32c(data, n)));
   tfckpt__buf_append(out, head, sizeof head);
   tfckpt__buf_append(out, data, n);
   tfckpt__buf_append(out, tail, sizeof tail);
@@ -36,14 +21,14 @@ int tfckpt__tfrecord_next(const uint8_t *data, size_t size, size_t *pos, const u
   if (p >= size) return 0;
   if (size - p < 12)
     return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s: truncated record header at offset %zu", name, p);
-  uint64_t n = get_u64le(data + p);
-  if (tfckpt__crc_unmask(get_u32le(data + p + 8)) != tfckpt__crc32c(data + p, 8))
+  uint64_t n = tfckpt__get_u64le(data + p);
+  if (tfckpt__crc_unmask(tfckpt__get_u32le(data + p + 8)) != tfckpt__crc32c(data + p, 8))
     return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "%s: record length checksum mismatch at offset %zu",
                          name, p);
   if (n > size - p - 12 || size - p - 12 - n < 4)
     return tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s: truncated record at offset %zu", name, p);
   const uint8_t *d = data + p + 12;
-  if (tfckpt__crc_unmask(get_u32le(d + n)) != tfckpt__crc32c(d, (size_t)n))
+  if (tfckpt__crc_unmask(tfckpt__get_u32le(d + n)) != tfckpt__crc32c(d, (size_t)n))
     return tfckpt__seterr(err, TFCKPT_ECHECKSUM, "%s: record data checksum mismatch at offset %zu",
                          name, p);
   *rec = d;

@@ -17,7 +17,7 @@ int64_t tfckpt__num_elements(int rank, const int64_t *dims) {
 
 int tfckpt__tensor_shell(tfckpt_dtype dtype, int rank, const int64_t *dims, tfckpt_tensor **out) {
   *out = NULL;
-  if (!tfckpt_dtype_is_valid(dtype) || rank < 0 || rank > TFCKPT_MAX_FILE_RANK ||
+  if (!tfckpt_dtype_is_valid(dtype) || rank < 0 || rank > TFCKPT_MAX_RANK ||
       (rank > 0 && !dims))
     return TFCKPT_EINVAL;
   int64_t n = tfckpt__num_elements(rank, dims);

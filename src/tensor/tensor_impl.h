@@ -22,9 +22,6 @@ struct tfckpt_tensor {
 /* A tensor shell with dims copied and nothing allocated for values. */
 int tfckpt__tensor_shell(tfckpt_dtype dtype, int rank, const int64_t *dims, tfckpt_tensor **out);
 
-/* TensorFlow's own limit on a tensor's rank (TensorShape's kMaxDims). */
-#define TFCKPT_MAX_FILE_RANK 254
-
 /* Product of dims, or -1 when a dim is negative or the product overflows
  * int64. */
 int64_t tfckpt__num_elements(int rank, const int64_t *dims);
