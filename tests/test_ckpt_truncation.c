@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -301,6 +302,66 @@ static void test_view_caveat(const char *dir) {
   free(data);
 }
 
+/* A reader that runs out of descriptors at open opens the rest of its data
+ * files at their first read. */
+static void test_out_of_descriptors(const char *dir) {
+  char *prefix = tu_path(dir, "fds.ckpt");
+  tfckpt_writer_options o;
+  tfckpt_writer_options_init(&o);
+  o.num_shards = 4;
+  tfckpt_writer *w;
+  CHECK_EQ(tfckpt_writer_open(prefix, &o, &w), TFCKPT_OK);
+  int64_t d = 8;
+  for (int k = 0; k < 4; k++) {
+    tfckpt_tensor *t;
+    tfckpt_tensor_new(TFCKPT_FLOAT, 1, &d, &t);
+    ((float *)tfckpt_tensor_mutable_data(t))[0] = (float)k;
+    char name[8];
+    snprintf(name, sizeof name, "v%d", k);
+    CHECK_EQ(tfckpt_writer_add_to_shard(w, name, t, k), TFCKPT_OK);
+    tfckpt_tensor_free(t);
+  }
+  CHECK_EQ(tfckpt_writer_finish(w), TFCKPT_OK);
+  tfckpt_writer_close(w);
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_NOFILE, &old);
+    int next = dup(0); /* the lowest free descriptor */
+    close(next);
+    lim = old;
+    lim.rlim_cur = (rlim_t)next + 2; /* the index, then two data files */
+    setrlimit(RLIMIT_NOFILE, &lim);
+    tfckpt_reader *r;
+    int rc = tfckpt_reader_open(prefix, &r);
+    if (rc) _exit(10);
+    float v[8];
+    /* still no descriptor: the read says so, and that shard stays failed */
+    if (tfckpt_reader_read_into(r, "v2", v, sizeof v) == 0 ||
+        !strstr(tfckpt_reader_errmsg(r), "no file descriptor left"))
+      _exit(9);
+    setrlimit(RLIMIT_NOFILE, &old);
+    for (int k = 0; k < 4; k++) {
+      if (k == 2) continue;
+      char name[8];
+      snprintf(name, sizeof name, "v%d", k);
+      if (tfckpt_reader_read_into(r, name, v, sizeof v) || v[0] != (float)k) {
+        fprintf(stderr, "  %s: %s\n", name, tfckpt_reader_errmsg(r));
+        _exit(11 + k);
+      }
+    }
+    tfckpt_reader_close(r);
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  cases++;
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  if (!WIFEXITED(st) || WEXITSTATUS(st)) fprintf(stderr, "  out of descriptors: status %d\n", st);
+  free(prefix);
+}
+
 int main(void) {
   char *dir = tu_mkdtemp();
   test_truncated_after_open(dir);
@@ -308,6 +369,7 @@ int main(void) {
   test_v1_truncated_after_open(dir);
   test_threads_while_truncating(dir);
   test_view_caveat(dir);
+  test_out_of_descriptors(dir);
   printf("%d cases\n", cases);
   tu_rmtree(dir);
   free(dir);

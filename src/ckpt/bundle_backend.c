@@ -40,6 +40,7 @@ typedef struct shard {
   int fd;         /* -1 unless open */
   int64_t size;   /* when opened */
   int rc;         /* 0 open, SHARD_LATER, or the error status of the open */
+  int lazy;       /* rc was SHARD_LATER after open: rc changes under r->lock */
   char *msg;      /* that error's message */
   const uint8_t *map; /* for views only, made on first use */
   int map_rc;     /* 0 not tried, 1 mapped, else the error */
@@ -342,6 +343,7 @@ static void open_shard(bundle_state *s, int i) {
     /* Thousands of shards: fall back to opening at read time (the
      * replaced-checkpoint guarantee then holds only for the open ones). */
     sh->rc = SHARD_LATER;
+    sh->lazy = 1;
     return;
   }
   sh->rc = rc;
@@ -359,7 +361,7 @@ static void open_shard(bundle_state *s, int i) {
  * every read: a missing data file only fails the reads that need it). */
 static int get_shard(tfckpt_reader *r, bundle_state *s, int i, const shard **out) {
   shard *sh = &s->shards[i];
-  if (sh->rc == SHARD_LATER) {
+  if (sh->lazy) { /* set at open only: other shards' rc never changes after it */
     pthread_mutex_lock(&r->lock);
     if (sh->rc == SHARD_LATER) open_shard(s, i);
     if (sh->rc == SHARD_LATER) {
