@@ -27,7 +27,7 @@ asan:
 
 # The tests that run threads: the reader shared by threads, the data
 # pipeline, training with several threads.
-TSAN_TESTS ?= ^test_(ckpt_reader_threads|data_csv|nn_train)
+TSAN_TESTS ?= ^test_(ckpt_reader_threads|ckpt_truncation|data_csv|nn_train)
 tsan:
 	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFCKPT_TSAN=ON >/dev/null
 	cmake --build build-tsan -j$(JOBS)
