@@ -37,7 +37,7 @@ static const char *kind_of(mode_t m) {
   if (S_ISCHR(m)) return "a character device";
   if (S_ISBLK(m)) return "a block device";
   if (S_ISSOCK(m)) return "a socket";
-  return "not a file";
+  return "an unknown kind of file";
 }
 
 int tfckpt__open_regular(const char *path, int *fd_out, int64_t *size, tfckpt__err *err) {
