@@ -276,7 +276,7 @@ static void test_threads_while_truncating(const char *dir) {
 }
 
 /* The documented price of the opt-in views: touching one after the file
- * shrank raises SIGBUS (the sanitizers report it and exit instead). */
+ * shrank raises SIGBUS. */
 static void test_view_caveat(const char *dir) {
   char *prefix = tu_path(dir, "view.ckpt");
   char *data = tu_path(dir, "view.ckpt.data-00000-of-00001");
@@ -297,7 +297,10 @@ static void test_view_caveat(const char *dir) {
   int st = 0;
   waitpid(pid, &st, 0);
   cases++;
-  CHECK((WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS) || (WIFEXITED(st) && WEXITSTATUS(st) == 1));
+  /* the sanitizers catch the signal and exit with their own status (ASan 1,
+   * TSan 66); 0 would mean no fault, 3-5 a failed setup */
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  CHECK((WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS) || code == 1 || code == 66);
   free(prefix);
   free(data);
 }
