@@ -18,6 +18,7 @@
 #include "ckpt/reader_impl.h"
 #include "core/crc32c.h"
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Refuse headers claiming more data files than any real save produces. */
@@ -403,6 +404,22 @@ static int crc_mismatch(tfckpt_reader *r, bundle_state *s, const ckpt_var *v, co
                         tfckpt__crc_unmask(p->masked_crc), tfckpt__crc_unmask(actual));
 }
 
+/* A truncation racing with a read can hand back zeroed pages at full
+ * length, which then fail their CRC: when the file is now too short for
+ * part p, this reports what happened instead of blaming the stored bytes
+ * (returns 0 otherwise). */
+static int truncated_meanwhile(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p) {
+  bundle_state *s = r->backend_state;
+  struct stat st;
+  if (fstat(s->shards[p->shard].fd, &st) != 0 || st.st_size >= p->offset + p->size) return 0;
+  return tfckpt__seterr_path(CKPT_ERR(r), TFCKPT_ECORRUPT, s->shard_paths[p->shard],
+                             "truncated while reading (expected %lld bytes at offset %lld, the "
+                             "file now has %lld; it changed while being read) (tensor \"%s\" of "
+                             "%s)",
+                             (long long)p->size, (long long)p->offset, (long long)st.st_size,
+                             v->name, r->prefix);
+}
+
 /* Reads part p's stored bytes into dst (dst NULL: through a small scratch
  * buffer, for verify), computing the CRC32C chunk by chunk while the bytes
  * are in cache. */
@@ -435,8 +452,10 @@ static int read_bytes(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, u
     done += n;
   }
   free(scratch);
-  if (check && tfckpt__crc_mask(crc) != p->masked_crc)
-    return crc_mismatch(r, s, v, p, tfckpt__crc_mask(crc));
+  if (check && tfckpt__crc_mask(crc) != p->masked_crc) {
+    rc = truncated_meanwhile(r, v, p);
+    return rc ? rc : crc_mismatch(r, s, v, p, tfckpt__crc_mask(crc));
+  }
   if (dst && r->big_endian) ckpt_byteswap(dst, size, v->dtype);
   return TFCKPT_OK;
 }
@@ -542,6 +561,8 @@ static int bundle_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part
   if (rc) {
     free(starts);
     tfckpt_tensor_free(t);
+    int why = truncated_meanwhile(r, v, p);
+    if (why) return why;
     return tfckpt__seterr(CKPT_ERR(r), rc, "%s: %s in tensor \"%s\" (%s at offset %lld)", r->prefix,
                          perr.msg, v->name, s->shard_paths[p->shard], (long long)p->offset);
   }
