@@ -30,7 +30,7 @@ asan:
 
 # The tests that run threads: the reader shared by threads, the data
 # pipeline, training with several threads.
-TSAN_TESTS ?= threads|data
+TSAN_TESTS ?= threads|data|truncation
 tsan:
 	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTFCKPT_TSAN=ON >/dev/null
 	cmake --build build-tsan -j$(JOBS)

@@ -11,10 +11,12 @@ variant R times and prints the best, then deletes the files.
   fromfile        np.fromfile(data file, uint8): one read() into a new 1 GiB array
   fromfile/tensor np.fromfile(f, float32, count) per tensor at its offset (needs the
                   CLI for offsets: TFCKPT_BIN=build/tfckpt)
-  tfckpt copy     np.array(reader.get_tensor(name)) for every tensor (CRC + copy)
-  tfckpt view     reader.get_tensor(name) for every tensor (CRC check; the array
-                  views the mapped file, no copy)
-  tfckpt open+view  as above including load_checkpoint (index parse + mmap)
+  tfckpt copy     np.array(reader.get_tensor(name)) for every tensor (a second copy)
+  tfckpt get      reader.get_tensor(name) for every tensor: pread straight into
+                  the new array, CRC32C on the bytes read (one copy; before the
+                  robustness fix this was a zero-copy view of a mapping)
+  tfckpt open+get as above including load_checkpoint (index read + opening
+                  the data file)
 """
 import argparse
 import json
@@ -109,7 +111,7 @@ def main():
         rows = [("numpy.fromfile", fromfile)]
         if offsets:
             rows.append(("fromfile/tensor", fromfile_each))
-        rows += [("tfckpt copy", copies), ("tfckpt view", views), ("tfckpt open+view", open_views)]
+        rows += [("tfckpt copy", copies), ("tfckpt get", views), ("tfckpt open+get", open_views)]
         times = {}
         for label, fn in rows:
             times[label] = best_of(fn, args.repeat)

@@ -37,10 +37,10 @@ int main(int argc, char **argv) {
       return 1;
     }
     int64_t n = tfckpt_tensor_num_elements(t);
-    printf("%s (%s):", argv[2], tfckpt_tensor_is_view(t) ? "zero-copy view" : "copy");
+    printf("%s:", argv[2]);
     for (int64_t i = 0; i < n && i < 5; i++) printf(" %g", tfckpt_tensor_get_double(t, i));
     printf("%s\n", n > 5 ? " ..." : "");
-    tfckpt_tensor_free(t); /* before closing the reader: it may be a view */
+    tfckpt_tensor_free(t);
   }
   tfckpt_reader_close(r);
   return 0;

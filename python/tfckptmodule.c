@@ -3,11 +3,13 @@
  * (tf.train.load_checkpoint, list_variables, load_variable,
  * latest_checkpoint) over the C library, returning numpy arrays.
  *
- * Lifetime of zero-copy arrays: an array that views a mapped data file has
- * as its base a TensorHandle, which owns the tfckpt_tensor and holds a
- * reference to the Reader object.  The C reader (and its mappings) is
- * therefore closed only after the last such array is gone, even when
- * Reader.close() was called earlier.
+ * Arrays own their memory: get_tensor reads a tensor's bytes with pread
+ * straight into a new numpy array (one copy, CRC checked on the way), so an
+ * array stays valid whatever happens to the files afterwards.  Arrays of
+ * tensors the library had to build (strings, bfloat16 widened, ...) have
+ * as their base a TensorHandle owning the tfckpt_tensor; should the handle
+ * ever hold a view of a mapped file, it also keeps the Reader object (and
+ * its mappings) alive, even after Reader.close().
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -337,17 +339,21 @@ static PyObject *wrap_tensor(ReaderObject *reader, tfckpt_tensor *t, int npy_typ
   return arr;
 }
 
+/* Checkpoints allow TensorFlow's 254 dimensions, numpy fewer (32 or 64):
+ * 0 with a ValueError when `rank` is more than numpy takes. */
+static int numpy_rank_ok(const char *name, int rank) {
+  if (rank <= NPY_MAXDIMS) return 1;
+  PyErr_Format(PyExc_ValueError, "%s: rank %d is more than numpy supports (NPY_MAXDIMS = %d dimensions)",
+               name, rank, NPY_MAXDIMS);
+  return 0;
+}
+
 /* The array for tensor `t` (taken over) of reader `self`. */
 static PyObject *to_ndarray(ReaderObject *self, const char *name, tfckpt_tensor *t, int bf16_raw) {
   tfckpt_dtype dtype = tfckpt_tensor_dtype(t);
   PyObject *out;
-  /* checkpoints allow TensorFlow's 254 dimensions, numpy fewer (32 or 64) */
-  int rank = tfckpt_tensor_rank(t);
-  if (rank > NPY_MAXDIMS) {
+  if (!numpy_rank_ok(name, tfckpt_tensor_rank(t))) {
     tfckpt_tensor_free(t);
-    PyErr_Format(PyExc_ValueError,
-                 "%s: rank %d is more than numpy supports (NPY_MAXDIMS = %d dimensions)", name,
-                 rank, NPY_MAXDIMS);
     return NULL;
   }
   if (dtype == TFCKPT_STRING || dtype == TFCKPT_VARIANT) {
@@ -369,6 +375,28 @@ static PyObject *to_ndarray(ReaderObject *self, const char *name, tfckpt_tensor 
   return out;
 }
 
+/* A fixed-size tensor read into a new array of its own (no intermediate
+ * buffer); NULL with an exception on failure.  The caller holds a pin. */
+static PyObject *read_into_array(ReaderObject *self, const char *name, const tfckpt_var_info *v,
+                                 int npy) {
+  if (!numpy_rank_ok(name, v->rank)) return NULL;
+  npy_intp dims[NPY_MAXDIMS];
+  for (int d = 0; d < v->rank; d++) dims[d] = (npy_intp)v->dims[d];
+  PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(v->rank, dims, npy);
+  if (!a) return NULL;
+  void *buf = PyArray_DATA(a);
+  size_t cap = (size_t)PyArray_NBYTES(a);
+  int rc;
+  Py_BEGIN_ALLOW_THREADS
+  rc = tfckpt_reader_read_into(self->r, name, buf, cap);
+  Py_END_ALLOW_THREADS
+  if (rc != TFCKPT_OK) {
+    Py_DECREF(a);
+    return raise_status(rc, tfckpt_reader_errmsg(self->r));
+  }
+  return (PyObject *)a;
+}
+
 /* Reads `name` and converts it; bf16_raw keeps bfloat16 as uint16 bits.
  * Returns an ndarray (0-d for scalars). */
 static PyObject *read_tensor(ReaderObject *self, const char *name, int bf16_raw) {
@@ -384,6 +412,15 @@ static PyObject *read_tensor(ReaderObject *self, const char *name, int bf16_raw)
   tfckpt_tensor *t = NULL;
   int rc;
   reader_pin(self); /* another thread may call close() meanwhile */
+  tfckpt_var_info v;
+  tfckpt_reader_var(self->r, tfckpt_reader_find(self->r, name), &v);
+  int npy = npy_type_of(v.dtype);
+  if (tfckpt_dtype_size(v.dtype) && npy >= 0 && v.rank <= TFCKPT_MAX_RANK &&
+      !(v.dtype == TFCKPT_BFLOAT16 && !bf16_raw)) {
+    PyObject *arr = read_into_array(self, name, &v, npy);
+    reader_unpin(self);
+    return arr;
+  }
   Py_BEGIN_ALLOW_THREADS
   rc = tfckpt_reader_get_tensor(self->r, name, &t);
   Py_END_ALLOW_THREADS
@@ -489,8 +526,9 @@ static PyMethodDef Reader_methods[] = {
      "has_tensor(name) -> True if the checkpoint holds a variable called name."},
     {"get_tensor", METH(Reader_get_tensor), METH_VARARGS | METH_KEYWORDS,
      "get_tensor(name, *, bfloat16='float32') -> numpy.ndarray (numpy scalar for scalars).\n\n"
-     "Checks the stored CRC32C.  When no conversion is needed the array views the\n"
-     "memory-mapped data file (read-only; it keeps the reader alive).  bfloat16 values\n"
+     "Checks the stored CRC32C.  The array owns its memory (the bytes are read into it\n"
+     "with one copy, never mapped): writable, and valid whatever later happens to the\n"
+     "checkpoint's files.  bfloat16 values\n"
      "are widened to float32 unless bfloat16='uint16' asks for the raw bit patterns.\n"
      "String and variant tensors come back as object arrays of bytes.\n"
      "Raises KeyError for an unknown name, CorruptCheckpointError on a checksum mismatch."},

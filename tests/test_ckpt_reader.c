@@ -60,9 +60,19 @@ static void path_forms(void) {
     if (t) {
       CHECK(fabsf(f32_at(t, 0) - 0.00276837032f) < 1e-9f);
       CHECK(fabsf(f32_at(t, 1) - 1.03113079f) < 1e-6f);
+      CHECK(!tfckpt_tensor_is_view(t));
+      tfckpt_tensor_free(t);
+    }
+    /* the opt-in zero-copy read: same values, a view of the mapping */
+    CHECK_EQ(tfckpt_reader_get_view(r, "net/l1/bias/.ATTRIBUTES/VARIABLE_VALUE", &t), TFCKPT_OK);
+    if (t) {
+      CHECK(fabsf(f32_at(t, 1) - 1.03113079f) < 1e-6f);
       CHECK(tfckpt_tensor_is_view(t));
       tfckpt_tensor_free(t);
     }
+    CHECK_EQ(tfckpt_reader_get_view(r, "net/l1/bias/.ATTRIBUTES/VARIABLE_VALUEx", &t),
+             TFCKPT_ENOTFOUND);
+    CHECK_CONTAINS(tfckpt_reader_errmsg(r), "did you mean");
     /* the variant tensor: one element of raw VariantTensorDataProto bytes */
     CHECK_EQ(tfckpt_reader_get_tensor(r, "iterator/.ATTRIBUTES/ITERATOR_STATE", &t), TFCKPT_OK);
     if (t) {

@@ -30,15 +30,23 @@
  *
  * Ownership and lifetime: the reader owns everything it returns by pointer
  * (names, dims); those stay valid until tfckpt_reader_close.  Tensors returned
- * by tfckpt_reader_get_tensor belong to the caller (tfckpt_tensor_free); a
- * tensor that is a view (tfckpt_tensor_is_view) must be freed before the
- * reader is closed.
+ * by tfckpt_reader_get_tensor belong to the caller (tfckpt_tensor_free) and
+ * own their values; only tfckpt_reader_get_view returns views, which must be
+ * freed before the reader is closed.
  *
- * Reading: the index is parsed once at open; data files are memory-mapped on
- * first use only, so listing never touches them.  Every full read of a tensor
- * checks its CRC32C.  A view's data pointer points into the mapped file and
- * may be unaligned for the element type: copy with memcpy, or use
- * tfckpt_reader_read_into.
+ * Reading: open reads the index (into memory, never mapped) and opens the
+ * data files, keeping their descriptors; it reads none of their bytes, so
+ * listing works even when they are missing, and a missing or unreadable data
+ * file fails only the reads that need it.  Because the descriptors are kept,
+ * a checkpoint replaced after open (tfckpt set --in-place, a new save to the
+ * same prefix: both rename new files over the old) does not change what the
+ * reader sees: it goes on reading the checkpoint it opened, consistently.
+ * Values are read with pread into memory the tensor owns, with the CRC32C
+ * computed on the bytes read, so a data file truncated while it is read
+ * gives an error naming the file ("... truncated while reading (expected N
+ * bytes at offset O, ...)"), never a signal.  Files that are not regular
+ * (FIFOs, devices, directories) are refused at once, without blocking.
+ * Legacy V1 files are read into memory whole at open.
  *
  * Threads: after open, any number of threads may read from one reader.  The
  * error message then belongs to whichever failing call came last.
@@ -102,16 +110,32 @@ TFCKPT_API int64_t tfckpt_reader_find(const tfckpt_reader *r, const char *name);
 TFCKPT_API int tfckpt_reader_has_tensor(const tfckpt_reader *r, const char *name);
 
 /*! tfckpt_reader_get_tensor() :
- *  Reads a whole variable (partitioned ones assembled), checking every CRC.
- *  Returns a view of the mapped file when no conversion is needed (stored
- *  whole, little-endian), else a tensor owning its values.
+ *  Reads a whole variable (partitioned ones assembled), checking every CRC,
+ *  into a tensor owning its values (suitably aligned).
  *  @return TFCKPT_OK, TFCKPT_ENOTFOUND (no such variable; the message
  *          suggests close names), TFCKPT_ECHECKSUM, TFCKPT_ECORRUPT, ... */
 TFCKPT_API int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor **out /* OUT */);
 TFCKPT_API int tfckpt_reader_get_tensor_at(tfckpt_reader *r, int64_t i, tfckpt_tensor **out /* OUT */);
 
-/* Copies a fixed-size variable's values (host byte order) into buf, which
- * must hold num_elements * dtype size bytes. */
+/*! tfckpt_reader_get_view() :
+ *  Opt-in zero copy: like tfckpt_reader_get_tensor (CRC checked), but when
+ *  no conversion is needed (a fixed-size V2 variable stored whole,
+ *  little-endian) the tensor is a read-only view of the memory-mapped data
+ *  file (tfckpt_tensor_is_view), valid until the reader is closed; its data
+ *  may be unaligned for the element type (read it with memcpy).  Otherwise
+ *  the tensor owns its values, as from tfckpt_reader_get_tensor.
+ *
+ *  CAUTION: the kernel reports a mapped file that shrinks with SIGBUS.  If
+ *  another process truncates the data file while a view exists, touching
+ *  the view kills the process (the CRC check at this call only covers the
+ *  moment of the call).  Use views only on files nothing rewrites in place;
+ *  files replaced by rename are safe (the view keeps the old file). */
+TFCKPT_API int tfckpt_reader_get_view(tfckpt_reader *r, const char *name, tfckpt_tensor **out /* OUT */);
+
+/* Reads a fixed-size variable's values (host byte order, CRC checked)
+ * straight into buf, which must hold num_elements * dtype size bytes: the
+ * bytes of a variable stored whole go from the file to buf with no other
+ * copy. */
 TFCKPT_API int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_t cap);
 
 /* Checks the CRC32C of every stored piece of variable i without keeping the

@@ -9,10 +9,11 @@
  *     tfckpt_tensor_free(t);
  *   }
  *
- * Ownership: a tensor from tfckpt_tensor_new owns its values.  A tensor from a
- * reader may instead be a *view* of the checkpoint's mapped data file
+ * Ownership: a tensor from tfckpt_tensor_new or tfckpt_reader_get_tensor owns
+ * its values.  One from tfckpt_reader_get_view (an explicit opt-in) or an
+ * arrays reader may instead be a *view* of a mapped file
  * (tfckpt_tensor_is_view): it is read-only and valid until that reader is
- * closed.  Either way the caller frees the tensor with tfckpt_tensor_free.
+ * closed (see the SIGBUS caveat in reader.h).  Either way the caller frees the tensor with tfckpt_tensor_free.
  *
  * Values are in host byte order, row-major.  float16 and bfloat16 are stored
  * as their 16-bit patterns (uint16_t); bool as one byte 0/1; complex as

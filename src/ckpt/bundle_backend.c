@@ -1,11 +1,25 @@
 /* V2 tensor bundles: prefix.index (a table of BundleEntryProtos) plus data
- * shards prefix.data-NNNNN-of-NNNNN, mapped on first use. */
+ * shards prefix.data-NNNNN-of-NNNNN.
+ *
+ * The index is read into memory and every data file is opened at open, and
+ * the descriptors are kept: a checkpoint replaced by rename afterwards
+ * (`set --in-place`, a new save to the same prefix) is not seen, so the
+ * index and the data read always belong together.  Values are read with
+ * pread into memory the tensor owns, so a file truncated under the reader
+ * gives an error ("truncated while reading"), where a mapping would raise
+ * SIGBUS; mappings exist only for the explicit views of
+ * tfckpt_reader_get_view. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ckpt/reader_impl.h"
 #include "core/crc32c.h"
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Refuse headers claiming more data files than any real save produces. */
 #define MAX_SHARDS 1000000
@@ -16,14 +30,30 @@ typedef struct raw_entry {
   tfckpt__bundle_entry e;
 } raw_entry;
 
+/* Reads go through buffers of this size at most: large enough that the
+ * per-call cost vanishes, small enough that the CRC pass finds the bytes
+ * still in cache. */
+#define READ_CHUNK ((size_t)4 << 20)
+
+enum { SHARD_LATER = 1 }; /* no descriptor was left at open: open on first read */
+
+typedef struct shard {
+  int fd;         /* -1 unless open */
+  int64_t size;   /* when opened */
+  int rc;         /* 0 open, SHARD_LATER, or the error status of the open */
+  int lazy;       /* rc was SHARD_LATER after open: rc changes under r->lock */
+  char *msg;      /* that error's message */
+  const uint8_t *map; /* for views only, made on first use */
+  int map_rc;     /* 0 not tried, 1 mapped, else the error */
+} shard;
+
 typedef struct bundle_state {
   char *index_path;
-  tfckpt__mapped index;
+  char *index;
+  size_t index_size;
   int nshards;
   char **shard_paths;
-  tfckpt__mapped *shards;
-  int *shard_rc; /* 0: not mapped yet, 1: mapped, <0: the error of the attempt */
-  int64_t data_bytes_known;
+  shard *shards;
 } bundle_state;
 
 typedef struct collect_ctx {
@@ -294,95 +324,233 @@ static void bundle_close(tfckpt_reader *r) {
   bundle_state *s = r->backend_state;
   if (!s) return;
   for (int i = 0; i < s->nshards; i++) {
-    if (s->shards && s->shard_rc[i] == 1) tfckpt__mapped_close(&s->shards[i]);
+    if (s->shards) {
+      shard *sh = &s->shards[i];
+      if (sh->map_rc == 1 && sh->size > 0) munmap((void *)(uintptr_t)sh->map, (size_t)sh->size);
+      if (sh->fd >= 0) close(sh->fd);
+      free(sh->msg);
+    }
     if (s->shard_paths) free(s->shard_paths[i]);
   }
   free(s->shard_paths);
   free(s->shards);
-  free(s->shard_rc);
-  tfckpt__mapped_close(&s->index);
+  free(s->index);
   free(s->index_path);
   free(s);
   r->backend_state = NULL;
 }
 
-static int map_shard(tfckpt_reader *r, bundle_state *s, int shard, const tfckpt__mapped **out) {
-  pthread_mutex_lock(&r->lock);
-  int rc = s->shard_rc[shard];
-  if (rc == 0) {
-    tfckpt__err err = {0, ""};
-    rc = tfckpt__map_file(s->shard_paths[shard], &s->shards[shard], &err);
-    s->shard_rc[shard] = rc == 0 ? 1 : rc;
-    rc = s->shard_rc[shard];
+static void open_shard(bundle_state *s, int i) {
+  shard *sh = &s->shards[i];
+  tfckpt__err err = {0, ""};
+  int rc = tfckpt__open_regular(s->shard_paths[i], &sh->fd, &sh->size, &err);
+  if (rc && (errno == EMFILE || errno == ENFILE)) {
+    /* Thousands of shards: fall back to opening at read time (the
+     * replaced-checkpoint guarantee then holds only for the open ones). */
+    sh->rc = SHARD_LATER;
+    sh->lazy = 1;
+    return;
   }
-  pthread_mutex_unlock(&r->lock);
-  if (rc == 1) {
-    *out = &s->shards[shard];
-    return TFCKPT_OK;
+  sh->rc = rc;
+  if (rc) {
+    sh->msg = strdup(err.msg);
+    return;
   }
-  if (rc == TFCKPT_ENOTFOUND)
-    return tfckpt__seterr(CKPT_ERR(r), rc, "%s: data file missing (shard %d of %d of %s)",
-                         s->shard_paths[shard], shard, s->nshards, r->prefix);
-  return tfckpt__seterr(CKPT_ERR(r), rc, "%s: cannot open data file: %s", s->shard_paths[shard],
-                       tfckpt_errstr(rc));
+#ifdef POSIX_FADV_SEQUENTIAL
+  /* tensors are read front to back; a larger readahead window pays off */
+  posix_fadvise(sh->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
 }
 
-static int bundle_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, int check,
-                            tfckpt_tensor **out) {
-  bundle_state *s = r->backend_state;
-  *out = NULL;
-  const tfckpt__mapped *m = NULL;
-  int rc = map_shard(r, s, p->shard, &m);
-  if (rc) return rc;
-  if ((uint64_t)p->offset > m->size || (uint64_t)p->size > m->size - (uint64_t)p->offset)
+/* The open data file `i`, or the error of opening it (the same error on
+ * every read: a missing data file only fails the reads that need it). */
+static int get_shard(tfckpt_reader *r, bundle_state *s, int i, const shard **out) {
+  shard *sh = &s->shards[i];
+  if (sh->lazy) { /* set at open only: other shards' rc never changes after it */
+    pthread_mutex_lock(&r->lock);
+    if (sh->rc == SHARD_LATER) open_shard(s, i);
+    if (sh->rc == SHARD_LATER) {
+      sh->rc = TFCKPT_EIO;
+      sh->msg = tfckpt__strdupf("%s: no file descriptor left to open it", s->shard_paths[i]);
+    }
+    pthread_mutex_unlock(&r->lock);
+  }
+  if (sh->rc == 0) {
+    *out = sh;
+    return TFCKPT_OK;
+  }
+  if (sh->rc == TFCKPT_ENOTFOUND)
+    return tfckpt__seterr_path(CKPT_ERR(r), sh->rc, s->shard_paths[i],
+                               "data file missing (shard %d of %d of %s)", i, s->nshards,
+                               r->prefix);
+  return tfckpt__seterr(CKPT_ERR(r), sh->rc, "%s (cannot open data file %d of %d)",
+                        sh->msg ? sh->msg : tfckpt_errstr(sh->rc), i, s->nshards);
+}
+
+static int check_extent(tfckpt_reader *r, bundle_state *s, const ckpt_var *v, const ckpt_part *p,
+                        const shard *sh) {
+  if ((uint64_t)p->offset > (uint64_t)sh->size ||
+      (uint64_t)p->size > (uint64_t)sh->size - (uint64_t)p->offset)
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECORRUPT,
                          "%s: tensor \"%s\" points past the end of its data file %s (offset %lld "
-                         "+ size %lld > %zu bytes)",
+                         "+ size %lld > %lld bytes)",
                          s->index_path, v->name, s->shard_paths[p->shard], (long long)p->offset,
-                         (long long)p->size, m->size);
-  const uint8_t *data = m->data ? m->data + p->offset : (const uint8_t *)"";
+                         (long long)p->size, (long long)sh->size);
+  return TFCKPT_OK;
+}
+
+static int crc_mismatch(tfckpt_reader *r, bundle_state *s, const ckpt_var *v, const ckpt_part *p,
+                        uint32_t actual) {
+  return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECHECKSUM,
+                        "%s: checksum mismatch in tensor \"%s\" (%s at offset %lld: stored "
+                        "crc32c 0x%08x, computed 0x%08x)",
+                        r->prefix, v->name, s->shard_paths[p->shard], (long long)p->offset,
+                        tfckpt__crc_unmask(p->masked_crc), tfckpt__crc_unmask(actual));
+}
+
+/* A truncation racing with a read can hand back zeroed pages at full
+ * length, which then fail their CRC: when the file is now too short for
+ * part p, this reports what happened instead of blaming the stored bytes
+ * (returns 0 otherwise). */
+static int truncated_meanwhile(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p) {
+  bundle_state *s = r->backend_state;
+  struct stat st;
+  if (fstat(s->shards[p->shard].fd, &st) != 0 || st.st_size >= p->offset + p->size) return 0;
+  return tfckpt__seterr_path(CKPT_ERR(r), TFCKPT_ECORRUPT, s->shard_paths[p->shard],
+                             "truncated while reading (expected %lld bytes at offset %lld, the "
+                             "file now has %lld; it changed while being read) (tensor \"%s\" of "
+                             "%s)",
+                             (long long)p->size, (long long)p->offset, (long long)st.st_size,
+                             v->name, r->prefix);
+}
+
+/* Reads part p's stored bytes into dst (dst NULL: through a small scratch
+ * buffer, for verify), computing the CRC32C chunk by chunk while the bytes
+ * are in cache. */
+static int read_bytes(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, uint8_t *dst,
+                      int check) {
+  bundle_state *s = r->backend_state;
+  const shard *sh;
+  int rc = get_shard(r, s, p->shard, &sh);
+  if (rc) return rc;
+  if ((rc = check_extent(r, s, v, p, sh))) return rc;
   size_t size = (size_t)p->size;
-  tfckpt_tensor *t;
-  rc = tfckpt__tensor_shell(v->dtype, p->rank, p->dims, &t);
-  if (rc) return tfckpt__seterr(CKPT_ERR(r), rc, "%s: %s", v->name, tfckpt_errstr(rc));
-  if (tfckpt_dtype_size(v->dtype)) {
-    if (check) {
-      uint32_t actual = tfckpt__crc_mask(tfckpt__crc32c(data, size));
-      if (actual != p->masked_crc) {
-        tfckpt_tensor_free(t);
-        return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ECHECKSUM,
-                             "%s: checksum mismatch in tensor \"%s\" (%s at offset %lld: stored "
-                             "crc32c 0x%08x, computed 0x%08x)",
-                             r->prefix, v->name, s->shard_paths[p->shard], (long long)p->offset,
-                             tfckpt__crc_unmask(p->masked_crc), tfckpt__crc_unmask(actual));
-      }
+  uint8_t *scratch = NULL;
+  if (!dst && size) {
+    scratch = malloc(size < READ_CHUNK ? size : READ_CHUNK);
+    if (!scratch) return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "%s: out of memory", v->name);
+  }
+  uint32_t crc = 0;
+  tfckpt__err e = {0, ""};
+  for (size_t done = 0; done < size;) {
+    size_t n = size - done < READ_CHUNK ? size - done : READ_CHUNK;
+    uint8_t *buf = dst ? dst + done : scratch;
+    rc = tfckpt__pread_full(sh->fd, buf, n, p->offset + (int64_t)done, s->shard_paths[p->shard],
+                            &e);
+    if (rc) {
+      free(scratch);
+      return tfckpt__seterr(CKPT_ERR(r), rc, "%s (tensor \"%s\" of %s)", e.msg, v->name,
+                            r->prefix);
     }
-    if (r->big_endian) {
-      void *copy = malloc(size ? size : 1);
-      if (!copy) {
-        tfckpt_tensor_free(t);
-        return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "%s: out of memory", v->name);
-      }
-      memcpy(copy, data, size);
-      ckpt_byteswap(copy, size, v->dtype);
-      t->data = copy;
-      t->owns_data = 1;
+    if (check) crc = tfckpt__crc32c_extend(crc, buf, n);
+    done += n;
+  }
+  free(scratch);
+  if (check && tfckpt__crc_mask(crc) != p->masked_crc) {
+    rc = truncated_meanwhile(r, v, p);
+    return rc ? rc : crc_mismatch(r, s, v, p, tfckpt__crc_mask(crc));
+  }
+  if (dst && r->big_endian) ckpt_byteswap(dst, size, v->dtype);
+  return TFCKPT_OK;
+}
+
+/* A read-only view of the mapped bytes of part p (views only). */
+static int map_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, const uint8_t **out) {
+  bundle_state *s = r->backend_state;
+  const shard *csh;
+  int rc = get_shard(r, s, p->shard, &csh);
+  if (rc) return rc;
+  if ((rc = check_extent(r, s, v, p, csh))) return rc;
+  shard *sh = &s->shards[p->shard];
+  pthread_mutex_lock(&r->lock);
+  if (sh->map_rc == 0) {
+    if (sh->size == 0) {
+      sh->map = (const uint8_t *)"";
+      sh->map_rc = 1;
     } else {
+      void *m = mmap(NULL, (size_t)sh->size, PROT_READ, MAP_PRIVATE, sh->fd, 0);
+      sh->map_rc = m == MAP_FAILED ? TFCKPT_EIO : 1;
+      if (m != MAP_FAILED) sh->map = m;
+    }
+  }
+  rc = sh->map_rc;
+  pthread_mutex_unlock(&r->lock);
+  if (rc != 1)
+    return tfckpt__seterr_path(CKPT_ERR(r), rc, s->shard_paths[p->shard], "cannot map data file");
+  *out = sh->map + p->offset;
+  return TFCKPT_OK;
+}
+
+static int bundle_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, int flags,
+                            tfckpt_tensor **out) {
+  bundle_state *s = r->backend_state;
+  int check = flags & CKPT_CHECK;
+  *out = NULL;
+  tfckpt_tensor *t;
+  int rc = tfckpt__tensor_shell(v->dtype, p->rank, p->dims, &t);
+  if (rc) return tfckpt__seterr(CKPT_ERR(r), rc, "%s: %s", v->name, tfckpt_errstr(rc));
+  size_t size = (size_t)p->size;
+  if (tfckpt_dtype_size(v->dtype)) {
+    if ((flags & CKPT_VIEW) && !r->big_endian) {
+      const uint8_t *data = NULL;
+      rc = map_part(r, v, p, &data);
+      if (rc == 0 && check) {
+        uint32_t actual = tfckpt__crc_mask(tfckpt__crc32c(data, size));
+        if (actual != p->masked_crc) rc = crc_mismatch(r, s, v, p, actual);
+      }
+      if (rc) {
+        tfckpt_tensor_free(t);
+        return rc;
+      }
       t->data = (void *)(uintptr_t)data;
       t->owns_data = 0;
+      *out = t;
+      return TFCKPT_OK;
+    }
+    t->data = malloc(size ? size : 1);
+    t->owns_data = 1;
+    if (!t->data) {
+      tfckpt_tensor_free(t);
+      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "%s: out of memory", v->name);
+    }
+    rc = read_bytes(r, v, p, t->data, check);
+    if (rc) {
+      tfckpt_tensor_free(t);
+      return rc;
     }
     *out = t;
     return TFCKPT_OK;
   }
-  /* string / variant: element pointers into the mapping */
+  /* string / variant: element pointers into the tensor's own copy */
   size_t n = (size_t)p->num_elements;
+  t->owns_data = 1;
   t->str = calloc(n ? n : 1, sizeof *t->str);
   t->slen = calloc(n ? n : 1, sizeof *t->slen);
+  t->backing = malloc(size ? size : 1);
   size_t *starts = calloc(n ? n : 1, sizeof *starts);
-  if (!t->str || !t->slen || !starts) {
+  if (!t->str || !t->slen || !t->backing || !starts) {
     free(starts);
     tfckpt_tensor_free(t);
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "%s: out of memory", v->name);
+  }
+  /* their CRC covers the length prefixes and bytes in another order: the
+   * parsers check it */
+  const uint8_t *data = t->backing;
+  rc = read_bytes(r, v, p, t->backing, 0);
+  if (rc) {
+    free(starts);
+    tfckpt_tensor_free(t);
+    return rc;
   }
   tfckpt__err perr = {0, ""};
   if (v->dtype == TFCKPT_STRING)
@@ -397,14 +565,30 @@ static int bundle_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part
   if (rc) {
     free(starts);
     tfckpt_tensor_free(t);
+    int why = truncated_meanwhile(r, v, p);
+    if (why) return why;
     return tfckpt__seterr(CKPT_ERR(r), rc, "%s: %s in tensor \"%s\" (%s at offset %lld)", r->prefix,
                          perr.msg, v->name, s->shard_paths[p->shard], (long long)p->offset);
   }
   for (size_t i = 0; i < n; i++) t->str[i] = data + starts[i];
   free(starts);
-  t->owns_data = 0;
   *out = t;
   return TFCKPT_OK;
+}
+
+/* Fixed-size parts straight into the caller's memory: no intermediate. */
+static int bundle_read_into(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, void *dst) {
+  return read_bytes(r, v, p, dst, 1);
+}
+
+static int bundle_verify_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p) {
+  if (!tfckpt_dtype_size(v->dtype)) {
+    tfckpt_tensor *t;
+    int rc = bundle_read_part(r, v, p, CKPT_CHECK, &t);
+    tfckpt_tensor_free(t);
+    return rc;
+  }
+  return read_bytes(r, v, p, NULL, 1);
 }
 
 static int64_t bundle_data_bytes(const tfckpt_reader *r) {
@@ -413,7 +597,8 @@ static int64_t bundle_data_bytes(const tfckpt_reader *r) {
   return total;
 }
 
-static const ckpt_backend kBundleBackend = {bundle_read_part, bundle_close, bundle_data_bytes};
+static const ckpt_backend kBundleBackend = {bundle_read_part, bundle_read_into, bundle_verify_part,
+                                            bundle_close, bundle_data_bytes};
 
 int ckpt_open_bundle(tfckpt_reader *r, const char *prefix) {
   bundle_state *s = calloc(1, sizeof *s);
@@ -423,10 +608,13 @@ int ckpt_open_bundle(tfckpt_reader *r, const char *prefix) {
   r->format = TFCKPT_CKPT_V2;
   if (!(s->index_path = tfckpt__strdupf("%s.index", prefix)))
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOMEM, "out of memory");
-  int rc = tfckpt__map_file(s->index_path, &s->index, CKPT_ERR(r));
+  /* a copy, not a mapping: an index rewritten under the reader must not
+   * crash it, and the table parser holds pointers into these bytes */
+  int rc = tfckpt__read_file(s->index_path, SIZE_MAX / 2, &s->index, &s->index_size, CKPT_ERR(r));
   if (rc) return rc;
   tfckpt__table *table;
-  rc = tfckpt__table_open(s->index.data, s->index.size, s->index_path, &table, CKPT_ERR(r));
+  rc = tfckpt__table_open((const uint8_t *)s->index, s->index_size, s->index_path, &table,
+                          CKPT_ERR(r));
   if (rc) return rc;
   collect_ctx c = {.r = r, .s = s};
   rc = tfckpt__table_foreach(table, collect, &c, CKPT_ERR(r));
@@ -450,13 +638,16 @@ int ckpt_open_bundle(tfckpt_reader *r, const char *prefix) {
     r->big_endian = c.header.big_endian;
     s->shard_paths = calloc((size_t)s->nshards, sizeof *s->shard_paths);
     s->shards = calloc((size_t)s->nshards, sizeof *s->shards);
-    s->shard_rc = calloc((size_t)s->nshards, sizeof *s->shard_rc);
-    if (!s->shard_paths || !s->shards || !s->shard_rc) rc = TFCKPT_ENOMEM;
+    if (!s->shard_paths || !s->shards) rc = TFCKPT_ENOMEM;
+    for (int i = 0; s->shards && i < s->nshards; i++) s->shards[i].fd = -1;
     for (int i = 0; rc == 0 && i < s->nshards; i++)
       if (!(s->shard_paths[i] = tfckpt__strdupf("%s.data-%05d-of-%05d", prefix, i, s->nshards)))
         rc = TFCKPT_ENOMEM;
     if (rc) tfckpt__seterr(CKPT_ERR(r), rc, "out of memory");
   }
+  /* Now, with the index: the data files we keep are the ones that belong to
+   * it.  A failure is remembered and reported by the reads that need it. */
+  for (int i = 0; rc == 0 && i < s->nshards; i++) open_shard(s, i);
   if (rc == 0) {
     /* store prefix early: messages built while checking entries use it */
     r->prefix = strdup(prefix);

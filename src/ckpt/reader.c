@@ -174,25 +174,24 @@ void ckpt_byteswap(void *data, size_t nbytes, tfckpt_dtype dtype) {
     }
 }
 
-/* Copies a part (row-major, shape part->dims) into the full tensor at the
- * part's extent. */
-static void copy_part(tfckpt_tensor *full, const ckpt_part *p, const tfckpt_tensor *src) {
-  size_t es = tfckpt_dtype_size(full->dtype);
-  int rank = full->rank;
-  if (src->n == 0) return;
+/* Copies a part (row-major, shape p->dims) to its extent within the full
+ * variable at dst (shape v->dims). */
+static void copy_part(uint8_t *dst, const ckpt_var *v, const ckpt_part *p, const uint8_t *s) {
+  size_t es = tfckpt_dtype_size(v->dtype);
+  int rank = v->rank;
+  if (p->num_elements == 0) return;
   if (rank == 0) {
-    memcpy(full->data, src->data, es);
+    memcpy(dst, s, es);
     return;
   }
   int64_t idx[TFCKPT_MAX_RANK] = {0};
   int64_t start[TFCKPT_MAX_RANK];
   for (int d = 0; d < rank; d++) start[d] = p->extent.length[d] == -1 ? 0 : p->extent.start[d];
   size_t run = (size_t)p->dims[rank - 1] * es;
-  const uint8_t *s = src->data;
   for (;;) {
     int64_t off = 0;
-    for (int d = 0; d < rank; d++) off = off * full->dims[d] + start[d] + idx[d];
-    memcpy((uint8_t *)full->data + (size_t)off * es, s, run);
+    for (int d = 0; d < rank; d++) off = off * v->dims[d] + start[d] + idx[d];
+    memcpy(dst + (size_t)off * es, s, run);
     s += run;
     int d = rank - 2;
     while (d >= 0) {
@@ -216,12 +215,47 @@ static int check_complete(tfckpt_reader *r, const ckpt_var *v) {
                        (long long)v->num_elements);
 }
 
-static int read_var(tfckpt_reader *r, int64_t i, int check, tfckpt_tensor **out) {
+/* Byte offset of part p within its variable when the part is one
+ * contiguous run there (it splits only the first dimension), else -1. */
+static int64_t contiguous_offset(const ckpt_var *v, const ckpt_part *p) {
+  int64_t row = (int64_t)tfckpt_dtype_size(v->dtype);
+  for (int d = 1; d < v->rank; d++) {
+    if (p->dims[d] != v->dims[d]) return -1;
+    row *= v->dims[d];
+  }
+  if (v->rank == 0) return 0;
+  int64_t start = p->extent.length[0] == -1 ? 0 : p->extent.start[0];
+  return start * row;
+}
+
+/* A fixed-size variable's values into dst (v->nbytes... of host-order
+ * elements): each part is read where it belongs when it is contiguous
+ * there, else through one temporary. */
+static int read_var_into(tfckpt_reader *r, const ckpt_var *v, uint8_t *dst) {
+  for (int k = 0; k < v->nparts; k++) {
+    const ckpt_part *p = &v->parts[k];
+    int64_t off = p->whole ? 0 : contiguous_offset(v, p);
+    if (off >= 0 && r->backend->read_into) {
+      int rc = r->backend->read_into(r, v, p, dst + off);
+      if (rc) return rc;
+      continue;
+    }
+    tfckpt_tensor *part;
+    int rc = r->backend->read_part(r, v, p, CKPT_CHECK, &part);
+    if (rc) return rc;
+    if (p->whole) memcpy(dst, part->data, part->nbytes);
+    else copy_part(dst, v, p, part->data);
+    tfckpt_tensor_free(part);
+  }
+  return TFCKPT_OK;
+}
+
+static int read_var(tfckpt_reader *r, int64_t i, int flags, tfckpt_tensor **out) {
   *out = NULL;
   if (i < 0 || (size_t)i >= r->nvars)
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
   const ckpt_var *v = &r->vars[i];
-  if (!v->partitioned && v->nparts == 1) return r->backend->read_part(r, v, &v->parts[0], check, out);
+  if (!v->partitioned && v->nparts == 1) return r->backend->read_part(r, v, &v->parts[0], flags, out);
   int incomplete = check_complete(r, v);
   if (incomplete) return incomplete;
   if (!tfckpt_dtype_size(v->dtype))
@@ -232,63 +266,68 @@ static int read_var(tfckpt_reader *r, int64_t i, int check, tfckpt_tensor **out)
   int rc = tfckpt_tensor_new(v->dtype, v->rank, v->dims, &full);
   if (rc) return tfckpt__seterr(CKPT_ERR(r), rc, "%s: cannot allocate %lld elements", v->name,
                                (long long)v->num_elements);
-  for (int k = 0; k < v->nparts; k++) {
-    tfckpt_tensor *part;
-    rc = r->backend->read_part(r, v, &v->parts[k], check, &part);
-    if (rc) {
-      tfckpt_tensor_free(full);
-      return rc;
-    }
-    copy_part(full, &v->parts[k], part);
-    tfckpt_tensor_free(part);
+  rc = read_var_into(r, v, full->data);
+  if (rc) {
+    tfckpt_tensor_free(full);
+    return rc;
   }
   *out = full;
   return TFCKPT_OK;
 }
 
 int tfckpt_reader_get_tensor_at(tfckpt_reader *r, int64_t i, tfckpt_tensor **out) {
-  return read_var(r, i, 1, out);
+  return read_var(r, i, CKPT_CHECK, out);
 }
 
-int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor **out) {
-  *out = NULL;
+/* The variable called `name`, or -1 with a "did you mean" message. */
+static int64_t find_or_explain(tfckpt_reader *r, const char *name) {
   int64_t i = tfckpt_reader_find(r, name);
   if (i < 0) {
     const char *s[3];
     int n = tfckpt_reader_suggest(r, name, s, 3);
-    if (n == 0)
-      return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"",
-                           tfckpt_reader_prefix(r), name);
+    if (n == 0) {
+      tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"",
+                     tfckpt_reader_prefix(r), name);
+      return -1;
+    }
     char hint[600] = "";
     size_t len = 0;
     for (int k = 0; k < n; k++) {
       int w = snprintf(hint + len, sizeof hint - len, "%s\"%.150s\"", k ? ", " : "", s[k]);
       if (w > 0 && (size_t)w < sizeof hint - len) len += (size_t)w;
     }
-    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"; did you mean %s?",
-                         tfckpt_reader_prefix(r), name, hint);
+    tfckpt__seterr(CKPT_ERR(r), TFCKPT_ENOTFOUND, "%s: no variable named \"%s\"; did you mean %s?",
+                   tfckpt_reader_prefix(r), name, hint);
   }
-  return read_var(r, i, 1, out);
+  return i;
+}
+
+int tfckpt_reader_get_tensor(tfckpt_reader *r, const char *name, tfckpt_tensor **out) {
+  *out = NULL;
+  int64_t i = find_or_explain(r, name);
+  return i < 0 ? TFCKPT_ENOTFOUND : read_var(r, i, CKPT_CHECK, out);
+}
+
+int tfckpt_reader_get_view(tfckpt_reader *r, const char *name, tfckpt_tensor **out) {
+  *out = NULL;
+  int64_t i = find_or_explain(r, name);
+  return i < 0 ? TFCKPT_ENOTFOUND : read_var(r, i, CKPT_CHECK | CKPT_VIEW, out);
 }
 
 int tfckpt_reader_read_into(tfckpt_reader *r, const char *name, void *buf, size_t cap) {
-  tfckpt_tensor *t;
-  int rc = tfckpt_reader_get_tensor(r, name, &t);
-  if (rc) return rc;
-  if (!tfckpt_dtype_size(t->dtype)) {
-    tfckpt_tensor_free(t);
+  int64_t i = find_or_explain(r, name);
+  if (i < 0) return TFCKPT_ENOTFOUND;
+  const ckpt_var *v = &r->vars[i];
+  size_t es = tfckpt_dtype_size(v->dtype);
+  if (!es)
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "%s: %s tensors cannot be read into a buffer",
-                         name, tfckpt_dtype_name(t->dtype));
-  }
-  if (cap < t->nbytes) {
-    size_t need = t->nbytes;
-    tfckpt_tensor_free(t);
-    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ERANGE, "%s: buffer of %zu bytes, %zu needed", name,
-                         cap, need);
-  }
-  if (t->nbytes) memcpy(buf, t->data, t->nbytes);
-  tfckpt_tensor_free(t);
-  return TFCKPT_OK;
+                         name, tfckpt_dtype_name(v->dtype));
+  if ((uint64_t)v->num_elements > SIZE_MAX / es || cap < (size_t)v->num_elements * es)
+    return tfckpt__seterr(CKPT_ERR(r), TFCKPT_ERANGE, "%s: buffer of %zu bytes, %lld needed", name,
+                         cap, (long long)v->num_elements * (long long)es);
+  int incomplete = check_complete(r, v);
+  if (incomplete) return incomplete;
+  return read_var_into(r, v, buf);
 }
 
 int tfckpt_reader_verify(tfckpt_reader *r, int64_t i) {
@@ -296,10 +335,15 @@ int tfckpt_reader_verify(tfckpt_reader *r, int64_t i) {
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "variable index %lld out of range", (long long)i);
   const ckpt_var *v = &r->vars[i];
   for (int k = 0; k < v->nparts; k++) {
-    tfckpt_tensor *part;
-    int rc = r->backend->read_part(r, v, &v->parts[k], 1, &part);
+    int rc;
+    if (r->backend->verify_part) {
+      rc = r->backend->verify_part(r, v, &v->parts[k]);
+    } else {
+      tfckpt_tensor *part;
+      rc = r->backend->read_part(r, v, &v->parts[k], CKPT_CHECK, &part);
+      tfckpt_tensor_free(part);
+    }
     if (rc) return rc;
-    tfckpt_tensor_free(part);
   }
   return check_complete(r, v);
 }
@@ -325,7 +369,7 @@ int tfckpt_reader_get_slice_tensor(tfckpt_reader *r, int64_t i, int k, tfckpt_te
   const ckpt_var *v = &r->vars[i];
   if (k < 0 || k >= v->nparts)
     return tfckpt__seterr(CKPT_ERR(r), TFCKPT_EINVAL, "%s: no slice %d", v->name, k);
-  return r->backend->read_part(r, v, &v->parts[k], 1, out);
+  return r->backend->read_part(r, v, &v->parts[k], CKPT_CHECK, out);
 }
 
 int tfckpt_reader_parent_shard(const tfckpt_reader *r, int64_t i) {

@@ -63,11 +63,20 @@ struct tfckpt_reader {
   pthread_mutex_t lock;
 };
 
+enum {
+  CKPT_CHECK = 1, /* check the stored CRC */
+  CKPT_VIEW = 2   /* a view of a mapping is welcome (tfckpt_reader_get_view) */
+};
+
 struct ckpt_backend {
-  /* Reads one part as a tensor of the part's shape, checking its CRC when
-   * `check` (values are not needed when `values_needed` is 0: verify only). */
-  int (*read_part)(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, int check,
+  /* Reads one part as a tensor of the part's shape (flags: CKPT_*). */
+  int (*read_part)(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, int flags,
                    tfckpt_tensor **out);
+  /* Optional: a fixed-size part's values, host order, CRC checked, into
+   * dst (p->num_elements elements). */
+  int (*read_into)(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, void *dst);
+  /* Optional: checks a part without keeping its values. */
+  int (*verify_part)(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p);
   void (*close)(tfckpt_reader *r);
   int64_t (*data_bytes)(const tfckpt_reader *r);
 };

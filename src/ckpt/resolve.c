@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ckpt/reader_impl.h"
 #include "core/coding.h"
@@ -187,6 +189,12 @@ static int list_indexes(const char *dir, char ***names, int *n, char *joined, si
   int cap = 0;
   while ((de = readdir(d))) {
     if (!ends_with(de->d_name, ".index")) continue;
+    /* a FIFO or directory named *.index is no checkpoint (and opening a
+     * FIFO would block) */
+    char *full = tfckpt__path_join(dir, de->d_name);
+    int regular = full && tfckpt__is_file(full);
+    free(full);
+    if (!regular) continue;
     if (*n == cap) {
       cap = cap ? cap * 2 : 8;
       char **nn = realloc(*names, (size_t)cap * sizeof *nn);
@@ -250,10 +258,25 @@ static int resolve_v1_in_dir(const char *dir, ckpt_location *out, tried *t, tfck
   return rc;
 }
 
+/* A path that exists but is no regular file (a FIFO, a device...): its
+ * error (which says what it is), else TFCKPT_OK. */
+static int refuse_special(const char *path, tfckpt__err *err) {
+  struct stat st;
+  if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) return TFCKPT_OK;
+  int fd;
+  int rc = tfckpt__open_regular(path, &fd, NULL, err);
+  if (rc == TFCKPT_OK) close(fd);
+  return rc;
+}
+
 static int resolve_dir(const char *dir, ckpt_location *out, tried *t, tfckpt__err *err) {
   char *state_path = tfckpt__path_join(dir, "checkpoint");
   if (!state_path) return TFCKPT_ENOMEM;
-  int rc;
+  int rc = refuse_special(state_path, err);
+  if (rc) {
+    free(state_path);
+    return rc;
+  }
   if (tfckpt__is_file(state_path)) {
     tfckpt_state st;
     rc = tfckpt__state_read(state_path, &st, err);
@@ -348,6 +371,7 @@ int ckpt_resolve(const char *path, ckpt_location *out, tfckpt__err *err) {
     if (rc == TFCKPT_ENOMEM) tfckpt__seterr(err, rc, "out of memory");
     return rc;
   }
+  if ((rc = refuse_special(path, err))) return rc;
   size_t n = strlen(path);
   if (ends_with(path, ".index") && tfckpt__is_file(path)) {
     rc = set_v2(out, path, n - 6);

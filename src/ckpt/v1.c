@@ -1,7 +1,8 @@
 /* Legacy V1 checkpoints: one or more table files of SavedTensorSlices
- * (formats.md section d).  Every file stays mapped for the reader's
- * lifetime; each file's table of contents (key "") is read at open, slice
- * records are looked up on demand.
+ * (formats.md section d).  Every file is read into memory at open (not
+ * mapped: a file truncated or replaced under the reader must not crash it,
+ * and the reader then sees one consistent checkpoint); each file's table of
+ * contents (key "") is decoded at open, slice records on demand.
  *
  * Checksums: V1 has no per-tensor CRC, only the table's per-block CRC32C,
  * which tfckpt__table_get checks on every lookup.  Verifying a V1 variable
@@ -16,8 +17,8 @@
 
 typedef struct v1_file {
   char *path;
-  tfckpt__mapped map;
-  int mapped;
+  char *bytes;
+  size_t size;
   tfckpt__table *table;
 } v1_file;
 
@@ -55,7 +56,7 @@ static void v1_close(tfckpt_reader *r) {
   if (!s) return;
   for (int i = 0; i < s->nfiles; i++) {
     if (s->files[i].table) tfckpt__table_close(s->files[i].table);
-    if (s->files[i].mapped) tfckpt__mapped_close(&s->files[i].map);
+    free(s->files[i].bytes);
     free(s->files[i].path);
   }
   free(s->files);
@@ -187,9 +188,9 @@ out:
   return rc;
 }
 
-static int v1_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, int check,
+static int v1_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, int flags,
                         tfckpt_tensor **out) {
-  (void)check; /* block CRCs are always checked; there is nothing else */
+  (void)flags; /* block CRCs are always checked; there is nothing else */
   *out = NULL;
   const v1_blob *b = p->backend;
   tfckpt_tensor *t;
@@ -209,7 +210,11 @@ static int v1_read_part(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p,
   return TFCKPT_OK;
 }
 
-static const ckpt_backend kV1Backend = {v1_read_part, v1_close, NULL};
+static int v1_read_into(tfckpt_reader *r, const ckpt_var *v, const ckpt_part *p, void *dst) {
+  return read_record(r, v, p->backend, 0, p->num_elements, dst, NULL);
+}
+
+static const ckpt_backend kV1Backend = {v1_read_part, v1_read_into, NULL, v1_close, NULL};
 
 static int toc_cmp(const void *a, const void *b) {
   const toc_item *x = a, *y = b;
@@ -415,9 +420,10 @@ int ckpt_open_v1(tfckpt_reader *r, const char *display, char **files, int nfiles
   size_t total = 0;
   for (int i = 0; rc == 0 && i < nfiles; i++) {
     v1_file *f = &s->files[i];
-    if ((rc = tfckpt__map_file(f->path, &f->map, CKPT_ERR(r)))) break;
-    f->mapped = 1;
-    if ((rc = tfckpt__table_open(f->map.data, f->map.size, f->path, &f->table, CKPT_ERR(r)))) break;
+    if ((rc = tfckpt__read_file(f->path, SIZE_MAX / 2, &f->bytes, &f->size, CKPT_ERR(r)))) break;
+    if ((rc = tfckpt__table_open((const uint8_t *)f->bytes, f->size, f->path, &f->table,
+                                 CKPT_ERR(r))))
+      break;
     tfckpt__table_value val;
     rc = tfckpt__table_get(f->table, (const uint8_t *)"", 0, &val, CKPT_ERR(r));
     if (rc == TFCKPT_ENOTFOUND) {

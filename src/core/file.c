@@ -18,33 +18,103 @@ static int errno_status(int e) {
   return TFCKPT_EIO;
 }
 
-int tfckpt__map_file(const char *path, tfckpt__mapped *out, tfckpt__err *err) {
-  out->data = NULL;
-  out->size = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* "PATH: reason" in err->msg.  A path too long for the message is cut in
+ * the middle (its end names the file, its start the tree), so the reason
+ * always survives. */
+int tfckpt__seterr_path(tfckpt__err *err, int code, const char *path, const char *fmt, ...) {
+  char reason[TFCKPT_ERRMSG_MAX / 2];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof reason, fmt, ap);
+  va_end(ap);
+  size_t room = TFCKPT_ERRMSG_MAX - strlen(reason) - 3; /* ": " and NUL */
+  size_t plen = strlen(path);
+  if (plen <= room) return tfckpt__seterr(err, code, "%s: %s", path, reason);
+  size_t head = (room - 3) / 3, tail = room - 3 - head;
+  return tfckpt__seterr(err, code, "%.*s...%s: %s", (int)head, path, path + plen - tail, reason);
+}
+
+static const char *kind_of(mode_t m) {
+  if (S_ISFIFO(m)) return "a FIFO";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISSOCK(m)) return "a socket";
+  return "an unknown kind of file";
+}
+
+int tfckpt__open_regular(const char *path, int *fd_out, int64_t *size, tfckpt__err *err) {
+  *fd_out = -1;
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+   * writer forever, before fstat could tell what it is. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int e = errno;
-    return tfckpt__seterr(err, errno_status(e), "%s: %s", path, strerror(e));
+    tfckpt__seterr_path(err, errno_status(e), path, "%s", strerror(e));
+    errno = e; /* callers tell "no descriptor left" (EMFILE) from a real failure */
+    return errno_status(e);
   }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return tfckpt__seterr(err, TFCKPT_EIO, "%s: %s", path, strerror(e));
+    return tfckpt__seterr_path(err, TFCKPT_EIO, path, "%s", strerror(e));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return tfckpt__seterr_path(err, TFCKPT_EINVAL, path, "is a directory, not a file");
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return tfckpt__seterr(err, TFCKPT_EINVAL, "%s: not a regular file", path);
+    return tfckpt__seterr_path(err, TFCKPT_EINVAL, path, "not a regular file (%s)",
+                               kind_of(st.st_mode));
   }
-  if (st.st_size > 0) {
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  *fd_out = fd;
+  if (size) *size = (int64_t)st.st_size;
+  return TFCKPT_OK;
+}
+
+int tfckpt__pread_full(int fd, void *buf, size_t n, int64_t off, const char *path,
+                       tfckpt__err *err) {
+  uint8_t *p = buf;
+  size_t done = 0;
+  while (done < n) {
+    /* Linux moves at most ~2 GiB per call */
+    size_t want = n - done > ((size_t)1 << 30) ? (size_t)1 << 30 : n - done;
+    ssize_t got = pread(fd, p + done, want, (off_t)(off + (int64_t)done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      return tfckpt__seterr_path(err, TFCKPT_EIO, path, "read error at offset %lld: %s",
+                                 (long long)(off + (int64_t)done), strerror(e));
+    }
+    if (got == 0)
+      return tfckpt__seterr_path(err, TFCKPT_ECORRUPT, path,
+                                 "truncated while reading (expected %zu bytes at offset %lld, "
+                                 "the file ends after %zu; it changed while being read)",
+                                 n, (long long)off, done);
+    done += (size_t)got;
+  }
+  return TFCKPT_OK;
+}
+
+int tfckpt__map_file(const char *path, tfckpt__mapped *out, tfckpt__err *err) {
+  out->data = NULL;
+  out->size = 0;
+  int fd;
+  int64_t size;
+  int rc = tfckpt__open_regular(path, &fd, &size, err);
+  if (rc) return rc;
+  if (size > 0) {
+    void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       int e = errno;
       close(fd);
-      return tfckpt__seterr(err, errno_status(e), "%s: mmap: %s", path, strerror(e));
+      return tfckpt__seterr_path(err, errno_status(e), path, "mmap: %s", strerror(e));
     }
     out->data = p;
-    out->size = (size_t)st.st_size;
+    out->size = (size_t)size;
   }
   close(fd);
   return TFCKPT_OK;
@@ -69,39 +139,55 @@ int tfckpt__is_dir(const char *path) {
 int tfckpt__read_file(const char *path, size_t max_size, char **out, size_t *len,
                      tfckpt__err *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    int e = errno;
-    return tfckpt__seterr(err, errno_status(e), "%s: %s", path, strerror(e));
+  int fd;
+  int64_t size;
+  int rc = tfckpt__open_regular(path, &fd, &size, err);
+  if (rc) return rc;
+  if ((uint64_t)size > max_size) {
+    close(fd);
+    return tfckpt__seterr_path(err, TFCKPT_ERANGE, path, "file larger than %zu bytes", max_size);
   }
-  tfckpt__buf b = {0};
-  /* one byte past the limit is enough to tell a file that is too large */
-  size_t limit = max_size == SIZE_MAX ? SIZE_MAX : max_size + 1;
-  int rc = TFCKPT_OK;
+  /* one byte more than fstat said: reaching it means the file grew */
+  size_t cap = (size_t)size + 1, n = 0;
+  char *buf = malloc(cap + 1);
+  if (!buf) {
+    close(fd);
+    return tfckpt__seterr_path(err, TFCKPT_ENOMEM, path, "out of memory");
+  }
   for (;;) {
-    if (b.len > max_size) {
-      rc = tfckpt__seterr(err, TFCKPT_ERANGE, "%s: file larger than %zu bytes", path, max_size);
-      break;
+    if (n == cap) {
+      if (cap >= max_size) {
+        free(buf);
+        close(fd);
+        return tfckpt__seterr_path(err, TFCKPT_ERANGE, path, "file larger than %zu bytes",
+                                   max_size);
+      }
+      size_t ncap = cap > max_size / 2 ? max_size : cap * 2;
+      char *nb = realloc(buf, ncap + 1);
+      if (!nb) {
+        free(buf);
+        close(fd);
+        return tfckpt__seterr_path(err, TFCKPT_ENOMEM, path, "out of memory");
+      }
+      buf = nb;
+      cap = ncap;
     }
-    if (b.len == b.cap) tfckpt__buf_reserve(&b, b.cap ? b.cap : 4096);
-    if (b.oom) {
-      rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
-      break;
+    ssize_t got = read(fd, buf + n, cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      int e = errno;
+      free(buf);
+      close(fd);
+      return tfckpt__seterr_path(err, TFCKPT_EIO, path, "read error: %s", strerror(e));
     }
-    size_t want = b.cap - b.len;
-    if (want > limit - b.len) want = limit - b.len;
-    size_t got = fread(b.data + b.len, 1, want, f);
-    b.len += got;
     if (got == 0) break;
+    n += (size_t)got;
   }
-  if (!rc && ferror(f)) rc = tfckpt__seterr(err, TFCKPT_EIO, "%s: read error", path);
-  fclose(f);
-  size_t n = b.len;
-  if (!rc && !(*out = tfckpt__buf_detach(&b)))
-    rc = tfckpt__seterr(err, TFCKPT_ENOMEM, "%s: out of memory", path);
-  tfckpt__buf_free(&b);
-  if (!rc && len) *len = n;
-  return rc;
+  close(fd);
+  buf[n] = '\0';
+  *out = buf;
+  if (len) *len = n;
+  return TFCKPT_OK;
 }
 
 char *tfckpt__strdupf(const char *fmt, ...) {

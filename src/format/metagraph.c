@@ -915,22 +915,25 @@ int tfckpt__graph_load(const char *path, tfckpt_graph_info *out, tfckpt__err *er
     if (!strcmp(base, "saved_model.pb")) kind = TFCKPT_GRAPH_SAVED_MODEL;
     else if (n > 5 && !strcmp(path + n - 5, ".meta")) kind = TFCKPT_GRAPH_META;
   }
-  tfckpt__mapped m;
-  int rc = tfckpt__map_file(file, &m, err);
+  /* read, not mapped: a graph file truncated while it is parsed must be an
+   * error, not SIGBUS */
+  char *bytes;
+  size_t size;
+  int rc = tfckpt__read_file(file, MAX_GRAPH_FILE, &bytes, &size, err);
   if (rc) {
+    if (rc == TFCKPT_ERANGE)
+      tfckpt__seterr(err, rc, "%s: more than %zu bytes is too large for a graph file", file,
+                     MAX_GRAPH_FILE);
     free(file);
     return rc;
   }
-  if (m.size > MAX_GRAPH_FILE) {
-    rc = tfckpt__seterr(err, TFCKPT_ERANGE, "%s: %zu bytes is too large for a graph file", file,
-                       m.size);
-  } else if (m.size == 0) {
+  if (size == 0) {
     rc = tfckpt__seterr(err, TFCKPT_ECORRUPT, "%s: empty file", file);
   } else {
-    rc = tfckpt__graph_parse(m.data, m.size, kind, out, err);
+    rc = tfckpt__graph_parse((const uint8_t *)bytes, size, kind, out, err);
     if (rc) tfckpt__err_prefix(err, "%s", file);
   }
-  tfckpt__mapped_close(&m);
+  free(bytes);
   free(file);
   return rc;
 }

@@ -70,6 +70,7 @@ void tfckpt_tensor_free(tfckpt_tensor *t) {
   if (t->sown)
     for (int64_t i = 0; i < t->n; i++) free(t->sown[i]);
   free(t->sown);
+  free(t->backing);
   free(t->str);
   free(t->slen);
   free(t->dims);

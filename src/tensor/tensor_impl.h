@@ -17,6 +17,7 @@ struct tfckpt_tensor {
   const uint8_t **str;
   size_t *slen;
   uint8_t **sown;     /* per element: owned copy or NULL */
+  void *backing;      /* owned bytes the str pointers point into, or NULL */
 };
 
 /* A tensor shell with dims copied and nothing allocated for values. */
