@@ -7,12 +7,12 @@ for f in "$@"; do
     echo "FAIL: $f mentions TFCKPT_WRITER_KILL_AT"
     fail=1
   fi
-  if nm -a "$f" 2>/dev/null | grep -qi fault; then
+  if nm -a "$f" 2>/dev/null | grep -qE 'tfckpt__fault|fault_point|fault_from_env'; then
     echo "FAIL: $f has fault-injection symbols:"
-    nm -a "$f" | grep -i fault
+    nm -a "$f" | grep -E 'tfckpt__fault|fault_point|fault_from_env'
     fail=1
   fi
-  if nm -D "$f" 2>/dev/null | grep -qi fault; then
+  if nm -D "$f" 2>/dev/null | grep -qE 'tfckpt__fault|fault_point|fault_from_env'; then
     echo "FAIL: $f exports fault-injection symbols"
     fail=1
   fi

@@ -216,7 +216,7 @@ def check(i, depth, total, name):
 check(0, 0, root, "root")
 PYEOF
 }
-PYTHONPATH=${TFCKPT_BUILD:-}/python "$PY" -c "
+bash "$(dirname "$0")/pymod.sh" -c "
 import numpy as np, tfckpt
 tfckpt.save({'dense/kernel': np.ones((3, 4), 'f'), 'dense/kernel/Adam': np.ones((3, 4), 'f'),
              'dense/kernel/Adam_1': np.ones((3, 4), 'f'), 'dense/bias': np.ones(4, 'f'),

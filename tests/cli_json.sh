@@ -12,7 +12,7 @@ fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
 # é, a quote, a backslash, a control character and a tab in one name
-PYTHONPATH=$BUILD/python $PY - "$T/ck" <<'PYEOF' || { echo "FAIL: cannot write the checkpoint" >&2; exit 1; }
+bash "$(dirname "$0")/pymod.sh" - "$T/ck" <<'PYEOF' || { echo "FAIL: cannot write the checkpoint" >&2; exit 1; }
 import sys, numpy, tfckpt
 tfckpt.save({'caf\u00e9/k"\\\x01\t': numpy.zeros(2, 'float32'), 'plain': numpy.ones(1, 'float32')},
             sys.argv[1])
@@ -72,11 +72,13 @@ PYEOF
 
 # dump's string values stay binary-exact (one code point per byte), also for
 # an element larger than the slices dump escapes it in
-PYTHONPATH=$BUILD/python $PY - "$T/sv" "$BIN" <<'PYEOF' || fail "dump string values"
-import json, subprocess, sys, numpy, tfckpt
+bash "$(dirname "$0")/pymod.sh" - "$T/sv" "$BIN" <<'PYEOF' || fail "dump string values"
+import json, os, subprocess, sys, numpy, tfckpt
 vals = [bytes(range(256)) * 1000 + b"xyz", b"", b'a"b\\', "caf\u00e9".encode()]
+# the CLI carries its own sanitizer runtime: not the module's preload
+cli_env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
 tfckpt.save({"s": numpy.array(vals, dtype=object)}, sys.argv[1])
-lines = subprocess.run([sys.argv[2], "dump", sys.argv[1]], check=True,
+lines = subprocess.run([sys.argv[2], "dump", sys.argv[1]], check=True, env=cli_env,
                        capture_output=True).stdout.decode("utf-8").split("\n")
 got = [bytes(ord(c) for c in json.loads(l)) for l in lines[4:8]]
 assert got == vals, [len(g) for g in got]

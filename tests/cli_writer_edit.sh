@@ -155,7 +155,7 @@ done
 # suite checks those bytes against TensorFlow's); rewrite must keep b_empty
 # first at the tie and stay byte-identical.
 mkdir -p "$T/ties/o"
-PYTHONPATH=$TFCKPT_BUILD/python /usr/bin/python3 -c "
+bash "$(dirname "$0")/pymod.sh" -c "
 import numpy as np, tfckpt
 tfckpt.save({'b_empty': np.zeros((0, 3), 'f'), 'a_full': np.ones(5, 'f'),
              'c_empty2': np.zeros(0, 'i'), 'd': np.ones(2)}, '$T/ties/ck')" || fail "save with empty tensors"

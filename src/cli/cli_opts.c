@@ -8,7 +8,9 @@
 #include <limits.h>
 #include <string.h>
 
-static const cli_opt help_opt = {"--help", "-h", NULL, "print this help and exit", 0};
+/* A table of its own (terminated) so the help printer can walk it. */
+static const cli_opt help_table[] = {{"--help", "-h", NULL, "print this help and exit", 0}, {0}};
+#define help_opt (help_table[0])
 
 void cli_parser_init(cli_parser *p, const cli_command *cmd, int argc, char **argv) {
   memset(p, 0, sizeof *p);
@@ -223,7 +225,7 @@ void cli_print_help(FILE *out, const cli_command *c) {
   each_left_width(c->args, 1, &w);
   for (int g = 0; g < CLI_MAX_GROUPS && c->groups[g].opts; g++)
     each_left_width(c->groups[g].opts, 0, &w);
-  each_left_width(&help_opt, 0, &w);
+  each_left_width(help_table, 0, &w);
   int col = w + 2;
   if (c->args && c->args->name) {
     fputs("\narguments:\n", out);
@@ -236,7 +238,6 @@ void cli_print_help(FILE *out, const cli_command *c) {
     print_table(out, c->groups[g].opts, 0, col);
   }
   if (!g) fputs("options:\n", out);
-  const cli_opt help_table[2] = {help_opt, {0}};
   print_table(out, help_table, 0, col);
   if (c->notes) fprintf(out, "\n%s", c->notes);
 }
