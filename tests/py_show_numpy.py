@@ -13,6 +13,15 @@ import sys
 import numpy as np
 
 BUILD = os.environ["TFCKPT_BUILD"]
+# A sanitizer build's module needs its runtime preloaded (as py_module.py
+# does); the CLI carries its own, so it runs without the preload.
+_pre = os.path.join(BUILD, "python", "sanitizer_preload.txt")
+_libs = open(_pre).read().strip() if os.path.exists(_pre) else ""
+if _libs and "TFCKPT_PY_REEXEC" not in os.environ:
+    env = dict(os.environ, LD_PRELOAD=_libs, TFCKPT_PY_REEXEC="1",
+               ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":"))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+CLI_ENV = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
 sys.path.insert(0, os.path.join(BUILD, "python"))
 import tfckpt  # noqa: E402
 
@@ -38,7 +47,7 @@ for d in sorted(glob.glob(os.path.join(FIX, "*"))):
         if a.dtype.kind not in "fiub":
             continue
         shown += 1
-        out = subprocess.run([BIN, "show", d, name], capture_output=True, text=True)
+        out = subprocess.run([BIN, "show", d, name], capture_output=True, text=True, env=CLI_ENV)
         body = out.stdout.split("\n", 1)[1] if "\n" in out.stdout else ""
         if out.returncode == 0 and body.rstrip("\n") == str(a):
             passed += 1
